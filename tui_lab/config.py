@@ -1,0 +1,98 @@
+"""Every setting of the lab, with Keras' names, validated in one place (no TensorFlow)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from .errors import LabError
+
+CELLS = ("simple_rnn", "lstm", "gru")
+CELL_TITLES = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+GATE_NAMES = {
+    "simple_rnn": ("preactivation",),
+    "lstm": ("input", "forget", "candidate", "output"),
+    "gru": ("update", "reset", "candidate"),
+}
+# Columns of the kernel per unit: [h] for SimpleRNN, [i|f|g|o] for LSTM, [z|r|h~] for GRU.
+GATE_BLOCKS = {"simple_rnn": 1, "lstm": 4, "gru": 3}
+MAX_UNITS = 4096
+MAX_EMBEDDING_DIM = 4096
+MAX_NUM_WORDS = 1_000_000
+MAX_MAXLEN = 1_000_000
+# An embedding table bigger than this (num_words x output_dim floats) would take GiBs.
+MAX_EMBEDDING_PARAMS = 64_000_000
+PADDING_CHOICES = ("pre", "post")
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """The lab's settings. Defaults reproduce the lesson (The Great Pretender, LSTM, 4 units)."""
+
+    cell: str = "lstm"
+    units: int = 4
+    embedding_dim: int = 4  # Embedding(output_dim=...)
+    num_words: int = 150  # Tokenizer(num_words=...) and Embedding(input_dim=...)
+    maxlen: int | None = 7  # pad_sequences(maxlen=...); None pads to the longest row
+    padding: str = "pre"
+    truncating: str = "post"
+    go_backwards: bool = False
+    mask_padding: bool = False  # Embedding(mask_zero=True): pad steps carry the state
+    use_bias: bool = True
+    reset_after: bool = True  # GRU only
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def replace(self, **changes) -> LabConfig:
+        """A new validated config; unknown names raise LabError rather than TypeError."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise LabError(f"unknown setting {unknown[0]!r}; settings are: {', '.join(sorted(known))}")
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def cell_title(self) -> str:
+        return CELL_TITLES[self.cell]
+
+    @property
+    def gate_names(self) -> tuple[str, ...]:
+        return GATE_NAMES[self.cell]
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _check_int(name: str, value, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LabError(f"{name} must be a whole number, not {value!r}")
+    if value < low:
+        raise LabError(f"{name} must be at least {low}, not {value}")
+    if value > high:
+        raise LabError(f"{name} must be at most {high}, not {value}")
+
+
+def validate(config: LabConfig) -> None:
+    """Raise LabError naming the first setting that is out of range."""
+    if config.cell not in CELLS:
+        raise LabError(f"unknown cell {config.cell!r}; choose one of: {', '.join(CELLS)}")
+    _check_int("units", config.units, 1, MAX_UNITS)
+    _check_int("embedding_dim", config.embedding_dim, 1, MAX_EMBEDDING_DIM)
+    _check_int("num_words", config.num_words, 2, MAX_NUM_WORDS)
+    if config.maxlen is not None:
+        _check_int("maxlen", config.maxlen, 1, MAX_MAXLEN)
+    for name in ("padding", "truncating"):
+        value = getattr(config, name)
+        if value not in PADDING_CHOICES:
+            raise LabError(f"{name} must be 'pre' or 'post', not {value!r}")
+    for name in ("go_backwards", "mask_padding", "use_bias", "reset_after"):
+        if not isinstance(getattr(config, name), bool):
+            raise LabError(f"{name} must be true or false, not {getattr(config, name)!r}")
+    _check_int("seed", config.seed, 0, 2**31 - 1)
+    if config.num_words * config.embedding_dim > MAX_EMBEDDING_PARAMS:
+        raise LabError(
+            f"num_words x embedding_dim = {config.num_words * config.embedding_dim:,} weights is too "
+            f"large (at most {MAX_EMBEDDING_PARAMS:,}); lower num_words or embedding_dim"
+        )

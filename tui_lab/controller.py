@@ -1,0 +1,501 @@
+"""The lab's one owner of state: text -> ids -> embeddings -> per-timestep states.
+
+`Lab` holds the settings, the input (a text and the selected lines, a typed sentence, or raw
+vectors), the weights, the history of steps and the cursor. Its methods are the lab's
+operations; `snapshot()` gives an immutable picture that views read. No Textual here: the
+app, `tui-lab trace`, the tests and notebooks all drive this class.
+
+Every operation that changes settings or input builds the new state completely before
+swapping it in, so a LabError leaves the lab exactly as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import inputs
+from .cells import CellRunner, Weights, read_npz, seeded_weights, weights_from_npz
+from .config import LabConfig
+from .errors import LabError
+from .history import History
+from .text import Corpus, Encoded
+
+MAX_BATCH = 1024
+# Settings that the weights depend on: changing one of them makes new weights.
+WEIGHT_SETTINGS = ("cell", "units", "embedding_dim", "num_words", "use_bias", "reset_after", "seed")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The input being stepped: x (B, T, input_dim) and, for text, where each row came from."""
+
+    x: np.ndarray
+    pad_mask: np.ndarray  # (B, T) True at padding (all False for raw vectors)
+    labels: tuple[str, ...]  # "line 3", "typed", "row 1" ...
+    rows: tuple[Encoded, ...] | None = None  # text input only
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.x.shape[0], self.x.shape[1]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the lab shows after an operation. Arrays are read-only views; do not keep one
+    across operations that rebuild the lab if you need it to stay current."""
+
+    config: LabConfig
+    source_kind: str  # "text" or "vectors"
+    source_name: str
+    lines: tuple[str, ...]  # the text's lines (empty for vectors)
+    selection: tuple[int, ...]  # selected line numbers, 1-based (empty for typed/vectors)
+    sentence: str | None  # the typed sentence, if that is the input
+    batch: Batch
+    word_index: dict[str, int] | None
+    weights: Weights
+    weights_source: str
+    order: np.ndarray  # (T,) padded position consumed at each step
+    t: int  # steps taken, 0..T
+    h0: np.ndarray  # (B, units) initial state
+    c0: np.ndarray | None
+    h: np.ndarray  # (t, B, units) states after each step taken
+    c: np.ndarray | None
+    output: np.ndarray  # (t, B, units) what the layer outputs at each step
+    gates: dict[str, np.ndarray]  # name -> (t, B, units); NaN where a masked row skipped
+    masked: np.ndarray  # (t, B)
+    layer_sequence: np.ndarray  # (B, T, units): keras.layers.<Cell>(return_sequences=True)
+    layer_states: tuple[np.ndarray, ...]  # (h,) or (h, c), each (B, units)
+    max_abs_error: float  # stepped outputs (and final states at the end) vs the layer
+    gate_max_abs_error: float  # numpy gate equations vs the Keras cell, steps taken
+    initial_state_given: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def timesteps(self) -> int:
+        return len(self.order)
+
+    @property
+    def batch_size(self) -> int:
+        return self.batch.x.shape[0]
+
+    @property
+    def units(self) -> int:
+        return self.config.units
+
+    @property
+    def at_end(self) -> bool:
+        return self.t == self.timesteps
+
+    @property
+    def position(self) -> int | None:
+        """The padded position consumed by the latest step (None before the first)."""
+        return int(self.order[self.t - 1]) if self.t else None
+
+    @property
+    def next_position(self) -> int | None:
+        return int(self.order[self.t]) if self.t < self.timesteps else None
+
+
+def _readonly(array):
+    if array is None:
+        return None
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+class Lab:
+    """The controller. Defaults reproduce the lesson: the lyrics, line 1, LSTM, 4 units.
+
+    >>> lab = Lab()
+    >>> lab.select_lines(21)     # line numbers are 1-based, as in an editor
+    >>> lab.run_to_end()
+    >>> lab.snapshot().h[-1]      # the final hidden state, shape (batch, units)
+    """
+
+    def __init__(self, config: LabConfig | None = None, *, text: str | Path | None = None,
+                 vectors=None):
+        config = config or LabConfig()
+        self._config = config
+        self._corpus: Corpus | None = None
+        self._vectors: np.ndarray | None = None
+        if vectors is not None:
+            self._vectors = inputs.as_vector_batch(vectors)
+            self._config = config.replace(embedding_dim=self._vectors.shape[2])
+        elif text is not None:
+            self._corpus = Corpus.from_file(text, config.num_words)
+        else:
+            self._corpus = Corpus.lyrics(config.num_words)
+        self._selection: tuple[int, ...] = (1,) if self._corpus else ()
+        self._sentence: str | None = None
+        self._loaded: tuple[Weights, dict, str] | None = None  # weights from a file
+        self._initial: tuple[np.ndarray, np.ndarray | None] | None = None
+        # Built lazily (this is where TensorFlow is imported):
+        self._runner: CellRunner | None = None
+        self._batch: Batch | None = None
+        self._history: History | None = None
+        self._layer: tuple[np.ndarray, tuple[np.ndarray, ...]] | None = None
+        self._cursor = 0
+
+    # ----- reading --------------------------------------------------------------------------
+    @property
+    def config(self) -> LabConfig:
+        return self._config
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The text's lines; available at once, before TensorFlow is loaded."""
+        return tuple(self._corpus.lines) if self._corpus else ()
+
+    @property
+    def source_name(self) -> str:
+        return self._corpus.name if self._corpus else "input vectors"
+
+    @property
+    def is_built(self) -> bool:
+        return self._history is not None
+
+    @property
+    def t(self) -> int:
+        return self._cursor
+
+    @property
+    def timesteps(self) -> int:
+        self.build()
+        return self._history.timesteps
+
+    def build(self) -> None:
+        """Tokenize, make the weights and the cell (imports TensorFlow the first time)."""
+        if self._history is None:
+            self._commit()
+
+    # ----- stepping -------------------------------------------------------------------------
+    def step(self) -> bool:
+        """One timestep forward through the Keras cell; False if already at the end."""
+        self.build()
+        history = self._history
+        k = self._cursor
+        if k >= history.timesteps:
+            return False
+        if k >= history.computed:
+            self._compute_step(k)
+        self._cursor = k + 1
+        return True
+
+    def back(self) -> bool:
+        """One timestep back; False if at the start."""
+        if self._cursor == 0:
+            return False
+        self._cursor -= 1
+        return True
+
+    def seek(self, t: int) -> None:
+        """Move to after step t (0 = before the first step), computing what is needed."""
+        self.build()
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
+            raise LabError(f"the step must be a whole number, not {t!r}")
+        if not 0 <= t <= self._history.timesteps:
+            raise LabError(f"step {t} is outside 0..{self._history.timesteps}")
+        while self._history.computed < t:
+            self._compute_step(self._history.computed)
+        self._cursor = int(t)
+
+    def reset(self) -> None:
+        """Back to before the first step (the history is kept)."""
+        self._cursor = 0
+
+    def run_to_end(self) -> None:
+        self.seek(self.timesteps)
+
+    def _compute_step(self, k: int) -> None:
+        history, runner, batch = self._history, self._runner, self._batch
+        position = self._order()[k]
+        x = batch.x[:, position]
+        h0, c0 = self._initial_states()
+        h_prev = history.h[k - 1] if k else h0
+        c_prev = (history.c[k - 1] if k else c0) if history.c is not None else None
+        y_prev = history.output[k - 1] if k else np.zeros_like(h0)
+        masked = batch.pad_mask[:, position] if self._config.mask_padding else np.zeros(len(x), bool)
+        nan_gates = {name: np.full_like(h0, np.nan) for name in history.gates}
+        if masked.all():
+            # As Keras does with mask_zero=True: no cell call, the state is carried.
+            history.record(k, h_prev, c_prev, y_prev, nan_gates, masked, 0.0)
+            return
+        h, c = runner.step(x, h_prev, c_prev)
+        gates, h_check, c_check = runner.gates(x, h_prev, c_prev)
+        error = float(np.abs(h_check - h).max())
+        if c is not None:
+            error = max(error, float(np.abs(c_check - c).max()))
+        if masked.any():
+            keep = masked[:, None]
+            h = np.where(keep, h_prev, h)
+            c = np.where(keep, c_prev, c) if c is not None else None
+            gates = {name: np.where(keep, np.nan, g) for name, g in gates.items()}
+        output = np.where(masked[:, None], y_prev, h)
+        history.record(k, h, c, output, gates, masked, error)
+
+    # ----- input ----------------------------------------------------------------------------
+    def open_text(self, path: str | Path) -> None:
+        """Open a UTF-8 text file (one sequence per line); the tokenizer is fitted on it."""
+        corpus = Corpus.from_file(path, self._config.num_words)
+        self._commit(corpus=corpus, vectors=None, selection=(1,), sentence=None, keep_cursor=False)
+
+    def use_lyrics(self) -> None:
+        corpus = Corpus.lyrics(self._config.num_words)
+        self._commit(corpus=corpus, vectors=None, selection=(1,), sentence=None, keep_cursor=False)
+
+    def select_lines(self, numbers) -> None:
+        """Step these lines (1-based numbers) together as one batch; one number is fine."""
+        if self._corpus is None:
+            raise LabError("there are no text lines to select: the input is raw vectors")
+        numbers = [numbers] if isinstance(numbers, (int, np.integer)) else list(numbers)
+        if not numbers:
+            raise LabError("select at least one line")
+        if len(numbers) > MAX_BATCH:
+            raise LabError(f"a batch can hold at most {MAX_BATCH} lines, not {len(numbers)}")
+        count = len(self._corpus.lines)
+        for number in numbers:
+            if isinstance(number, bool) or not isinstance(number, (int, np.integer)):
+                raise LabError(f"line numbers must be whole numbers, not {number!r}")
+            if not 1 <= number <= count:
+                raise LabError(f"line {number} is out of range: the text has {count} lines (1-{count})")
+        selection = tuple(dict.fromkeys(int(n) for n in numbers))
+        self._commit(selection=selection, sentence=None, keep_cursor=False)
+
+    def type_sentence(self, sentence: str) -> None:
+        """Step a sentence of your own, tokenized with the fitted tokenizer (unknown words: OOV)."""
+        if self._corpus is None:
+            raise LabError("typed sentences need a text to fit the tokenizer on; open one first")
+        if not isinstance(sentence, str) or not sentence.strip():
+            raise LabError("type a sentence with at least one word")
+        if not self._corpus.words(sentence):
+            raise LabError(f"{sentence!r} has no words once the tokenizer's filters have removed "
+                           f"punctuation")
+        self._commit(sentence=sentence.strip(), keep_cursor=False)
+
+    def set_vectors(self, vectors) -> None:
+        """Step raw input vectors, (T, features) or (B, T, features), instead of text."""
+        array = inputs.as_vector_batch(vectors)
+        self._commit(vectors=array, corpus=None, selection=(), sentence=None, keep_cursor=False,
+                     config=self._config.replace(embedding_dim=array.shape[2]))
+
+    def open_vectors(self, path: str | Path) -> None:
+        self.set_vectors(inputs.read_vectors(path))
+
+    # ----- settings and weights -------------------------------------------------------------
+    def configure(self, **changes) -> None:
+        """Change settings by their Keras names, e.g. configure(cell="gru", units=8)."""
+        config = self._config.replace(**changes)
+        if self._vectors is not None and config.embedding_dim != self._vectors.shape[2]:
+            raise LabError(f"the input vectors have {self._vectors.shape[2]} features, so the "
+                           f"cell's input size is fixed at {self._vectors.shape[2]}")
+        self._commit(config=config)
+
+    def reseed(self, seed: int | None = None) -> None:
+        """New initial weights from another seed (next seed if none is given)."""
+        self.configure(seed=self._config.seed + 1 if seed is None else seed)
+
+    def load_weights(self, path: str | Path) -> None:
+        """Use weights from an .npz (kernel, recurrent_kernel, optional bias and embedding).
+
+        Units, input size, use_bias and GRU's reset_after are taken from the arrays."""
+        weights, implied = weights_from_npz(path, self._config)
+        implied["cell"] = self._config.cell
+        if weights.embedding is not None:
+            implied["num_words"] = weights.embedding.shape[0]
+        if self._vectors is not None and weights.input_dim != self._vectors.shape[2]:
+            raise LabError(f"{path}: the kernel reads {weights.input_dim} features but the input "
+                           f"vectors have {self._vectors.shape[2]}")
+        config = self._config.replace(**implied)
+        self._commit(config=config, loaded=(weights, implied, str(path)))
+
+    def set_initial_state(self, h=None, c=None) -> None:
+        """Start from these states: h (and c for LSTM), shape (units,) or (batch, units).
+
+        Call with no arguments to go back to zeros."""
+        if h is None and c is None:
+            self._commit(initial=None)
+            return
+        initial = (self._state_array(h, "h"), None if c is None else self._state_array(c, "c"))
+        if self._config.cell == "lstm" and initial[1] is None:
+            initial = (initial[0], np.zeros_like(initial[0]))
+        self._commit(initial=initial)
+
+    def load_initial_state(self, path: str | Path) -> None:
+        """An initial state from an .npz with keys 'h' (and 'c' for LSTM)."""
+        arrays = read_npz(path, "initial-state")
+        if "h" not in arrays:
+            raise LabError(f"{path} has no 'h' array (an initial state needs 'h', and 'c' for LSTM)")
+        if self._config.cell == "lstm" and "c" not in arrays:
+            raise LabError(f"{path} has no 'c' array: an LSTM's initial state needs 'h' and 'c'")
+        self.set_initial_state(arrays["h"], arrays.get("c") if self._config.cell == "lstm" else None)
+
+    def _state_array(self, value, name: str) -> np.ndarray:
+        try:
+            array = np.asarray(value, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise LabError(f"initial state '{name}' must be an array of numbers") from None
+        if array.ndim == 1:
+            array = array[np.newaxis]
+        units = self._config.units
+        if array.ndim != 2 or array.shape[1] != units:
+            raise LabError(f"initial state '{name}' has shape {tuple(np.shape(value))}, but the cell "
+                           f"has {units} units: give ({units},) or (batch, {units})")
+        if not np.all(np.isfinite(array)):
+            raise LabError(f"initial state '{name}' holds NaN or infinite values")
+        return array
+
+    # ----- building -------------------------------------------------------------------------
+    _UNSET = object()
+
+    def _commit(self, *, config=None, corpus=_UNSET, vectors=_UNSET, selection=None,
+                sentence=_UNSET, loaded=_UNSET, initial=_UNSET, keep_cursor=True) -> None:
+        """Build the lab for these changes, then swap everything in at once."""
+        unset = Lab._UNSET
+        config = config or self._config
+        corpus = self._corpus if corpus is unset else corpus
+        vectors = self._vectors if vectors is unset else vectors
+        selection = self._selection if selection is None else selection
+        sentence = self._sentence if sentence is unset else sentence
+        loaded = self._loaded if loaded is unset else loaded
+        initial = self._initial if initial is unset else initial
+        if corpus is not None:
+            corpus = corpus.with_num_words(config.num_words)
+
+        # Weights loaded from a file stay only while the settings they imply still hold.
+        if loaded is not None and any(getattr(config, k) != v for k, v in loaded[1].items()):
+            loaded = None
+        if initial is not None and initial[0].shape[1] != config.units:
+            raise LabError(f"the initial state has {initial[0].shape[1]} units but the cell would "
+                           f"have {config.units}; clear the initial state first")
+
+        runner = self._runner
+        if runner is None or self._weights_change(config, corpus, vectors, loaded):
+            runner = CellRunner(config, self._make_weights(config, vectors, loaded))
+        elif runner.config != config:
+            runner = CellRunner(config, runner.weights)  # same weights, e.g. go_backwards
+        batch = self._make_batch(config, corpus, vectors, selection, sentence, runner.weights)
+        if initial is not None and initial[0].shape[0] not in (1, batch.shape[0]):
+            raise LabError(f"the initial state has {initial[0].shape[0]} rows but the batch has "
+                           f"{batch.shape[0]}")
+        history = History(batch.shape[1], batch.shape[0], config.units, runner.weights.input_dim,
+                          config.gate_names, config.cell == "lstm")
+
+        cursor = min(self._cursor, history.timesteps) if keep_cursor else 0
+        (self._config, self._corpus, self._vectors, self._selection, self._sentence, self._loaded,
+         self._initial, self._runner, self._batch, self._history, self._layer) = (
+            config, corpus, vectors, selection, sentence, loaded, initial, runner, batch,
+            history, None)
+        self._cursor = 0
+        self.seek(cursor)
+
+    def _weights_change(self, config, corpus, vectors, loaded) -> bool:
+        old = self._runner.config
+        if loaded is not self._loaded:
+            return True
+        if (vectors is None) != (self._vectors is None):
+            return True
+        if vectors is not None and vectors.shape[2] != self._runner.weights.input_dim:
+            return True
+        return any(getattr(old, name) != getattr(config, name) for name in WEIGHT_SETTINGS
+                   if not (name == "reset_after" and config.cell != "gru"))
+
+    @staticmethod
+    def _make_weights(config, vectors, loaded) -> Weights:
+        input_dim = None if vectors is None else vectors.shape[2]
+        if loaded is None:
+            return seeded_weights(config, input_dim)
+        weights = loaded[0]
+        if vectors is None and weights.embedding is None:
+            # A file with cell weights only: the Embedding table comes from the seed.
+            table = seeded_weights(config, None).embedding
+            weights = Weights(weights.kernel, weights.recurrent_kernel, weights.bias, table)
+        if vectors is not None:
+            weights = Weights(weights.kernel, weights.recurrent_kernel, weights.bias, None)
+        return weights
+
+    @staticmethod
+    def _make_batch(config, corpus, vectors, selection, sentence, weights) -> Batch:
+        if vectors is not None:
+            pad_mask = np.zeros(vectors.shape[:2], bool)
+            labels = tuple(f"row {i + 1}" for i in range(vectors.shape[0]))
+            return Batch(vectors, pad_mask, labels)
+        if sentence is not None:
+            texts, labels = [sentence], ("typed",)
+        else:
+            texts = [corpus.lines[n - 1] for n in selection]
+            labels = tuple(f"line {n}" for n in selection)
+        rows = corpus.encode(texts, config.maxlen, config.padding, config.truncating)
+        if all(not row.ids for row in rows):
+            which = "the typed sentence has" if sentence is not None else (
+                f"{labels[0]} has" if len(labels) == 1 else "the selected lines have")
+            raise LabError(f"{which} no words the tokenizer keeps, so there is nothing to step")
+        padded = np.stack([row.padded for row in rows])
+        x = weights.embedding[padded]  # the Embedding layer is exactly this lookup
+        return Batch(x, np.stack([row.pad_mask for row in rows]), labels, tuple(rows))
+
+    def _order(self) -> np.ndarray:
+        steps = self._history.timesteps
+        return np.arange(steps)[::-1] if self._config.go_backwards else np.arange(steps)
+
+    def _initial_states(self):
+        batch = self._batch.shape[0]
+        units = self._config.units
+        if self._initial is None:
+            zeros = np.zeros((batch, units), np.float32)
+            return zeros, (zeros if self._config.cell == "lstm" else None)
+        h0, c0 = self._initial
+        h0 = np.broadcast_to(h0, (batch, units)).astype(np.float32)
+        c0 = None if self._config.cell != "lstm" else np.broadcast_to(c0, (batch, units)).astype(np.float32)
+        return h0, c0
+
+    def _layer_result(self):
+        """The full Keras layer on this input, with the same weights, state and mask."""
+        if self._layer is None:
+            h0, c0 = self._initial_states()
+            mask = ~self._batch.pad_mask if self._config.mask_padding else None
+            sequence, states = self._runner.run_layer(self._batch.x, h0, c0, mask)
+            self._layer = (sequence, tuple(states))
+        return self._layer
+
+    # ----- the picture ----------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        self.build()
+        history, t = self._history, self._cursor
+        sequence, states = self._layer_result()
+        history.check_against(sequence, t)
+        error = float(history.layer_error[:t].max()) if t else 0.0
+        if t == history.timesteps:
+            stepped = (history.h[t - 1],) + ((history.c[t - 1],) if history.c is not None else ())
+            error = max([error] + [float(np.abs(a - b).max()) for a, b in zip(stepped, states)])
+        h0, c0 = self._initial_states()
+        loaded = self._loaded
+        return Snapshot(
+            config=self._config,
+            source_kind="text" if self._corpus else "vectors",
+            source_name=self.source_name,
+            lines=self.lines,
+            selection=self._selection if self._sentence is None else (),
+            sentence=self._sentence,
+            batch=self._batch,
+            word_index=self._corpus.word_index if self._corpus else None,
+            weights=self._runner.weights,
+            weights_source=f"file {loaded[2]}" if loaded else f"seed {self._config.seed}",
+            order=_readonly(self._order()),
+            t=t,
+            h0=_readonly(h0),
+            c0=_readonly(c0),
+            h=_readonly(history.h[:t]),
+            c=_readonly(history.c[:t]) if history.c is not None else None,
+            output=_readonly(history.output[:t]),
+            gates={name: _readonly(g[:t]) for name, g in history.gates.items()},
+            masked=_readonly(history.masked[:t]),
+            layer_sequence=_readonly(sequence),
+            layer_states=tuple(_readonly(s) for s in states),
+            max_abs_error=error,
+            gate_max_abs_error=float(history.gate_error[:t].max()) if t else 0.0,
+            initial_state_given=self._initial is not None,
+        )

@@ -1,0 +1,164 @@
+"""Text in: reading a corpus file, fitting Keras' Tokenizer, encoding and padding.
+
+Reading needs no TensorFlow (so the app can show lines at once); tokenizing and padding use
+Keras' own Tokenizer and pad_sequences, exactly as the lesson does.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from . import tf_loader
+from .errors import LabError
+
+OOV_TOKEN = "<OOV>"
+PAD_ID = 0
+OOV_ID = 1
+MAX_TEXT_BYTES = 200 * 1024 * 1024
+
+
+def assets_dir() -> Path:
+    """Where the shipped data lives: inside the installed package, or the repo's assets/."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "assets", here.parent / "assets"):
+        if candidate.is_dir():
+            return candidate
+    raise LabError("the lab's assets folder is missing; reinstall tui-lab")
+
+
+def lyrics_path() -> Path:
+    return assets_dir() / "the_great_pretender.txt"
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """The non-blank lines of a UTF-8 text file; LabError for anything that is not one."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise LabError(f"{path} is a folder, not a text file")
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise LabError(f"{path} is {size / 2**20:.0f} MiB; the lab opens text files up to "
+                           f"{MAX_TEXT_BYTES // 2**20} MiB")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LabError(f"no such file: {path}") from None
+    except PermissionError:
+        raise LabError(f"cannot read {path}: permission denied") from None
+    except OSError as error:
+        raise LabError(f"cannot read {path}: {error.strerror or error}") from None
+    return lines_from_bytes(data, str(path))
+
+
+def lines_from_bytes(data: bytes, name: str) -> list[str]:
+    if b"\x00" in data:
+        raise LabError(f"{name} looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise LabError(f"{name} is not UTF-8 text (bad byte at offset {error.start})") from None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise LabError(f"{name} is empty: it needs at least one line of text")
+    return lines
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One batch row of text: its words, their ids, the padded ids and where each came from."""
+
+    text: str
+    tokens: tuple[str, ...]
+    ids: tuple[int, ...]
+    padded: np.ndarray  # (T,) int32
+    pad_mask: np.ndarray  # (T,) bool, True at padding
+    token_at: np.ndarray  # (T,) int32: index into tokens for each padded position, -1 at padding
+    dropped: tuple[int, ...]  # indices into tokens removed by truncation
+
+    @property
+    def oov(self) -> tuple[bool, ...]:
+        return tuple(i == OOV_ID for i in self.ids)
+
+
+class Corpus:
+    """The lines of a text and the Tokenizer fitted on them (Keras' own, lesson settings)."""
+
+    def __init__(self, lines: list[str], name: str, num_words: int):
+        if not lines:
+            raise LabError(f"{name} has no lines of text")
+        self.lines = lines
+        self.name = name
+        self.num_words = num_words
+
+    @classmethod
+    def from_file(cls, path: str | Path, num_words: int) -> Corpus:
+        return cls(read_lines(path), str(path), num_words)
+
+    @classmethod
+    def lyrics(cls, num_words: int) -> Corpus:
+        return cls(read_lines(lyrics_path()), "The Great Pretender (built-in lyrics)", num_words)
+
+    @cached_property
+    def tokenizer(self):
+        """Fitted on first use: this is where TensorFlow gets imported."""
+        text = tf_loader.tokenizer_module()
+        tokenizer = text.Tokenizer(num_words=self.num_words, oov_token=OOV_TOKEN)
+        tokenizer.fit_on_texts(self.lines)
+        return tokenizer
+
+    @property
+    def word_index(self) -> dict[str, int]:
+        return self.tokenizer.word_index
+
+    def with_num_words(self, num_words: int) -> Corpus:
+        """The same text with another num_words; the fitted word counts are reused."""
+        if num_words == self.num_words:
+            return self
+        corpus = Corpus(self.lines, self.name, num_words)
+        if "tokenizer" in self.__dict__:  # already fitted: num_words only limits encoding
+            tokenizer = copy.copy(self.tokenizer)
+            tokenizer.num_words = num_words
+            corpus.__dict__["tokenizer"] = tokenizer
+        return corpus
+
+    def words(self, sentence: str) -> list[str]:
+        """The sentence split the way the Tokenizer splits it (filters, lower-casing)."""
+        tokenizer = self.tokenizer
+        return tf_loader.tokenizer_module().text_to_word_sequence(
+            sentence, filters=tokenizer.filters, lower=tokenizer.lower, split=tokenizer.split
+        )
+
+    def encode(self, sentences: list[str], maxlen: int | None, padding: str,
+               truncating: str) -> list[Encoded]:
+        """Ids (texts_to_sequences) padded with keras.utils.pad_sequences, one per sentence."""
+        keras = tf_loader.keras()
+        id_rows = self.tokenizer.texts_to_sequences(sentences)
+        if maxlen is None:
+            maxlen = max(len(ids) for ids in id_rows) or 1
+        padded = keras.utils.pad_sequences(id_rows, maxlen=maxlen, padding=padding,
+                                           truncating=truncating).astype(np.int32)
+        rows = []
+        for sentence, ids, padded_row in zip(sentences, id_rows, padded):
+            tokens = self.words(sentence)
+            # With an oov_token every word yields exactly one id, so tokens and ids align.
+            assert len(tokens) == len(ids), (tokens, ids)
+            token_at, dropped = _placement(len(ids), maxlen, padding, truncating)
+            rows.append(Encoded(sentence, tuple(tokens), tuple(ids), padded_row,
+                                token_at < 0, token_at, dropped))
+        return rows
+
+
+def _placement(n: int, maxlen: int, padding: str, truncating: str):
+    """Which token sits at each padded position (-1 = padding), and which were truncated."""
+    kept = min(n, maxlen)
+    first = n - kept if truncating == "pre" else 0  # index of the first kept token
+    dropped = tuple(i for i in range(n) if not first <= i < first + kept)
+    start = maxlen - kept if padding == "pre" else 0  # position of the first kept token
+    token_at = np.full(maxlen, -1, dtype=np.int32)
+    token_at[start:start + kept] = np.arange(first, first + kept, dtype=np.int32)
+    return token_at, dropped
