@@ -1,0 +1,192 @@
+"""The `tui-lab` command: the app by default, `tui-lab trace` for the headless trace.
+
+Nothing heavy is imported at module level, so `tui-lab --help` answers at once.
+Every user mistake ends as one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+PROG = "tui-lab"
+COMMANDS = {
+    "trace": "write every number of a run (ids, embeddings, h, c, gates, layer) as JSON or .npz",
+}
+USAGE_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr (argparse prints the usage too)."""
+
+    def error(self, message: str):
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(USAGE_ERROR)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+
+
+def _maxlen(text: str) -> int | None:
+    return None if text.lower() == "none" else _positive_int(text)
+
+
+def _line_numbers(text: str) -> list[int]:
+    try:
+        numbers = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected line numbers like 2 or 2,5, not {text!r}") from None
+    if not numbers:
+        raise argparse.ArgumentTypeError("expected at least one line number")
+    return numbers
+
+
+def _add_lab_options(parser: argparse.ArgumentParser) -> None:
+    """The settings shared by the app and the trace, with Keras' names."""
+    parser.add_argument("file", nargs="?", metavar="FILE",
+                        help="a UTF-8 text file, one sequence per line (default: the lesson's lyrics)")
+    source = parser.add_argument_group("input")
+    source.add_argument("--line", type=_line_numbers, metavar="N[,N...]",
+                        help="1-based line number to step; several (2,5) step as one batch")
+    source.add_argument("--text", metavar="SENTENCE",
+                        help="step this sentence, tokenized with the tokenizer fitted on FILE")
+    source.add_argument("--inputs", metavar="FILE.npy|.json",
+                        help="step raw input vectors, shape (T, features) or (B, T, features)")
+    model = parser.add_argument_group("cell and weights (Keras names)")
+    model.add_argument("--cell", default="lstm", help="simple_rnn, lstm or gru (default lstm)")
+    model.add_argument("--units", type=_positive_int, default=4, help="recurrent units (default 4)")
+    model.add_argument("--embedding-dim", type=_positive_int, default=4,
+                       help="Embedding output_dim (default 4)")
+    model.add_argument("--num-words", type=_positive_int, default=150,
+                       help="Tokenizer num_words and Embedding input_dim (default 150)")
+    model.add_argument("--maxlen", type=_maxlen, default=7,
+                       help="pad_sequences maxlen, or 'none' for the longest line (default 7)")
+    model.add_argument("--padding", default="pre", help="pre or post (default pre)")
+    model.add_argument("--truncating", default="post", help="pre or post (default post)")
+    model.add_argument("--go-backwards", action="store_true", help="process the sequence backwards")
+    model.add_argument("--mask-padding", action="store_true",
+                       help="skip padded steps, carrying the state (Embedding mask_zero=True)")
+    model.add_argument("--no-bias", dest="use_bias", action="store_false", help="use_bias=False")
+    model.add_argument("--reset-after", action=argparse.BooleanOptionalAction, default=True,
+                       help="GRU reset_after (default on)")
+    model.add_argument("--seed", type=_positive_int, default=0,
+                       help="seed for every initial weight (default 0)")
+    model.add_argument("--weights", metavar="FILE.npz",
+                       help="kernel, recurrent_kernel, optional bias and embedding (Keras layout)")
+    model.add_argument("--initial-state", metavar="FILE.npz", help="initial state: keys h (and c)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    commands = "\n".join(f"  {name:<8} {text}" for name, text in COMMANDS.items())
+    parser = _Parser(
+        prog=PROG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="A terminal lab for stepping through sequences with recurrent neural networks:\n"
+                    "text -> tokens -> ids -> embeddings -> h and c at every timestep.\n"
+                    "With no command, opens the lab (keys are in its footer; ? for help).",
+        epilog=f"commands:\n{commands}\n\nRun '{PROG} COMMAND --help' for a command's options.",
+    )
+    _add_lab_options(parser)
+    return parser
+
+
+def build_trace_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=f"{PROG} trace",
+                     description="Step the whole sequence and write the trace: config, word_index, "
+                                 "tokens, ids, padded ids, weights, every step's x, h, c and gates, "
+                                 "and the Keras layer's own output with the max |error|.")
+    _add_lab_options(parser)
+    parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument("--format", choices=("json", "npz"),
+                        help="json (default) or npz (npz needs -o; implied by a .npz file name)")
+    return parser
+
+
+def make_lab(args):
+    """A Lab set up from the shared options; nothing is built (no TensorFlow) yet."""
+    from . import inputs
+    from .config import LabConfig
+    from .controller import Lab
+    from .errors import LabError
+
+    if args.inputs and (args.file or args.text or args.line):
+        raise LabError("--inputs replaces the text: do not combine it with FILE, --text or --line")
+    if args.text is not None and args.line:
+        raise LabError("give either --text or --line, not both")
+    config = LabConfig(cell=args.cell, units=args.units, embedding_dim=args.embedding_dim,
+                       num_words=args.num_words, maxlen=args.maxlen, padding=args.padding,
+                       truncating=args.truncating, go_backwards=args.go_backwards,
+                       mask_padding=args.mask_padding, use_bias=args.use_bias,
+                       reset_after=args.reset_after, seed=args.seed)
+    if args.inputs:
+        lab = Lab(config, vectors=inputs.read_vectors(args.inputs))
+    else:
+        lab = Lab(config, text=args.file)
+    if args.weights:
+        lab.load_weights(args.weights)
+    if args.initial_state:
+        lab.load_initial_state(args.initial_state)
+    if args.text is not None:
+        lab.type_sentence(args.text)
+    elif args.line:
+        lab.select_lines(args.line)
+    return lab
+
+
+def run_trace(argv: list[str]) -> int:
+    from . import trace
+
+    args = build_trace_parser().parse_args(argv)
+    fmt = trace.format_for(args.output, args.format)
+    if fmt == "npz" and not args.output:
+        sys.stderr.write(f"{PROG} trace: error: --format npz needs -o FILE\n")
+        return USAGE_ERROR
+    lab = make_lab(args)
+    if args.output:
+        trace.write_trace(lab, args.output, fmt)
+    else:
+        text = trace.trace_json(trace.full_snapshot(lab))
+        sys.stdout.write(text + "\n")
+    return 0
+
+
+def run_app(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    lab = make_lab(args)
+    from .app import LabApp
+
+    LabApp(lab).run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from .errors import LabError
+
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    prog = f"{PROG} {command}" if command else PROG
+    try:
+        if command == "trace":
+            return run_trace(argv[1:])
+        return run_app(argv)
+    except LabError as error:
+        sys.stderr.write(f"{prog}: error: {error}\n")
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prog}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # e.g. `tui-lab trace | head`: the reader left; nothing to report.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as error:  # a bug, not the user's fault: still one line, details on request
+        if os.environ.get("TUI_LAB_DEBUG"):
+            raise
+        sys.stderr.write(f"{prog}: internal error: {type(error).__name__}: {error} "
+                         f"(set TUI_LAB_DEBUG=1 to see the traceback)\n")
+        return 1

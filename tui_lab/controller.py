@@ -168,9 +168,12 @@ class Lab:
         return self._history.timesteps
 
     def build(self) -> None:
-        """Tokenize, make the weights and the cell (imports TensorFlow the first time)."""
+        """Tokenize, make the weights and the cell (imports TensorFlow the first time).
+
+        Until the first build, operations only record what was asked (so a command line or
+        the app can set the lab up without waiting for TensorFlow); the build checks it all."""
         if self._history is None:
-            self._commit()
+            self._commit(build=True)
 
     # ----- stepping -------------------------------------------------------------------------
     def step(self) -> bool:
@@ -271,9 +274,6 @@ class Lab:
             raise LabError("typed sentences need a text to fit the tokenizer on; open one first")
         if not isinstance(sentence, str) or not sentence.strip():
             raise LabError("type a sentence with at least one word")
-        if not self._corpus.words(sentence):
-            raise LabError(f"{sentence!r} has no words once the tokenizer's filters have removed "
-                           f"punctuation")
         self._commit(sentence=sentence.strip(), keep_cursor=False)
 
     def set_vectors(self, vectors) -> None:
@@ -352,7 +352,8 @@ class Lab:
     _UNSET = object()
 
     def _commit(self, *, config=None, corpus=_UNSET, vectors=_UNSET, selection=None,
-                sentence=_UNSET, loaded=_UNSET, initial=_UNSET, keep_cursor=True) -> None:
+                sentence=_UNSET, loaded=_UNSET, initial=_UNSET, keep_cursor=True,
+                build=False) -> None:
         """Build the lab for these changes, then swap everything in at once."""
         unset = Lab._UNSET
         config = config or self._config
@@ -371,6 +372,12 @@ class Lab:
         if initial is not None and initial[0].shape[1] != config.units:
             raise LabError(f"the initial state has {initial[0].shape[1]} units but the cell would "
                            f"have {config.units}; clear the initial state first")
+
+        if not (build or self.is_built):
+            (self._config, self._corpus, self._vectors, self._selection, self._sentence,
+             self._loaded, self._initial) = (config, corpus, vectors, selection, sentence, loaded,
+                                             initial)
+            return
 
         runner = self._runner
         if runner is None or self._weights_change(config, corpus, vectors, loaded):
