@@ -98,6 +98,29 @@ class Snapshot:
     def next_position(self) -> int | None:
         return int(self.order[self.t]) if self.t < self.timesteps else None
 
+    @property
+    def previous_state(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(h_{t-1}, c_{t-1}) that the latest step started from, each (B, units)."""
+        if self.t <= 1:
+            return self.h0, self.c0
+        return self.h[self.t - 2], (self.c[self.t - 2] if self.c is not None else None)
+
+    @property
+    def step_terms(self) -> dict[str, np.ndarray]:
+        """The parts of the latest step's update, each (B, units); {} before the first step.
+
+        LSTM: kept = f*c_{t-1} (forget gate applied), learned = i*g (the lesson's learn gate),
+        so c_t = kept + learned. GRU: kept = z*h_{t-1}, new = (1-z)*candidate, so
+        h_t = kept + new. SimpleRNN: {}. NaN where a masked row skipped the cell."""
+        if not self.t or self.config.cell == "simple_rnn":
+            return {}
+        k = self.t - 1
+        g = self.gates
+        h_prev, c_prev = self.previous_state
+        if self.config.cell == "lstm":
+            return {"kept": g["forget"][k] * c_prev, "learned": g["input"][k] * g["candidate"][k]}
+        return {"kept": g["update"][k] * h_prev, "new": (1.0 - g["update"][k]) * g["candidate"][k]}
+
 
 def _readonly(array):
     if array is None:
