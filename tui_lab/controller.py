@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import inputs
+from . import inputs, tf_loader
 from .cells import CellRunner, Weights, read_npz, seeded_weights, weights_from_npz
 from .config import LabConfig
 from .errors import LabError
@@ -193,8 +193,8 @@ class Lab:
     def build(self) -> None:
         """Tokenize, make the weights and the cell (imports TensorFlow the first time).
 
-        Until the first build, operations only record what was asked (so a command line or
-        the app can set the lab up without waiting for TensorFlow); the build checks it all."""
+        Before TensorFlow is imported, operations only record what was asked (so a command
+        line or the app can set the lab up without waiting); this build then checks it all."""
         if self._history is None:
             self._commit(build=True)
 
@@ -396,7 +396,9 @@ class Lab:
             raise LabError(f"the initial state has {initial[0].shape[1]} units but the cell would "
                            f"have {config.units}; clear the initial state first")
 
-        if not (build or self.is_built):
+        if not (build or self.is_built or tf_loader.is_loaded()):
+            # Nothing built yet and TensorFlow not even imported: record the request only,
+            # so a command line can set the lab up without waiting; build() checks it all.
             (self._config, self._corpus, self._vectors, self._selection, self._sentence,
              self._loaded, self._initial) = (config, corpus, vectors, selection, sentence, loaded,
                                              initial)

@@ -1,0 +1,185 @@
+"""The controller's operations: step, back, seek, reset, run to end, selecting, settings."""
+
+import numpy as np
+import pytest
+
+from tui_lab import Lab, LabConfig, LabError
+
+
+@pytest.fixture
+def lab():
+    return Lab()
+
+
+def test_import_does_not_load_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys; from tui_lab import Lab; lab = Lab(); lab.select_lines(3); "
+            "lab.configure(units=6); print(lab.lines[2]); "
+            "print('tensorflow' in sys.modules, lab.is_built)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["My need is such I pretend too much", "False False"]
+
+
+def test_step_back_seek_reset(lab):
+    assert lab.snapshot().t == 0
+    assert lab.step() and lab.step()
+    s = lab.snapshot()
+    assert s.t == 2 and s.h.shape == (2, 1, 4) and s.position == 1
+    h_after_two = s.h.copy()
+    assert lab.back()
+    assert lab.snapshot().t == 1
+    lab.step()
+    np.testing.assert_array_equal(lab.snapshot().h, h_after_two)  # replay gives the same states
+    lab.seek(7)
+    assert lab.snapshot().at_end
+    assert not lab.step()  # at the end: nothing more
+    lab.reset()
+    assert lab.snapshot().t == 0 and not lab.back()
+    lab.run_to_end()
+    assert lab.t == 7
+    with pytest.raises(LabError, match="outside 0..7"):
+        lab.seek(8)
+    with pytest.raises(LabError):
+        lab.seek(-1)
+
+
+def test_each_step_records_the_embedding_of_its_position(lab):
+    lab.configure(go_backwards=True)
+    lab.step()
+    s = lab.snapshot()
+    assert s.position == 6  # go_backwards consumes the last position first
+    ids = s.batch.rows[0].padded
+    np.testing.assert_array_equal(s.batch.x[0, 6], s.weights.embedding[ids[6]])
+
+
+def test_selecting_a_line_starts_over(lab):
+    lab.seek(3)
+    lab.select_lines(2)
+    s = lab.snapshot()
+    assert s.t == 0 and s.selection == (2,)
+    assert s.batch.labels == ("line 2",)
+
+
+def test_settings_keep_the_cursor(lab):
+    lab.seek(4)
+    h_lstm = lab.snapshot().h.copy()
+    lab.configure(cell="gru")
+    s = lab.snapshot()
+    assert s.t == 4 and s.config.cell == "gru" and s.c is None
+    assert set(s.gates) == {"update", "reset", "candidate"}
+    lab.configure(cell="lstm")
+    np.testing.assert_array_equal(lab.snapshot().h, h_lstm)  # same seed, same weights
+
+
+def test_batch_of_lines(lab):
+    lab.select_lines([2, 5])
+    lab.run_to_end()
+    s = lab.snapshot()
+    assert s.h.shape == (7, 2, 4)
+    assert s.batch.pad_mask[0].tolist() == [True, True, False, False, False, False, False]
+    assert s.max_abs_error < 1e-5
+    # Each row alone gives the same states as in the batch.
+    lab.select_lines(5)
+    lab.run_to_end()
+    np.testing.assert_allclose(lab.snapshot().h[:, 0], s.h[:, 1], atol=1e-6)
+
+
+def test_typed_sentence_marks_unknown_words(lab):
+    lab.type_sentence("The great pretender sings karaoke!")
+    s = lab.snapshot()
+    row = s.batch.rows[0]
+    assert row.tokens == ("the", "great", "pretender", "sings", "karaoke")
+    assert row.ids == (4, 10, 11, 1, 1)
+    assert row.oov == (False, False, False, True, True)
+    assert s.sentence == "The great pretender sings karaoke!" and s.selection == ()
+
+
+def test_num_words_limits_ids_to_the_most_frequent(lab):
+    lab.configure(num_words=10)
+    row = lab.snapshot().batch.rows[0]
+    assert row.ids == (8, 8, 9, 2, 4, 1, 1)  # 'great' (10) and 'pretender' (11) become OOV
+    assert lab.snapshot().weights.embedding.shape == (10, 4)
+
+
+def test_maxlen_none_pads_to_the_longest(lab):
+    lab.configure(maxlen=None, padding="post")
+    lab.select_lines([15, 2])
+    s = lab.snapshot()
+    assert s.timesteps == 12
+    assert s.batch.rows[1].pad_mask.tolist() == [False] * 5 + [True] * 7
+
+
+def test_truncating_pre_keeps_the_tail(lab):
+    lab.configure(truncating="pre")
+    lab.select_lines(15)
+    row = lab.snapshot().batch.rows[0]
+    assert row.padded.tolist() == list(row.ids[-7:])
+    assert row.dropped == (0, 1, 2, 3, 4)
+    assert row.token_at.tolist() == list(range(5, 12))
+
+
+def test_seed_makes_weights_reproducible():
+    first = Lab(LabConfig(seed=3)).snapshot().weights
+    again = Lab(LabConfig(seed=3)).snapshot().weights
+    other = Lab(LabConfig(seed=4)).snapshot().weights
+    for name in ("embedding", "kernel", "recurrent_kernel", "bias"):
+        np.testing.assert_array_equal(getattr(first, name), getattr(again, name))
+    assert not np.array_equal(first.kernel, other.kernel)
+    assert not np.array_equal(first.embedding, other.embedding)
+
+
+def test_reseed(lab):
+    kernel = lab.snapshot().weights.kernel.copy()
+    lab.reseed()
+    assert lab.config.seed == 1
+    assert not np.array_equal(lab.snapshot().weights.kernel, kernel)
+
+
+def test_bad_settings_keep_the_state(lab):
+    lab.seek(3)
+    before = lab.snapshot()
+    for changes, message in [
+        ({"units": 0}, "units must be at least 1"),
+        ({"units": 5000}, "units must be at most 4096"),
+        ({"embedding_dim": 0}, "embedding_dim must be at least 1"),
+        ({"embedding_dim": 10_000}, "embedding_dim must be at most"),
+        ({"maxlen": 0}, "maxlen must be at least 1"),
+        ({"cell": "transformer"}, "unknown cell 'transformer'"),
+        ({"padding": "middle"}, "padding must be 'pre' or 'post'"),
+        ({"units": "4"}, "units must be a whole number"),
+        ({"colour": "red"}, "unknown setting 'colour'"),
+    ]:
+        with pytest.raises(LabError, match=message):
+            lab.configure(**changes)
+    after = lab.snapshot()
+    assert after.config == before.config and after.t == 3
+    np.testing.assert_array_equal(after.h, before.h)
+
+
+def test_bad_selection_and_sentence_keep_the_state(lab):
+    lab.select_lines(4)
+    with pytest.raises(LabError, match="line 22 is out of range: the text has 21 lines"):
+        lab.select_lines(22)
+    with pytest.raises(LabError, match="line 0 is out of range"):
+        lab.select_lines([0])
+    with pytest.raises(LabError, match="at least one line"):
+        lab.select_lines([])
+    with pytest.raises(LabError, match="no words the tokenizer keeps"):
+        lab.type_sentence("?!... ---")
+    with pytest.raises(LabError, match="at least one word"):
+        lab.type_sentence("   ")
+    assert lab.snapshot().selection == (4,)
+
+
+def test_initial_state_must_fit(lab):
+    with pytest.raises(LabError, match=r"has shape \(3,\), but the cell has 4 units"):
+        lab.set_initial_state(np.zeros(3))
+    lab.set_initial_state(np.ones(4), np.ones(4))
+    with pytest.raises(LabError, match="clear the initial state first"):
+        lab.configure(units=5)
+    assert lab.config.units == 4
+    lab.set_initial_state()
+    lab.configure(units=5)
+    assert lab.snapshot().h0.shape == (1, 5)
