@@ -174,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         if command == "trace":
             return run_trace(argv[1:])
         return run_app(argv)
+    except SystemExit as exit_:  # argparse: --help (0) or a usage error (2), already printed
+        return exit_.code if isinstance(exit_.code, int) else USAGE_ERROR
     except LabError as error:
         sys.stderr.write(f"{prog}: error: {error}\n")
         return USAGE_ERROR
