@@ -1,0 +1,372 @@
+"""The Textual app over the controller: key -> action -> Lab call in a worker -> snapshot -> panels.
+
+Every Lab call runs in a thread worker, one at a time and in the order the keys were pressed
+(a ticket queue: Lab is not thread-safe). After each call the worker takes `lab.snapshot()`
+and hands it to the UI thread, where the panels render it. Widgets never compute.
+TensorFlow is never imported here: `lab.build()` (in a worker) imports it quietly.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable
+
+from textual import work
+from textual.app import App
+
+from . import Lab
+from .commands import LabCommands
+from .config import CELLS
+from .errors import LabError
+from .screens.help import HelpScreen
+from .screens.lab import NUMBER_PANELS, PANELS, LabScreen
+from .screens.prompt import PromptScreen
+from .screens.settings import SettingsScreen
+from .widgets.embeddings import EmbeddingsPanel
+from .widgets.gates import GatesPanel
+from .widgets.layer import LayerPanel
+from .widgets.lines import LinesPanel
+from .widgets.states import StatesPanel
+from .widgets.status import StatusBar
+from .widgets.tokens import TokensPanel
+
+RUN_CHUNK = 256  # steps between progress reports when running to the end
+
+
+class Turns:
+    """A fair lock: workers run in the order their tickets were taken (on the UI thread)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = 0
+        self._serving = 0
+
+    def ticket(self) -> int:
+        with self._cond:
+            self._next += 1
+            return self._next - 1
+
+    @contextmanager
+    def turn(self, ticket: int):
+        with self._cond:
+            self._cond.wait_for(lambda: self._serving == ticket)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._serving += 1
+                self._cond.notify_all()
+
+
+class LabApp(App):
+    """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-lab"
+    COMMANDS = App.COMMANDS | {LabCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, lab: Lab, *, theme: str | None = None, play_interval: float = 0.4) -> None:
+        super().__init__()
+        self.lab = lab
+        self.snapshot = None  # the latest Snapshot shown
+        self.line_cursor = 1
+        self.playing = False
+        self.play_interval = play_interval
+        self._turns = Turns()
+        self._pending = 0
+        self._busy_label = ""
+        self._lines = lab.lines  # readable before TensorFlow loads
+        self._source = lab.source_name
+        if theme:
+            self.theme = theme
+
+    # ----- start ----------------------------------------------------------------------------
+    async def on_mount(self) -> None:
+        await self.push_screen(LabScreen())
+        screen = self.screen
+        for pid in NUMBER_PANELS:
+            screen.query_one(f"#{pid}").loading = True
+        self._show_lines()
+        self._status()
+        self._player = self.set_interval(self.play_interval, self._tick, pause=True)
+        self._pending += 1
+        self._build(self._turns.ticket())
+
+    @work(thread=True, exclusive=True, group="build")
+    def _build(self, ticket: int) -> None:
+        with self._turns.turn(ticket):
+            try:
+                self.lab.build()
+                snapshot = self.lab.snapshot()
+            except LabError as error:
+                self._report(self._failed, "Loading the lab", str(error))
+            except Exception as error:  # never let a surprise kill the terminal session
+                self._report(self._failed, "Loading the lab", f"{type(error).__name__}: {error}")
+            else:
+                self._report(self._show, snapshot)
+
+    def _report(self, callback, *args) -> None:
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:  # the app is shutting down
+            pass
+
+    # ----- the one path from a key to the controller ----------------------------------------
+    def submit(self, label: str, operation: Callable[[Lab], object], done: str | None = None) -> None:
+        """Run operation(lab) in a worker after every earlier one; show the new snapshot."""
+        self._pending += 1
+        self._busy_label = label
+        self._status()
+        self._call(self._turns.ticket(), label, operation, done)
+
+    @work(thread=True, group="lab")
+    def _call(self, ticket: int, label: str, operation, done: str | None) -> None:
+        with self._turns.turn(ticket):
+            try:
+                operation(self.lab)
+                snapshot = self.lab.snapshot()
+            except LabError as error:
+                self._report(self._failed, label, str(error))
+                return
+            except Exception as error:
+                self._report(self._failed, label, f"{type(error).__name__}: {error}")
+                return
+        self._report(self._show, snapshot, done)
+
+    def _show(self, snapshot, done: str | None = None) -> None:
+        self._pending -= 1
+        self.snapshot = snapshot
+        if not self._pending:
+            self._busy_label = ""
+        screen = self._lab_screen()
+        for pid in NUMBER_PANELS:
+            screen.query_one(f"#{pid}").loading = False
+        if snapshot.selection and self.line_cursor not in snapshot.selection:
+            self.line_cursor = snapshot.selection[0]
+        self._show_lines()
+        screen.query_one(TokensPanel).show(snapshot)
+        screen.query_one(EmbeddingsPanel).show(snapshot)
+        screen.query_one(StatesPanel).show(snapshot)
+        screen.query_one(GatesPanel).show(snapshot)
+        screen.query_one(LayerPanel).show(snapshot)
+        if snapshot.at_end and self.playing:
+            self._set_playing(False)
+        self._status()
+        if done:
+            self.notify(done, title="Done")
+
+    def _failed(self, label: str, message: str) -> None:
+        self._pending -= 1
+        if not self._pending:
+            self._busy_label = ""
+        if self.playing:
+            self._set_playing(False)
+        if self.snapshot is None and not self.lab.is_built:
+            screen = self._lab_screen()
+            for pid in NUMBER_PANELS:
+                screen.query_one(f"#{pid}").loading = False
+        self._status()
+        self.notify(message, title=f"{label}: not done", severity="error", timeout=8)
+
+    def _progress(self, done: int, total: int) -> None:
+        self._busy_label = f"running to the end: {done}/{total}"
+        self._status()
+
+    def _lab_screen(self) -> LabScreen:
+        return next(s for s in self.screen_stack if isinstance(s, LabScreen))
+
+    def _status(self) -> None:
+        busy = self._busy_label if self._pending else ""
+        self._lab_screen().query_one(StatusBar).show(
+            self.snapshot, busy=busy, playing=self.playing, source=self._source)
+
+    def _show_lines(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None:
+            selection = getattr(self.lab, "selection", None) or getattr(self.lab, "_selection", ())
+            lines, typed, source = self._lines, None, self._source
+        else:
+            selection, lines, source = snapshot.selection, snapshot.lines, snapshot.source_name
+            typed = snapshot.batch.rows[0] if snapshot.sentence is not None else None
+        self._lab_screen().query_one(LinesPanel).show(lines, selection, self.line_cursor, typed, source)
+
+    # ----- stepping -------------------------------------------------------------------------
+    def action_step(self) -> None:
+        self.submit("Step", lambda lab: lab.step())
+
+    def action_back(self) -> None:
+        self.submit("Back", lambda lab: lab.back())
+
+    def action_start(self) -> None:
+        self.submit("Start", lambda lab: lab.reset())
+
+    def action_end(self) -> None:
+        def run(lab: Lab) -> None:
+            total = lab.timesteps
+            while lab.t < total:
+                lab.seek(min(total, lab.t + RUN_CHUNK))
+                if total > RUN_CHUNK:
+                    self._report(self._progress, lab.t, total)
+
+        self.submit("Run to end", run)
+
+    def action_play(self) -> None:
+        self._set_playing(not self.playing)
+        if self.playing and self.snapshot is not None and self.snapshot.at_end:
+            self.submit("Play", lambda lab: lab.reset())
+
+    def _set_playing(self, playing: bool) -> None:
+        self.playing = playing
+        (self._player.resume if playing else self._player.pause)()
+        self._status()
+
+    def _tick(self) -> None:
+        if self.playing and not self._pending:
+            self.submit("Play", lambda lab: lab.step())
+
+    # ----- input ----------------------------------------------------------------------------
+    def _need_lines(self) -> bool:
+        lines = self.snapshot.lines if self.snapshot else self._lines
+        if not lines:
+            self.notify("the input is raw vectors: there are no text lines", severity="warning")
+        return bool(lines)
+
+    def _line_count(self) -> int:
+        return len(self.snapshot.lines if self.snapshot else self._lines)
+
+    def _batch_marked(self) -> bool:
+        return self.snapshot is not None and len(self.snapshot.selection) > 1
+
+    def _move_line(self, delta: int) -> None:
+        if not self._need_lines():
+            return
+        self.line_cursor = max(1, min(self._line_count(), self.line_cursor + delta))
+        self._show_lines()
+        if not self._batch_marked():
+            number = self.line_cursor
+            self.submit(f"Line {number}", lambda lab: lab.select_lines([number]))
+
+    def action_next_line(self) -> None:
+        self._move_line(1)
+
+    def action_previous_line(self) -> None:
+        self._move_line(-1)
+
+    def action_choose_line(self) -> None:
+        if self._need_lines():
+            number = self.line_cursor
+            self.submit(f"Line {number}", lambda lab: lab.select_lines([number]))
+
+    def action_mark_line(self) -> None:
+        if not self._need_lines():
+            return
+        current = list(self.snapshot.selection) if self.snapshot else [1]
+        number = self.line_cursor
+        if number in current:
+            if len(current) == 1:
+                self.notify("a batch needs at least one line: move (j/k) and mark another first")
+                return
+            current.remove(number)
+        else:
+            current.append(number)
+        chosen = sorted(current)
+        self.submit("Mark line", lambda lab: lab.select_lines(chosen))
+
+    def action_type_sentence(self) -> None:
+        def typed(sentence: str | None) -> None:
+            if sentence is not None:
+                self.submit("Type a sentence", lambda lab: lab.type_sentence(sentence))
+
+        self.push_screen(PromptScreen("Type a sentence (tokenized with the fitted tokenizer; "
+                                      "unknown words become <OOV>)", placeholder="I'm the great pretender"),
+                         typed)
+
+    def action_open_file(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path is None:
+                return
+            target = Path(path).expanduser()
+            if target.suffix.lower() in (".npy", ".json"):
+                self.submit("Open", lambda lab: lab.open_vectors(target), f"opened {target}")
+            else:
+                self.submit("Open", lambda lab: lab.open_text(target), f"opened {target}")
+            self.line_cursor = 1
+
+        self.push_screen(PromptScreen("Open a text file (one sequence per line), or input "
+                                      "vectors (.npy / .json)", placeholder="path/to/file.txt"),
+                         chosen)
+
+    def action_export(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path is None:
+                return
+
+            def export(lab: Lab) -> None:
+                from . import trace  # the trace's own writer (JSON or .npz by the suffix)
+
+                trace.write_trace(lab, Path(path).expanduser(),
+                                  "npz" if path.lower().endswith(".npz") else "json")
+
+            self.submit("Export", export, f"trace written to {path}")
+
+        self.push_screen(PromptScreen("Export the whole trace: a .json or .npz path",
+                                      value="trace.json"), chosen)
+
+    # ----- settings -------------------------------------------------------------------------
+    def action_cycle_cell(self) -> None:
+        self.submit("Cell", lambda lab: lab.configure(
+            cell=CELLS[(CELLS.index(lab.config.cell) + 1) % len(CELLS)]))
+
+    def action_set_cell(self, cell: str) -> None:
+        self.submit("Cell", lambda lab: lab.configure(cell=cell))
+
+    def action_units(self, delta: int) -> None:
+        self.submit("Units", lambda lab: lab.configure(units=lab.config.units + delta))
+
+    def action_toggle(self, name: str) -> None:
+        self.submit(name, lambda lab: lab.configure(**{name: not getattr(lab.config, name)}))
+
+    def action_reseed(self) -> None:
+        self.submit("Reseed", lambda lab: lab.reseed())
+
+    def action_settings(self) -> None:
+        def apply(changes: dict | None) -> None:
+            if changes:
+                self.submit("Settings", lambda lab: lab.configure(**changes), "settings applied")
+
+        self.push_screen(SettingsScreen(self.lab.config), apply)
+
+    # ----- view -----------------------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_next_panel(self) -> None:
+        self._switch_panel(1)
+
+    def action_previous_panel(self) -> None:
+        self._switch_panel(-1)
+
+    def _switch_panel(self, delta: int) -> None:
+        screen = self._lab_screen()
+        ids = [pid for pid, _, _ in PANELS]
+        index = ids.index(screen.current_panel.id)
+        screen.show_panel(ids[(index + delta) % len(ids)])
+
+    def action_scroll(self, direction: int) -> None:
+        panel = self._lab_screen().current_panel
+        targets = [w for w in [panel, *panel.query("*")] if w.is_scrollable and w.max_scroll_y]
+        for widget in targets[:1]:
+            widget.scroll_to(y=widget.scroll_y + direction * max(1, widget.size.height - 2),
+                             animate=False)
+
+    def action_scroll_units(self, direction: int) -> None:
+        from .widgets.grid import CELL, NumberGrid
+
+        for grid in self._lab_screen().current_panel.query(NumberGrid):
+            grid.scroll_to(x=max(0, grid.scroll_x + direction * 4 * CELL), animate=False)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"

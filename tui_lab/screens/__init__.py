@@ -1,0 +1,1 @@
+"""The app's screens: the lab itself, help, settings, and a one-line prompt."""

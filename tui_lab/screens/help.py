@@ -1,0 +1,88 @@
+"""Help: what each panel shows, every key, and the lesson's questions answered on screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Markdown
+
+PANELS = """\
+## The panels (tab / shift+tab switch them below 120 columns)
+- **Lines**: the text's lines. ▶ is the line cursor (j/k), ● the lines being stepped. *m* marks
+  several lines to step as one batch, *enter* steps just the cursor line, *t* types your own
+  sentence (unknown words are marked OOV: the tokenizer maps them to id 1, `<OOV>`).
+- **Tokens**: each word with its id, then the padded ids (`pad_sequences`): `pad` columns are
+  zeros added by padding, struck-out words were cut by truncation. The current position is
+  highlighted, the next one underlined; *step* says which step reads each position.
+- **Embed**: the vector x_t that the Embedding layer gives each position (one row of its table).
+- **States**: h_t (and c_t for LSTM) after every step so far; ▶ marks the current step. Blue is
+  negative, red positive, stronger colour = larger |value|; the numbers carry their sign, so
+  they read the same without colour. Below: one sparkline per unit (zero at half height).
+- **Gates**: the current step's gates per unit and the update written out.
+- **Layer**: what `keras.layers.<Cell>` returns with return_sequences / return_state on or off,
+  with shapes (batch, timesteps, units), filled in as the steps reach the end, and the largest
+  difference between stepping the cell and running the whole layer (it should be ~0).
+"""
+
+ANSWERS = """\
+## The lesson's questions, on screen
+- **What are h and c?** h is the hidden state: the cell's output at each step, passed to the
+  next step as "short-term memory". c (LSTM only) is the internal cell state, the "long-term
+  memory": never output directly, it is what h is read from (h_t = o*tanh(c_t)). Watch both
+  columns in *States*, and in *Gates* see c_t = kept + learned.
+- **LSTM gates, in the lesson's words**: forget gate = f (kept = f*c_{t-1}); learn gate = i*g
+  (learned); remember gate = the new c_t = kept + learned; use gate = o*tanh(c_t) = h_t.
+- **Why does SimpleRNN's (and GRU's) final state equal its output?** These cells have one state
+  vector and it *is* the output: the cell returns (h, [h]). So `return_state=True` gives the last
+  output again. An LSTM returns (h, [h, c]): its h equals the output too, c is the extra one.
+  Step to the end (*End*) and compare the rows in *Layer*.
+- **What do units mean for shapes?** units is the size of h (and c): the last dimension of every
+  output, (batch, units) for the final output/state, (batch, timesteps, units) with
+  return_sequences=True. Press + / - and watch the shapes in *Layer* change.
+- **What does go_backwards do?** The layer reads the last position first (press *b*: the *step*
+  row in *Tokens* runs right to left), and the returned sequence is in that processing order,
+  i.e. reversed relative to the input: sequence[:, 0] is the state after the *last* word.
+- **What does the Embedding do, and is it trained?** It is a lookup table: id → a vector of
+  output_dim numbers (*Embed*). It starts random (here from the seed) and *is* trained with the
+  rest of the model, so that words used alike end up with similar vectors.
+- **Why are states not passed between lines of a batch?** Each row of a batch is an independent
+  sequence with its own h (and c), starting from zeros: mark two lines (*m*) and see one block of
+  columns per row.
+"""
+
+
+def keys_markdown() -> str:
+    from .lab import LAB_BINDINGS
+
+    rows: dict[str, tuple[list[str], str]] = {}
+    for binding in LAB_BINDINGS:
+        keys, text = rows.setdefault(binding.action, ([], binding.description))
+        keys.append(binding.key_display or binding.key)
+        if binding.tooltip:
+            rows[binding.action] = (keys, f"{binding.description}: {binding.tooltip}")
+    lines = ["## Keys (also in the command palette: ctrl+p)", "", "| keys | action |", "|---|---|"]
+    lines += [f"| {' '.join(keys)} | {text} |" for keys, text in rows.values()]
+    return "\n".join(lines) + "\n"
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="help.close"),
+                Binding("j,down", "scroll(1)", "Down", show=False, id="help.down"),
+                Binding("k,up", "scroll(-1)", "Up", show=False, id="help.up")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Markdown("# tui-lab help\n\n" + PANELS + "\n" + ANSWERS + "\n" + keys_markdown())
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()
+
+    def action_scroll(self, delta: int) -> None:
+        help_view = self.query_one("#help")
+        help_view.scroll_to(y=help_view.scroll_y + delta, animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

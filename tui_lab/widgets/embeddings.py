@@ -1,0 +1,39 @@
+"""Embeddings: the vector x_t the Embedding layer gives each padded position (one row each)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from .grid import Block, NumberGrid
+from .labels import token_at
+
+
+class EmbeddingsPanel(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="legend", id="embeddings-legend")
+        yield NumberGrid("pos   id token", id="embeddings-grid")
+
+    def show(self, snapshot) -> None:
+        batch = snapshot.batch
+        x = batch.x
+        many = snapshot.batch_size > 1
+        blocks = [Block((f"{b + 1}:" if many else "") + "x", x[b]) for b in range(snapshot.batch_size)]
+        rows = batch.rows
+        if rows is not None:
+            legend = (f"Embedding(input_dim={snapshot.config.num_words}, output_dim="
+                      f"{x.shape[2]}): row id of the table = x_t; trained with the model")
+        else:
+            legend = f"raw input vectors: {x.shape[2]} features per timestep"
+        self.query_one("#embeddings-legend", Static).update(legend)
+        width = max(3, len(str(snapshot.timesteps)))
+
+        def label(position: int) -> str:
+            ident = "" if rows is None else str(int(rows[0].padded[position]))
+            return f"{position:>{width}} {ident:>4} {token_at(snapshot, position)}"
+
+        self.query_one(NumberGrid).set_data(
+            snapshot.timesteps, label, blocks, snapshot.position, 16,
+            dim_row=lambda p: bool(batch.pad_mask[0, p]),
+            title=f"{'pos':>{width}} {'id':>4} token")

@@ -1,0 +1,71 @@
+"""Layer readout: what keras.layers.<Cell> returns for this input, filled in as the steps reach it."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from rich.console import Group
+from textual.widgets import Static
+
+from .style import number, shape
+
+SEQUENCE_ROWS = 8
+
+
+def _values(vector, limit: int = 8) -> str:
+    values = " ".join(number(float(v)) for v in vector[:limit])
+    return values + (f" …+{len(vector) - limit}" if len(vector) > limit else "")
+
+
+class LayerPanel(Static):
+    def show(self, snapshot) -> None:
+        config = snapshot.config
+        B, T, units = snapshot.batch_size, snapshot.timesteps, snapshot.units
+        features = snapshot.batch.x.shape[2]
+        lstm = snapshot.c is not None
+        states = ["h", "c"] if lstm else ["h"]
+        head = Text()
+        head.append(f"keras.layers.{config.cell_title}({units}, go_backwards={config.go_backwards})",
+                    "bold")
+        head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)\n")
+        table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False)
+        for column in ("return_sequences", "return_state", "returns", "shapes"):
+            table.add_column(column, style="" if column != "shapes" else "bold")
+        seq, last = shape(B, T, units), shape(B, units)
+        for rs in (False, True):
+            for st in (False, True):
+                first = "sequence" if rs else "output"
+                names = f"[{first}, {', '.join(states)}]" if st else first
+                shapes = " ".join([seq if rs else last] + ([last] * len(states) if st else []))
+                table.add_row(str(rs), str(st), Text(names), Text(shapes))
+        body = Text()
+        row = " (batch row 1)" if B > 1 else ""
+        if snapshot.at_end:
+            final = snapshot.layer_states
+            body.append(f"final values{row}, last step of the layer:\n", "bold")
+            body.append("  output = sequence[:, -1] ")
+            body.append(_values(snapshot.layer_sequence[0, -1]) + "\n")
+            body.append("  state h                  ")
+            body.append(_values(final[0][0]) + "  = output: the output IS h\n")
+            if lstm:
+                body.append("  state c                  ")
+                body.append(_values(final[1][0]) + "  cell state, never output\n")
+        else:
+            body.append(f"final output and states: step to the end ({snapshot.t}/{T}) to fill them in\n",
+                        "italic")
+        order = ("processing order: sequence[:, k] is the state after input position T-1-k "
+                 "(reversed)" if config.go_backwards else "sequence[:, k] is the state after position k")
+        body.append(f"sequence{row}, {order}\n", "bold")
+        start = max(0, min(snapshot.t - SEQUENCE_ROWS, T - SEQUENCE_ROWS))
+        for k in range(start, min(T, start + SEQUENCE_ROWS)):
+            position = int(snapshot.order[k])
+            body.append(f"  k={k:<3} pos {position:<3}", "reverse" if k == snapshot.t - 1 else "")
+            if k < snapshot.t:
+                body.append(" " + _values(snapshot.layer_sequence[0, k]) + "\n")
+            else:
+                body.append("   ·  not reached yet\n", "dim")
+        body.append("max |error| steps vs layer: ", "bold")
+        body.append(f"{snapshot.max_abs_error:.1e}")
+        body.append(" · numpy gates vs Keras cell: ", "bold")
+        body.append(f"{snapshot.gate_max_abs_error:.1e}")
+        self.update(Group(head, table, body))

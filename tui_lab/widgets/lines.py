@@ -1,0 +1,50 @@
+"""Lines: the text's lines (available before TensorFlow loads), the selection and typed input."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class LinesPanel(Static):
+    """▶ marks the line cursor (j/k), ● the lines being stepped (m marks several as a batch)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self._args = None
+
+    def show(self, lines, selection, cursor: int, typed=None, source: str = "") -> None:
+        """cursor is 1-based; typed is the Encoded row of a typed sentence, if that is the input."""
+        self._args = (lines, selection, cursor, typed, source)
+        self._paint()
+
+    def on_resize(self) -> None:
+        self._paint()
+
+    def _paint(self) -> None:
+        if self._args is None:
+            return
+        lines, selection, cursor, typed, source = self._args
+        text = Text(no_wrap=True, overflow="ellipsis")
+        height = max(3, self.size.height or 10)
+        if typed is not None:
+            text.append("typed: ", "bold")
+            for word, oov in zip(typed.tokens, typed.oov):
+                text.append(word, "bold red underline" if oov else "")
+                text.append("(OOV) " if oov else " ", "red" if oov else "")
+            text.append("\n")
+            height -= 1
+        if not lines:
+            text.append(f"{source}: raw vectors, no text lines")
+            self.update(text)
+            return
+        chosen = set(selection)
+        width = len(str(len(lines)))
+        start = max(0, min(cursor - 1 - height // 2, len(lines) - height))
+        for n in range(start + 1, min(len(lines), start + height) + 1):
+            mark = "▶" if n == cursor else " "
+            dot = "●" if n in chosen else " "
+            style = "bold reverse" if n == cursor else ("bold" if n in chosen else "")
+            text.append(f"{mark}{dot}{n:>{width}} ", style)
+            text.append(lines[n - 1] + "\n", style)
+        self.update(text)

@@ -1,0 +1,61 @@
+"""Number formatting and the diverging colour scale shared by the panels (presentation only)."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from rich.style import Style
+from textual.color import Color
+
+NEGATIVE = Color.parse("#3f7fe0")  # blue: below zero
+POSITIVE = Color.parse("#e0573f")  # red: above zero
+LEVELS = 12
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def number(value: float, width: int = 6) -> str:
+    """Signed, fixed width, readable without colour: '+0.123', '-12.35', '  ·   ' for NaN."""
+    if value is None or value != value:
+        return "·".center(width)
+    for text in (f"{value:+.3f}", f"{value:+.2f}", f"{value:+.1f}", f"{value:+.0f}"):
+        if len(text) <= width:
+            return text.rjust(width)
+    return f"{value:+.0e}".rjust(width)
+
+
+def level(value: float) -> int:
+    """Colour intensity 0..LEVELS on a square-root scale of |value| (1.0 and above: full)."""
+    if value != value:
+        return 0
+    return min(LEVELS, round(math.sqrt(min(abs(value), 1.0)) * LEVELS))
+
+
+@lru_cache(maxsize=512)
+def _style(base_hex: str, sign: int, lvl: int, bold: bool) -> Style:
+    base = Color.parse(base_hex)
+    target = POSITIVE if sign > 0 else NEGATIVE
+    background = base.blend(target, 0.75 * lvl / LEVELS)
+    return Style(bgcolor=background.rich_color, color=background.get_contrast_text(0.95).rich_color,
+                 bold=bold)
+
+
+def diverging(value: float, base: Color, bold: bool = False) -> Style:
+    """A background tint for value: blue for negative, red for positive, stronger when bigger."""
+    if value != value:
+        return Style(dim=True, bold=bold)
+    return _style(base.hex, 1 if value >= 0 else -1, level(value), bold)
+
+
+def spark(value: float, scale: float) -> str:
+    """One sparkline glyph for value in [-scale, scale]: zero sits at half height."""
+    if value != value:
+        return "·"
+    if scale <= 0:
+        return SPARKS[3]
+    fraction = (max(-scale, min(scale, value)) / scale + 1) / 2
+    return SPARKS[min(len(SPARKS) - 1, int(fraction * len(SPARKS)))]
+
+
+def shape(*dims: int) -> str:
+    return "(" + ", ".join(str(d) for d in dims) + ")"
