@@ -326,14 +326,19 @@ class Lab:
 
         Units, input size, use_bias and GRU's reset_after are taken from the arrays."""
         weights, implied = weights_from_npz(path, self._config)
-        implied["cell"] = self._config.cell
+        self.use_weights(weights, implied, str(path))
+
+    def use_weights(self, weights: Weights, implied: dict, origin: str) -> None:
+        """Use these weights (e.g. a trained model's); `implied` are the settings they fix
+        (units, use_bias ...), kept while the weights are in use."""
+        implied = {**implied, "cell": self._config.cell}
         if weights.embedding is not None:
             implied["num_words"] = weights.embedding.shape[0]
         if self._vectors is not None and weights.input_dim != self._vectors.shape[2]:
-            raise LabError(f"{path}: the kernel reads {weights.input_dim} features but the input "
+            raise LabError(f"{origin}: the kernel reads {weights.input_dim} features but the input "
                            f"vectors have {self._vectors.shape[2]}")
         config = self._config.replace(**implied)
-        self._commit(config=config, loaded=(weights, implied, str(path)))
+        self._commit(config=config, loaded=(weights, implied, origin))
 
     def set_initial_state(self, h=None, c=None) -> None:
         """Start from these states: h (and c for LSTM), shape (units,) or (batch, units).

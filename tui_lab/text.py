@@ -103,6 +103,18 @@ class Corpus:
     def lyrics(cls, num_words: int) -> Corpus:
         return cls(read_lines(lyrics_path()), "The Great Pretender (built-in lyrics)", num_words)
 
+    @classmethod
+    def from_word_index(cls, lines: list[str], name: str, word_index: dict[str, int],
+                        num_words: int) -> Corpus:
+        """A text encoded with a word_index saved beside a trained model (no fitting)."""
+        corpus = cls(lines, name, num_words)
+        text = tf_loader.tokenizer_module()
+        tokenizer = text.Tokenizer(num_words=num_words, oov_token=OOV_TOKEN)
+        tokenizer.word_index = dict(word_index)
+        tokenizer.index_word = {i: w for w, i in word_index.items()}
+        corpus.__dict__["tokenizer"] = tokenizer
+        return corpus
+
     @cached_property
     def tokenizer(self):
         """Fitted on first use: this is where TensorFlow gets imported."""
