@@ -73,6 +73,7 @@ class LabApp(App):
         self.lab = lab
         self.snapshot = None  # the latest Snapshot shown
         self.line_cursor = 1
+        self.marks: set[int] = set()  # lines marked for a batch (m)
         self.playing = False
         self.play_interval = play_interval
         self._turns = Turns()
@@ -144,7 +145,7 @@ class LabApp(App):
         screen = self._lab_screen()
         for pid in NUMBER_PANELS:
             screen.query_one(f"#{pid}").loading = False
-        if snapshot.selection and self.line_cursor not in snapshot.selection:
+        if snapshot.selection and not self.marks and self.line_cursor not in snapshot.selection:
             self.line_cursor = snapshot.selection[0]
         self._show_lines()
         screen.query_one(TokensPanel).show(snapshot)
@@ -237,15 +238,12 @@ class LabApp(App):
     def _line_count(self) -> int:
         return len(self.snapshot.lines if self.snapshot else self._lines)
 
-    def _batch_marked(self) -> bool:
-        return self.snapshot is not None and len(self.snapshot.selection) > 1
-
     def _move_line(self, delta: int) -> None:
         if not self._need_lines():
             return
         self.line_cursor = max(1, min(self._line_count(), self.line_cursor + delta))
         self._show_lines()
-        if not self._batch_marked():
+        if not self.marks:  # with lines marked for a batch, moving only moves the cursor
             number = self.line_cursor
             self.submit(f"Line {number}", lambda lab: lab.select_lines([number]))
 
@@ -256,28 +254,24 @@ class LabApp(App):
         self._move_line(-1)
 
     def action_choose_line(self) -> None:
+        """Step just the cursor line (forgets the marks)."""
         if self._need_lines():
+            self.marks.clear()
             number = self.line_cursor
             self.submit(f"Line {number}", lambda lab: lab.select_lines([number]))
 
     def action_mark_line(self) -> None:
+        """Mark / unmark the cursor line; the marked lines are stepped together as a batch."""
         if not self._need_lines():
             return
-        current = list(self.snapshot.selection) if self.snapshot else [1]
-        number = self.line_cursor
-        if number in current:
-            if len(current) == 1:
-                self.notify("a batch needs at least one line: move (j/k) and mark another first")
-                return
-            current.remove(number)
-        else:
-            current.append(number)
-        chosen = sorted(current)
+        self.marks ^= {self.line_cursor}
+        chosen = sorted(self.marks) or [self.line_cursor]
         self.submit("Mark line", lambda lab: lab.select_lines(chosen))
 
     def action_type_sentence(self) -> None:
         def typed(sentence: str | None) -> None:
             if sentence is not None:
+                self.marks.clear()
                 self.submit("Type a sentence", lambda lab: lab.type_sentence(sentence))
 
         self.push_screen(PromptScreen("Type a sentence (tokenized with the fitted tokenizer; "
@@ -294,6 +288,7 @@ class LabApp(App):
             else:
                 self.submit("Open", lambda lab: lab.open_text(target), f"opened {target}")
             self.line_cursor = 1
+            self.marks.clear()
 
         self.push_screen(PromptScreen("Open a text file (one sequence per line), or input "
                                       "vectors (.npy / .json)", placeholder="path/to/file.txt"),

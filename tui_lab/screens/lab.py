@@ -60,7 +60,7 @@ LAB_BINDINGS = [
     B("t", "type_sentence", "Type", "type"),
     B("o", "open_file", "Open", "open"),
     B("e", "export", "Export", "export"),
-    B("s", "settings", "Settings", "settings", True),
+    B("s", "settings", "Setup", "settings", True, None, "settings: every LabConfig field"),
     B("question_mark", "help", "Help", "help", True, "?"),
     B("f1", "help", "Help", "help.f1"),
     B("tab", "next_panel", "Next panel", "panel.next"),
