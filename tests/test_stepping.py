@@ -183,3 +183,46 @@ def test_initial_state_must_fit(lab):
     lab.set_initial_state()
     lab.configure(units=5)
     assert lab.snapshot().h0.shape == (1, 5)
+
+
+def test_long_runs_report_progress_and_can_be_cancelled():
+    vectors = np.random.default_rng(0).normal(size=(1, 1000, 3)).astype(np.float32)
+    lab = Lab(vectors=vectors)
+    reports = []
+    assert lab.run_to_end(progress=lambda done, total: reports.append((done, total)))
+    assert reports[-1] == (1000, 1000) and len(reports) == 4  # chunks of 256 steps
+    assert lab.snapshot().max_abs_error < 1e-5
+
+    lab = Lab(vectors=vectors)
+    calls = []
+
+    def cancel_after_two_chunks():
+        calls.append(1)
+        return len(calls) > 2
+
+    assert not lab.run_to_end(cancelled=cancel_after_two_chunks)
+    assert lab.t == 512  # stopped at the last step computed, still consistent
+    assert lab.snapshot().max_abs_error < 1e-5
+    assert lab.step() and lab.t == 513
+
+
+@pytest.mark.parametrize("engine", ["numpy", "keras"])
+def test_engines_agree(engine):
+    lab = Lab(LabConfig(engine=engine, cell="gru", units=5))
+    lab.select_lines([1, 2])
+    lab.run_to_end()
+    other = Lab(LabConfig(engine="keras" if engine == "numpy" else "numpy", cell="gru", units=5))
+    other.select_lines([1, 2])
+    other.run_to_end()
+    np.testing.assert_allclose(lab.snapshot().h, other.snapshot().h, atol=1e-6)
+    for name, values in lab.snapshot().gates.items():
+        np.testing.assert_allclose(values, other.snapshot().gates[name], atol=1e-6)
+
+
+def test_snapshot_without_layer_until_it_has_run(lab):
+    lab.step()
+    quick = lab.snapshot(layer=False)
+    assert quick.layer_sequence is None and quick.max_abs_error is None and quick.t == 1
+    full = lab.snapshot()
+    assert full.layer_sequence.shape == (1, 7, 4) and full.max_abs_error < 1e-5
+    assert lab.snapshot(layer=False).layer_sequence is not None  # ran once: kept

@@ -76,6 +76,9 @@ def _add_lab_options(parser: argparse.ArgumentParser) -> None:
                        help="GRU reset_after (default on)")
     model.add_argument("--seed", type=_positive_int, default=0,
                        help="seed for every initial weight (default 0)")
+    model.add_argument("--engine", default="numpy",
+                       help="numpy: the cell's equations on its weights (fast, default); keras: "
+                            "call the Keras cell object every step (the cell API)")
     model.add_argument("--weights", metavar="FILE.npz",
                        help="kernel, recurrent_kernel, optional bias and embedding (Keras layout)")
     model.add_argument("--initial-state", metavar="FILE.npz", help="initial state: keys h (and c)")
@@ -122,7 +125,7 @@ def make_lab(args):
                        num_words=args.num_words, maxlen=args.maxlen, padding=args.padding,
                        truncating=args.truncating, go_backwards=args.go_backwards,
                        mask_padding=args.mask_padding, use_bias=args.use_bias,
-                       reset_after=args.reset_after, seed=args.seed)
+                       reset_after=args.reset_after, seed=args.seed, engine=args.engine)
     if args.inputs:
         lab = Lab(config, vectors=inputs.read_vectors(args.inputs))
     else:

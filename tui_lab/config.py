@@ -23,6 +23,10 @@ MAX_MAXLEN = 1_000_000
 # An embedding table bigger than this (num_words x output_dim floats) would take GiBs.
 MAX_EMBEDDING_PARAMS = 64_000_000
 PADDING_CHOICES = ("pre", "post")
+# How a step is computed: "numpy" runs the cell's equations on its weights (fast),
+# "keras" calls the Keras cell object itself (the cell API). Both are checked against the
+# full Keras layer.
+ENGINES = ("numpy", "keras")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class LabConfig:
     use_bias: bool = True
     reset_after: bool = True  # GRU only
     seed: int = 0
+    engine: str = "numpy"
 
     def __post_init__(self) -> None:
         validate(self)
@@ -91,6 +96,8 @@ def validate(config: LabConfig) -> None:
         if not isinstance(getattr(config, name), bool):
             raise LabError(f"{name} must be true or false, not {getattr(config, name)!r}")
     _check_int("seed", config.seed, 0, 2**31 - 1)
+    if config.engine not in ENGINES:
+        raise LabError(f"engine must be 'numpy' or 'keras', not {config.engine!r}")
     if config.num_words * config.embedding_dim > MAX_EMBEDDING_PARAMS:
         raise LabError(
             f"num_words x embedding_dim = {config.num_words * config.embedding_dim:,} weights is too "

@@ -11,6 +11,7 @@ swapping it in, so a LabError leaves the lab exactly as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from .history import History
 from .text import Corpus, Encoded
 
 MAX_BATCH = 1024
+CHUNK = 256  # steps computed between progress reports and cancel checks in long runs
+Progress = Callable[[int, int], None]
 # Settings that the weights depend on: changing one of them makes new weights.
 WEIGHT_SETTINGS = ("cell", "units", "embedding_dim", "num_words", "use_bias", "reset_after", "seed")
 
@@ -66,10 +69,12 @@ class Snapshot:
     output: np.ndarray  # (t, B, units) what the layer outputs at each step
     gates: dict[str, np.ndarray]  # name -> (t, B, units); NaN where a masked row skipped
     masked: np.ndarray  # (t, B)
-    layer_sequence: np.ndarray  # (B, T, units): keras.layers.<Cell>(return_sequences=True)
-    layer_states: tuple[np.ndarray, ...]  # (h,) or (h, c), each (B, units)
-    max_abs_error: float  # stepped outputs (and final states at the end) vs the layer
-    gate_max_abs_error: float  # numpy gate equations vs the Keras cell, steps taken
+    # keras.layers.<Cell>(return_sequences=True, return_state=True) on the same input;
+    # None only in a snapshot(layer=False) taken before the layer has run.
+    layer_sequence: np.ndarray | None  # (B, T, units)
+    layer_states: tuple[np.ndarray, ...] | None  # (h,) or (h, c), each (B, units)
+    max_abs_error: float | None  # stepped outputs (and final states at the end) vs the layer
+    gate_max_abs_error: float | None  # numpy gates vs the Keras cell (engine "keras" only)
     initial_state_given: bool = False
     notes: tuple[str, ...] = field(default=())
 
@@ -161,6 +166,7 @@ class Lab:
         self._batch: Batch | None = None
         self._history: History | None = None
         self._layer: tuple[np.ndarray, tuple[np.ndarray, ...]] | None = None
+        self._projection: np.ndarray | None = None  # x @ kernel per step (numpy engine)
         self._cursor = 0
 
     # ----- reading --------------------------------------------------------------------------
@@ -200,15 +206,12 @@ class Lab:
 
     # ----- stepping -------------------------------------------------------------------------
     def step(self) -> bool:
-        """One timestep forward through the Keras cell; False if already at the end."""
+        """One timestep forward; False if already at the end."""
         self.build()
-        history = self._history
-        k = self._cursor
-        if k >= history.timesteps:
+        if self._cursor >= self._history.timesteps:
             return False
-        if k >= history.computed:
-            self._compute_step(k)
-        self._cursor = k + 1
+        self._compute_until(self._cursor + 1)
+        self._cursor += 1
         return True
 
     def back(self) -> bool:
@@ -218,50 +221,77 @@ class Lab:
         self._cursor -= 1
         return True
 
-    def seek(self, t: int) -> None:
-        """Move to after step t (0 = before the first step), computing what is needed."""
+    def seek(self, t: int, progress: Progress | None = None,
+             cancelled: Callable[[], bool] | None = None) -> bool:
+        """Move to after step t (0 = before the first step), computing what is needed.
+
+        Long runs are computed in chunks: `progress(done, total)` is called after each, and
+        when `cancelled()` turns true the lab stops at the last step computed and this
+        returns False."""
         self.build()
         if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
             raise LabError(f"the step must be a whole number, not {t!r}")
         if not 0 <= t <= self._history.timesteps:
             raise LabError(f"step {t} is outside 0..{self._history.timesteps}")
-        while self._history.computed < t:
-            self._compute_step(self._history.computed)
+        history = self._history
+        while history.computed < t:
+            if cancelled is not None and cancelled():
+                self._cursor = history.computed
+                return False
+            self._compute_until(min(t, history.computed + CHUNK))
+            if progress is not None:
+                progress(history.computed, t)
         self._cursor = int(t)
+        return True
 
     def reset(self) -> None:
         """Back to before the first step (the history is kept)."""
         self._cursor = 0
 
-    def run_to_end(self) -> None:
-        self.seek(self.timesteps)
+    def run_to_end(self, progress: Progress | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> bool:
+        return self.seek(self.timesteps, progress, cancelled)
 
-    def _compute_step(self, k: int) -> None:
-        history, runner, batch = self._history, self._runner, self._batch
-        position = self._order()[k]
-        x = batch.x[:, position]
+    def _compute_until(self, end: int) -> None:
+        """Fill the history up to (not including) step `end`."""
+        history, runner = self._history, self._runner
+        masking = self._config.mask_padding and self._batch.pad_mask.any()
+        keras_engine = self._config.engine == "keras"
+        if not keras_engine and self._projection is None:
+            # x @ kernel for every step at once, in processing order: (T, B, blocks*units).
+            self._projection = np.ascontiguousarray(
+                np.swapaxes(runner.project(self._batch.x[:, history.order]), 0, 1))
         h0, c0 = self._initial_states()
-        h_prev = history.h[k - 1] if k else h0
-        c_prev = (history.c[k - 1] if k else c0) if history.c is not None else None
-        y_prev = history.output[k - 1] if k else np.zeros_like(h0)
-        masked = batch.pad_mask[:, position] if self._config.mask_padding else np.zeros(len(x), bool)
-        nan_gates = {name: np.full_like(h0, np.nan) for name in history.gates}
-        if masked.all():
-            # As Keras does with mask_zero=True: no cell call, the state is carried.
-            history.record(k, h_prev, c_prev, y_prev, nan_gates, masked, 0.0)
-            return
-        h, c = runner.step(x, h_prev, c_prev)
-        gates, h_check, c_check = runner.gates(x, h_prev, c_prev)
-        error = float(np.abs(h_check - h).max())
-        if c is not None:
-            error = max(error, float(np.abs(c_check - c).max()))
-        if masked.any():
-            keep = masked[:, None]
-            h = np.where(keep, h_prev, h)
-            c = np.where(keep, c_prev, c) if c is not None else None
-            gates = {name: np.where(keep, np.nan, g) for name, g in gates.items()}
-        output = np.where(masked[:, None], y_prev, h)
-        history.record(k, h, c, output, gates, masked, error)
+        no_mask = np.zeros(len(h0), bool)
+        for k in range(history.computed, end):
+            h_prev = history.h[k - 1] if k else h0
+            c_prev = (history.c[k - 1] if k else c0) if history.c is not None else None
+            masked = self._batch.pad_mask[:, history.order[k]] if masking else no_mask
+            if masked.all():
+                # As Keras does with mask_zero=True: no cell call, the state is carried.
+                y_prev = history.output[k - 1] if k else np.zeros_like(h0)
+                nan = np.full_like(h0, np.nan)
+                history.record(k, h_prev, c_prev, y_prev, dict.fromkeys(history.gates, nan),
+                               masked, 0.0)
+                continue
+            if keras_engine:
+                x = self._batch.x[:, history.order[k]]
+                h, c = runner.keras_step(x, h_prev, c_prev)
+                gates, h_check, c_check = runner.numpy_step(runner.project(x), h_prev, c_prev)
+                error = float(np.abs(h_check - h).max())
+                if c is not None:
+                    error = max(error, float(np.abs(c_check - c).max()))
+            else:
+                gates, h, c = runner.numpy_step(self._projection[k], h_prev, c_prev)
+                error = 0.0
+            output = h
+            if masked.any():
+                keep = masked[:, None]
+                h = np.where(keep, h_prev, h)
+                c = np.where(keep, c_prev, c) if c is not None else None
+                gates = {name: np.where(keep, np.nan, g) for name, g in gates.items()}
+                output = np.where(keep, history.output[k - 1] if k else 0.0, h)
+            history.record(k, h, c, output, gates, masked, error)
 
     # ----- input ----------------------------------------------------------------------------
     def open_text(self, path: str | Path) -> None:
@@ -418,14 +448,16 @@ class Lab:
         if initial is not None and initial[0].shape[0] not in (1, batch.shape[0]):
             raise LabError(f"the initial state has {initial[0].shape[0]} rows but the batch has "
                            f"{batch.shape[0]}")
-        history = History(batch.shape[1], batch.shape[0], config.units, runner.weights.input_dim,
-                          config.gate_names, config.cell == "lstm")
+        steps = batch.shape[1]
+        order = np.arange(steps)[::-1].copy() if config.go_backwards else np.arange(steps)
+        history = History(order, batch.shape[0], config.units, config.gate_names,
+                          config.cell == "lstm")
 
         cursor = min(self._cursor, history.timesteps) if keep_cursor else 0
         (self._config, self._corpus, self._vectors, self._selection, self._sentence, self._loaded,
-         self._initial, self._runner, self._batch, self._history, self._layer) = (
-            config, corpus, vectors, selection, sentence, loaded, initial, runner, batch,
-            history, None)
+         self._initial, self._runner, self._batch, self._history, self._layer,
+         self._projection) = (config, corpus, vectors, selection, sentence, loaded, initial, runner,
+                              batch, history, None, None)
         self._cursor = 0
         self.seek(cursor)
 
@@ -474,10 +506,6 @@ class Lab:
         x = weights.embedding[padded]  # the Embedding layer is exactly this lookup
         return Batch(x, np.stack([row.pad_mask for row in rows]), labels, tuple(rows))
 
-    def _order(self) -> np.ndarray:
-        steps = self._history.timesteps
-        return np.arange(steps)[::-1] if self._config.go_backwards else np.arange(steps)
-
     def _initial_states(self):
         batch = self._batch.shape[0]
         units = self._config.units
@@ -499,15 +527,20 @@ class Lab:
         return self._layer
 
     # ----- the picture ----------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, layer: bool = True) -> Snapshot:
+        """The picture views read. layer=False skips running the Keras layer if it has not
+        run on this input yet (its fields are then None), so a first paint need not wait."""
         self.build()
         history, t = self._history, self._cursor
-        sequence, states = self._layer_result()
-        history.check_against(sequence, t)
-        error = float(history.layer_error[:t].max()) if t else 0.0
-        if t == history.timesteps:
-            stepped = (history.h[t - 1],) + ((history.c[t - 1],) if history.c is not None else ())
-            error = max([error] + [float(np.abs(a - b).max()) for a, b in zip(stepped, states)])
+        sequence = states = None
+        error = None
+        if layer or self._layer is not None:
+            sequence, states = self._layer_result()
+            history.check_against(sequence, t)
+            error = history.layer_error(t)
+            if t == history.timesteps:
+                stepped = (history.h[t - 1],) + ((history.c[t - 1],) if history.c is not None else ())
+                error = max([error] + [float(np.abs(a - b).max()) for a, b in zip(stepped, states)])
         h0, c0 = self._initial_states()
         loaded = self._loaded
         return Snapshot(
@@ -521,7 +554,7 @@ class Lab:
             word_index=self._corpus.word_index if self._corpus else None,
             weights=self._runner.weights,
             weights_source=f"file {loaded[2]}" if loaded else f"seed {self._config.seed}",
-            order=_readonly(self._order()),
+            order=history.order,
             t=t,
             h0=_readonly(h0),
             c0=_readonly(c0),
@@ -531,8 +564,8 @@ class Lab:
             gates={name: _readonly(g[:t]) for name, g in history.gates.items()},
             masked=_readonly(history.masked[:t]),
             layer_sequence=_readonly(sequence),
-            layer_states=tuple(_readonly(s) for s in states),
+            layer_states=None if states is None else tuple(_readonly(s) for s in states),
             max_abs_error=error,
-            gate_max_abs_error=float(history.gate_error[:t].max()) if t else 0.0,
+            gate_max_abs_error=history.gate_error(t) if self._config.engine == "keras" else None,
             initial_state_given=self._initial is not None,
         )

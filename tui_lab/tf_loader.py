@@ -56,6 +56,13 @@ def keras() -> ModuleType:
     return _keras
 
 
+def tensorflow() -> ModuleType:
+    keras()
+    import tensorflow as tf
+
+    return tf
+
+
 def tokenizer_module() -> ModuleType:
     """Keras' Tokenizer module (the lesson's `tensorflow.keras.preprocessing.text`)."""
     keras()
