@@ -15,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
+from .. import config as config_module
 from ..config import CELL_TITLES, PADDING_CHOICES, LabConfig
 from ..errors import LabError
 
@@ -31,10 +32,13 @@ HINTS = {
     "use_bias": "the cell's use_bias",
     "reset_after": "GRU only: reset gate after the matmul (Keras default)",
     "seed": "seed of the initial weights",
+    "engine": "numpy: the cell's equations (fast) · keras: the Keras cell API",
 }
 CHOICES = {"cell": [(title, cell) for cell, title in CELL_TITLES.items()],
            "padding": [(p, p) for p in PADDING_CHOICES],
            "truncating": [(p, p) for p in PADDING_CHOICES]}
+if hasattr(config_module, "ENGINES"):
+    CHOICES["engine"] = [(e, e) for e in config_module.ENGINES]
 
 
 def parse(name: str, text: str):
@@ -49,6 +53,7 @@ def parse(name: str, text: str):
 
 
 class SettingsScreen(ModalScreen[dict | None]):
+    AUTO_FOCUS = "#set-cell"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="settings.cancel"),
                 Binding("ctrl+s", "apply", "Apply", id="settings.apply")]
 

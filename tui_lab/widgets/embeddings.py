@@ -33,7 +33,8 @@ class EmbeddingsPanel(Vertical):
             ident = "" if rows is None else str(int(rows[0].padded[position]))
             return f"{position:>{width}} {ident:>4} {token_at(snapshot, position)}"
 
+        widest = max(len(label(p)) for p in range(min(snapshot.timesteps, 256)))
         self.query_one(NumberGrid).set_data(
-            snapshot.timesteps, label, blocks, snapshot.position, 16,
+            snapshot.timesteps, label, blocks, snapshot.position, widest,
             dim_row=lambda p: bool(batch.pad_mask[0, p]),
             title=f"{'pos':>{width}} {'id':>4} token")

@@ -17,6 +17,10 @@ def _values(vector, limit: int = 8) -> str:
     return values + (f" …+{len(vector) - limit}" if len(vector) > limit else "")
 
 
+def _error(value, missing: str) -> str:
+    return missing if value is None else f"{value:.1e}"
+
+
 class LayerPanel(Static):
     def show(self, snapshot) -> None:
         config = snapshot.config
@@ -40,7 +44,8 @@ class LayerPanel(Static):
                 table.add_row(str(rs), str(st), Text(names), Text(shapes))
         body = Text()
         row = " (batch row 1)" if B > 1 else ""
-        if snapshot.at_end:
+        layer_ready = snapshot.layer_sequence is not None
+        if snapshot.at_end and layer_ready:
             final = snapshot.layer_states
             body.append(f"final values{row}, last step of the layer:\n", "bold")
             body.append("  output = sequence[:, -1] ")
@@ -60,12 +65,12 @@ class LayerPanel(Static):
         for k in range(start, min(T, start + SEQUENCE_ROWS)):
             position = int(snapshot.order[k])
             body.append(f"  k={k:<3} pos {position:<3}", "reverse" if k == snapshot.t - 1 else "")
-            if k < snapshot.t:
+            if k < snapshot.t and layer_ready:
                 body.append(" " + _values(snapshot.layer_sequence[0, k]) + "\n")
             else:
                 body.append("   ·  not reached yet\n", "dim")
         body.append("max |error| steps vs layer: ", "bold")
-        body.append(f"{snapshot.max_abs_error:.1e}")
+        body.append(_error(snapshot.max_abs_error, "layer not run yet"))
         body.append(" · numpy gates vs Keras cell: ", "bold")
-        body.append(f"{snapshot.gate_max_abs_error:.1e}")
+        body.append(_error(snapshot.gate_max_abs_error, "n/a (numpy engine)"))
         self.update(Group(head, table, body))
