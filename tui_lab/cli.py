@@ -13,6 +13,8 @@ import sys
 PROG = "tui-lab"
 COMMANDS = {
     "trace": "write every number of a run (ids, embeddings, h, c, gates, layer) as JSON or .npz",
+    "train": "train the lesson's next-word model on a text and save it (.keras + word_index)",
+    "generate": "continue a text word by word with a trained model, showing the top-k",
 }
 USAGE_ERROR = 2
 
@@ -107,6 +109,21 @@ def build_trace_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
     parser.add_argument("--format", choices=("json", "npz"),
                         help="json (default) or npz (npz needs -o; implied by a .npz file name)")
+    from .model_commands import add_model_options
+
+    add_model_options(parser, default_model=False)
+    parser.add_argument("--layer", help="with --model: the recurrent layer to step (default: last)")
+    return parser
+
+
+def build_model_parser(command: str) -> argparse.ArgumentParser:
+    from . import model_commands
+
+    parser = _Parser(prog=f"{PROG} {command}", description=COMMANDS[command])
+    if command == "train":
+        model_commands.add_train_arguments(parser)
+    else:
+        model_commands.add_generate_arguments(parser)
     return parser
 
 
@@ -149,6 +166,10 @@ def run_trace(argv: list[str]) -> int:
     if fmt == "npz" and not args.output:
         sys.stderr.write(f"{PROG} trace: error: --format npz needs -o FILE\n")
         return USAGE_ERROR
+    if args.model:
+        from .model_commands import run_model_trace
+
+        return run_model_trace(args)
     lab = make_lab(args)
     if args.output:
         trace.write_trace(lab, args.output, fmt)
@@ -176,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "trace":
             return run_trace(argv[1:])
+        if command in ("train", "generate"):
+            from . import model_commands
+
+            args = build_model_parser(command).parse_args(argv[1:])
+            run = model_commands.run_train if command == "train" else model_commands.run_generate
+            return run(args)
         return run_app(argv)
     except SystemExit as exit_:  # argparse: --help (0) or a usage error (2), already printed
         return exit_.code if isinstance(exit_.code, int) else USAGE_ERROR

@@ -1,0 +1,171 @@
+"""`tui-lab train`, `tui-lab generate` and `tui-lab trace --model`: trained models on the
+command line. Parsers are built by cli.py's conventions; errors are LabError (one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _ids(text: str) -> list[int]:
+    try:
+        ids = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected ids like 1,2,3, not {text!r}") from None
+    if not ids:
+        raise argparse.ArgumentTypeError("expected at least one id")
+    return ids
+
+
+def add_model_options(parser: argparse.ArgumentParser, *, default_model: bool) -> None:
+    group = parser.add_argument_group("trained model")
+    group.add_argument("--model", metavar="FILE.keras",
+                       help="a Keras model: Embedding -> recurrent layers -> head"
+                            + (" (default: the shipped lyrics model)" if default_model else ""))
+    group.add_argument("--word-index", metavar="FILE.json",
+                       help="word -> id for the model (default: MODEL.word_index.json beside it)")
+    group.add_argument("--fit-text", metavar="FILE",
+                       help="fit the tokenizer on this text instead of a saved word_index")
+    group.add_argument("--ids", type=_ids, metavar="1,2,3", help="raw token ids instead of text")
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", metavar="FILE",
+                        help="a UTF-8 text, one line per sequence (default: the lesson's lyrics)")
+    parser.add_argument("--cell", default="lstm", help="simple_rnn, lstm or gru (default lstm)")
+    parser.add_argument("--bidirectional", action="store_true", help="wrap it in Bidirectional")
+    parser.add_argument("--units", type=int, default=32, help="recurrent units (default 32)")
+    parser.add_argument("--embedding-dim", type=int, default=16, help="Embedding output_dim (16)")
+    parser.add_argument("--epochs", type=int, default=100, help="epochs (default 100)")
+    parser.add_argument("--learning-rate", type=float, default=0.01, help="Adam's (default 0.01)")
+    parser.add_argument("--seed", type=int, default=0, help="same seed, same weights (default 0)")
+    parser.add_argument("-o", "--output", default="model.keras", metavar="FILE.keras",
+                        help="the model (default model.keras); word_index goes beside it")
+
+
+def run_train(args) -> int:
+    from .training import train
+
+    result = train(args.file, args.output, cell=args.cell, units=args.units,
+                   embedding_dim=args.embedding_dim, bidirectional=args.bidirectional,
+                   epochs=args.epochs, seed=args.seed, learning_rate=args.learning_rate)
+    print(f"wrote {result.model_path} and {result.word_index_path} "
+          f"(loss {result.loss:.4f}, accuracy {result.accuracy:.4f} after {result.epochs} epochs)")
+    return 0
+
+
+def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_options(parser, default_model=True)
+    parser.add_argument("--seed-text", default="", metavar="TEXT", help="the words to continue")
+    parser.add_argument("--words", type=int, default=10, help="how many words to add (default 10)")
+    parser.add_argument("--top-k", type=int, default=5, help="candidates shown and sampled (5)")
+    parser.add_argument("--temperature", type=float, help="sample with this temperature")
+    parser.add_argument("--sample-seed", type=int, help="sample, seeding numpy's Generator")
+    parser.add_argument("--greedy", action="store_true", help="always the most probable (default)")
+    parser.add_argument("--layer", help="the recurrent layer stepped at each word (default: last)")
+
+
+def _open(args):
+    from .models import open_model
+
+    return open_model(args.model, word_index=args.word_index, fit_text=args.fit_text)
+
+
+def _seed_ids(model, args) -> tuple[list[str], list[int]]:
+    from .errors import LabError
+
+    if args.ids is not None:
+        if args.seed_text:
+            raise LabError("give either --seed-text or --ids, not both")
+        return [model.word(i) for i in args.ids], model.check_ids(args.ids)
+    if not args.seed_text.strip():
+        raise LabError("give the words to continue with --seed-text \"...\" (or raw --ids 1,2,3)")
+    return model.encode(args.seed_text)
+
+
+def run_generate(args) -> int:
+    from .generation import generate
+
+    model = _open(args)
+    tokens, ids = _seed_ids(model, args)
+    temperature, sample_seed = (None, None) if args.greedy else (args.temperature, args.sample_seed)
+    print(f"seed: {' '.join(tokens)}  (ids {' '.join(map(str, ids))})")
+    words, worst = list(tokens), 0.0
+    for step in generate(model, ids, args.words, top_k=args.top_k, temperature=temperature,
+                         sample_seed=sample_seed, layer=args.layer):
+        top = ", ".join(f"{c.word} {c.probability:.3f}" for c in step.top)
+        print(f"{step.index:>3}. {step.chosen.word:<14} top-{len(step.top)}: {top}")
+        words.append(step.chosen.word)
+        if step.head_error is not None:
+            worst = max(worst, step.head_error)
+    print(f"text: {' '.join(words)}")
+    print(f"max |head(stepped states) - model(ids)|: {worst:.2e}")
+    return 0
+
+
+def run_model_trace(args) -> int:
+    """The trace of one recurrent layer of a model: the lab's trace per direction, plus the
+    model's checks. JSON only (to stdout or -o)."""
+    from . import trace
+    from .errors import LabError
+    from .text import lyrics_path, read_lines
+
+    if args.inputs or args.weights or args.initial_state:
+        raise LabError("--model brings its own inputs and weights: drop --inputs, --weights and "
+                       "--initial-state")
+    if trace.format_for(args.output, args.format) != "json":
+        raise LabError("a model's trace is written as JSON; give a .json file or no -o")
+    model = _open(args)
+    if args.ids is not None:
+        tokens, ids = [model.word(i) for i in args.ids], model.check_ids(args.ids)
+    elif args.text is not None:
+        tokens, ids = model.encode(args.text)
+    else:
+        lines = read_lines(args.file or lyrics_path())
+        number = (args.line or [1])[0]
+        if len(args.line or []) > 1 or not 1 <= number <= len(lines):
+            raise LabError(f"give one line number from 1 to {len(lines)} with --model")
+        tokens, ids = model.encode(lines[number - 1])
+    if not ids:
+        raise LabError("the input has no words the model knows, so there is nothing to step")
+    run = model.step(args.layer, model.pad([ids]))
+    result = {
+        "model": {"path": model.path, "layers": [layer.describe() for layer in model.layers],
+                  "layer": run.layer.name, "bidirectional": run.layer.bidirectional,
+                  "merge_mode": run.layer.merge_mode, "vocabulary": model.vocabulary_source},
+        "tokens": tokens, "ids": ids, "padded": run.ids.tolist(), "start": run.start,
+        "directions": {d.name: trace.trace_dict(trace.full_snapshot(d.lab)) for d in run.directions},
+        "output": _as_list(run.output), "model_output": _as_list(run.model_output),
+        "max_abs_error": run.max_abs_error, "head_max_abs_error": run.head_error,
+    }
+    text = json.dumps(result, allow_nan=False)
+    if args.output:
+        _write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text + "\n")
+    return 0
+
+
+def _as_list(value):
+    return [v.tolist() for v in value] if isinstance(value, list) else value.tolist()
+
+
+def _write_atomic(path, text: str) -> None:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from .errors import LabError
+
+    path = Path(path).expanduser()
+    if not path.parent.is_dir():
+        raise LabError(f"cannot write {path}: the folder {path.parent} does not exist")
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    finally:
+        Path(temp).unlink(missing_ok=True)
