@@ -15,6 +15,7 @@ COMMANDS = {
     "trace": "write every number of a run (ids, embeddings, h, c, gates, layer) as JSON or .npz",
     "train": "train the lesson's next-word model on a text and save it (.keras + word_index)",
     "generate": "continue a text word by word with a trained model, showing the top-k",
+    "bench": "measure the lab's speed beside Keras (--quick: a few seconds; --json)",
 }
 USAGE_ERROR = 2
 
@@ -197,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "trace":
             return run_trace(argv[1:])
+        if command == "bench":
+            from . import bench
+
+            return bench.main(argv[1:])
         if command in ("train", "generate"):
             from . import model_commands
 
