@@ -196,3 +196,30 @@ def test_missing_folder_and_unreadable_files(tmp_path, monkeypatch):
     monkeypatch.setattr(type(locked), "read_bytes", denied)
     with pytest.raises(LabError, match="cannot read .*locked.txt: permission denied"):
         lab.open_text(locked)
+
+
+def test_big_text_opens_in_chunks_with_progress_and_cancel(tmp_path):
+    from tui_lab.bench import write_big_file
+    from tui_lab.text import Corpus
+
+    path = tmp_path / "big.txt"
+    write_big_file(path, 400_000)
+    reports = []
+    lab = Lab()
+    lab.open_text(path, progress=lambda done, total: reports.append((done, total)))
+    count = len(lab.lines)
+    assert count > 10_000 and reports[-1] == (count, count) and len(reports) == -(-count // 10_000)
+    # Fitting chunk by chunk gives exactly the word_index of one fit_on_texts call.
+    assert lab.snapshot().word_index == Corpus.from_file(path, 150).word_index
+
+    lab = Lab()
+    lab.step()
+    checks = []
+
+    def cancel_after_first_chunk():
+        checks.append(1)
+        return len(checks) > 1
+
+    with pytest.raises(LabError, match="was cancelled"):
+        lab.open_text(path, cancelled=cancel_after_first_chunk)
+    assert lab.snapshot().source_name.startswith("The Great Pretender") and lab.t == 1

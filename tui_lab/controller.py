@@ -177,7 +177,7 @@ class Lab:
     @property
     def lines(self) -> tuple[str, ...]:
         """The text's lines; available at once, before TensorFlow is loaded."""
-        return tuple(self._corpus.lines) if self._corpus else ()
+        return self._corpus.lines if self._corpus else ()
 
     @property
     def source_name(self) -> str:
@@ -294,9 +294,15 @@ class Lab:
             history.record(k, h, c, output, gates, masked, error)
 
     # ----- input ----------------------------------------------------------------------------
-    def open_text(self, path: str | Path) -> None:
-        """Open a UTF-8 text file (one sequence per line); the tokenizer is fitted on it."""
+    def open_text(self, path: str | Path, progress: Progress | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> None:
+        """Open a UTF-8 text file (one sequence per line); the tokenizer is fitted on it.
+
+        A big file reports progress(lines fitted, lines) and can be cancelled (LabError,
+        the lab keeps what it had)."""
         corpus = Corpus.from_file(path, self._config.num_words)
+        if progress is not None or cancelled is not None:
+            corpus.fit(progress, cancelled)
         self._commit(corpus=corpus, vectors=None, selection=(1,), sentence=None, keep_cursor=False)
 
     def use_lyrics(self) -> None:

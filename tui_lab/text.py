@@ -20,6 +20,7 @@ OOV_TOKEN = "<OOV>"
 PAD_ID = 0
 OOV_ID = 1
 MAX_TEXT_BYTES = 200 * 1024 * 1024
+FIT_CHUNK = 10_000  # lines fitted between progress reports when opening a big text
 
 
 def assets_dir() -> Path:
@@ -91,7 +92,7 @@ class Corpus:
     def __init__(self, lines: list[str], name: str, num_words: int):
         if not lines:
             raise LabError(f"{name} has no lines of text")
-        self.lines = lines
+        self.lines = tuple(lines)
         self.name = name
         self.num_words = num_words
 
@@ -118,9 +119,26 @@ class Corpus:
     @cached_property
     def tokenizer(self):
         """Fitted on first use: this is where TensorFlow gets imported."""
+        return self._fitted_tokenizer()
+
+    def fit(self, progress=None, cancelled=None) -> None:
+        """Fit the tokenizer now, in chunks: progress(done, total) after each; LabError if
+        cancelled() turns true (the corpus is then left unfitted)."""
+        if "tokenizer" not in self.__dict__:
+            self.__dict__["tokenizer"] = self._fitted_tokenizer(progress, cancelled)
+
+    def _fitted_tokenizer(self, progress=None, cancelled=None):
         text = tf_loader.tokenizer_module()
         tokenizer = text.Tokenizer(num_words=self.num_words, oov_token=OOV_TOKEN)
-        tokenizer.fit_on_texts(self.lines)
+        # fit_on_texts accumulates counts across calls and re-ranks the words after each,
+        # so fitting chunk by chunk gives exactly the word_index of one call.
+        chunk = FIT_CHUNK if progress or cancelled else len(self.lines)
+        for start in range(0, len(self.lines), chunk):
+            if cancelled is not None and cancelled():
+                raise LabError(f"opening {self.name} was cancelled")
+            tokenizer.fit_on_texts(self.lines[start:start + chunk])
+            if progress is not None:
+                progress(min(start + chunk, len(self.lines)), len(self.lines))
         return tokenizer
 
     @property
