@@ -50,7 +50,8 @@ def run_train(args) -> int:
 
     result = train(args.file, args.output, cell=args.cell, units=args.units,
                    embedding_dim=args.embedding_dim, bidirectional=args.bidirectional,
-                   epochs=args.epochs, seed=args.seed, learning_rate=args.learning_rate)
+                   epochs=args.epochs, seed=args.seed, learning_rate=args.learning_rate,
+                   progress=sys.stderr)
     print(f"wrote {result.model_path} and {result.word_index_path} "
           f"(loss {result.loss:.4f}, accuracy {result.accuracy:.4f} after {result.epochs} epochs)")
     return 0
@@ -75,6 +76,7 @@ def _open(args):
 
 def _seed_ids(model, args) -> tuple[list[str], list[int]]:
     from .errors import LabError
+    from .text import OOV_TOKEN
 
     if args.ids is not None:
         if args.seed_text:
@@ -82,7 +84,10 @@ def _seed_ids(model, args) -> tuple[list[str], list[int]]:
         return [model.word(i) for i in args.ids], model.check_ids(args.ids)
     if not args.seed_text.strip():
         raise LabError("give the words to continue with --seed-text \"...\" (or raw --ids 1,2,3)")
-    return model.encode(args.seed_text)
+    tokens, ids = model.encode(args.seed_text)
+    if all(model.word(i) == OOV_TOKEN for i in ids):  # only unknown words: nothing to go on
+        raise LabError(f"the seed text has no words the model knows ({model.vocabulary_source})")
+    return tokens, ids
 
 
 def run_generate(args) -> int:

@@ -1,0 +1,118 @@
+"""Generation: word by word, equal to the model's own predictions, deterministic with a seed;
+the shipped lyrics model works offline."""
+
+import numpy as np
+import pytest
+
+from tui_lab import LabError
+from tui_lab.cli import main
+from tui_lab.generation import generate
+from tui_lab.models import open_model, shipped_model_path
+from tui_lab.text import Corpus, lyrics_path, read_lines
+
+
+@pytest.fixture(scope="module")
+def lyrics_model(keras):
+    return open_model()  # the shipped model
+
+
+def test_shipped_model(lyrics_model):
+    assert lyrics_model.path == str(shipped_model_path())
+    assert shipped_model_path().stat().st_size < 1_000_000
+    corpus = Corpus.lyrics(1000)
+    assert lyrics_model.word_index == corpus.word_index  # trained on the built-in lyrics
+    assert lyrics_model.vocab_size == len(corpus.word_index) + 1
+    (layer,) = lyrics_model.layers
+    assert (layer.cell, layer.units) == ("lstm", 32)
+
+
+def test_greedy_equals_the_lessons_predict_loop(keras, lyrics_model):
+    """The lesson's loop: texts_to_sequences, pad 'pre', model.predict, argmax, append."""
+    tokenizer = Corpus.lyrics(1000).tokenizer
+    maxlen = lyrics_model.maxlen
+    seed = "yes i'm the"
+    text = seed
+    expected = []
+    for _ in range(6):
+        ids = tokenizer.texts_to_sequences([text])[0]
+        padded = keras.utils.pad_sequences([ids], maxlen=maxlen, padding="pre")
+        probabilities = np.array(lyrics_model.model(padded))[0]
+        probabilities[:2] = -1  # never padding or <OOV>, as the lab chooses
+        word = tokenizer.index_word[int(np.argmax(probabilities))]
+        expected.append(word)
+        text += " " + word
+    steps = list(generate(lyrics_model, lyrics_model.encode(seed)[1], 6, top_k=3))
+    assert [s.chosen.word for s in steps] == expected
+    for step in steps:
+        assert step.chosen == step.top[0] and len(step.top) == 3
+        assert step.top[0].probability >= step.top[1].probability >= step.top[2].probability
+        # The states of every step are there, and the head on them gives model(ids).
+        snapshot = step.run.directions[0].lab.snapshot()
+        assert snapshot.h.shape == (maxlen, 1, 32) and snapshot.c is not None
+        assert step.head_error < 1e-5
+    assert steps[0].ids.tolist()[-3:] == lyrics_model.encode(seed)[1]
+
+
+def test_sampling_is_deterministic_with_a_seed(lyrics_model):
+    ids = lyrics_model.encode("too real")[1]
+
+    def words(**kwargs):
+        return [s.chosen.word for s in generate(lyrics_model, ids, 8, step_states=False, **kwargs)]
+
+    first = words(temperature=2.0, sample_seed=5)
+    assert first == words(temperature=2.0, sample_seed=5)
+    runs = {tuple(words(temperature=5.0, sample_seed=seed)) for seed in range(6)}
+    assert len(runs) > 1  # sampling does sample
+    for step in generate(lyrics_model, ids, 4, top_k=2, temperature=3.0, sample_seed=1,
+                         step_states=False):
+        assert step.chosen in step.top and step.run is None
+
+
+def test_bad_generation_settings(lyrics_model):
+    for kwargs, message in (({"words": 0}, "number of words"), ({"top_k": 0}, "top-k"),
+                            ({"temperature": 0.0}, "temperature")):
+        with pytest.raises(LabError, match=message):
+            next(generate(lyrics_model, [2, 3], **{"words": 2, **kwargs}))
+    with pytest.raises(LabError, match="no words the model knows"):
+        next(generate(lyrics_model, [], 2))
+
+
+def test_generate_command(lyrics_model, capfd):
+    assert main(["generate", "--seed-text", "yes I'm the", "--words", "3", "--top-k", "2"]) == 0
+    out, err = capfd.readouterr()
+    lines = out.splitlines()
+    assert err == "" and lines[0] == "seed: yes i'm the  (ids 9 2 4)"
+    assert len(lines) == 1 + 3 + 2 and lines[1].startswith("  1. great") and "top-2:" in lines[1]
+    assert lines[4].startswith("text: yes i'm the great")
+    assert float(lines[5].rsplit(" ", 1)[1]) < 1e-5
+    sampled = ["generate", "--seed-text", "too real", "--words", "4", "--temperature", "2",
+               "--sample-seed", "3", "--layer", "lstm"]
+    assert main(sampled) == 0 and main(sampled) == 0
+    out = capfd.readouterr().out.split("seed:")
+    assert out[1] == out[2]
+    assert main(["generate", "--ids", "9,2", "--words", "1", "--greedy", "--temperature", "9"]) == 0
+    assert capfd.readouterr().out.startswith("seed: yes i'm  (ids 9 2)\n  1. the")
+
+
+def test_generate_command_errors(keras, tmp_path, capfd):
+    model_copy = tmp_path / "copy.keras"
+    model_copy.write_bytes(shipped_model_path().read_bytes())
+    cases = [
+        (["--model", str(model_copy), "--seed-text", "yes"], "--word-index FILE"),
+        (["--seed-text", "zzz qqq"], "no words the model knows"),
+        (["--seed-text", "yes", "--words", "0"], "number of words"),
+        (["--seed-text", "yes", "--ids", "2"], "not both"),
+        (["--ids", "999"], "outside the model's Embedding"),
+        ([], "--seed-text"),
+        (["--seed-text", "yes", "--layer", "nope"], "no recurrent layer"),
+        (["--seed-text", "yes", "--words", "many"], "invalid int"),
+    ]
+    for argv, message in cases:
+        assert main(["generate", *argv]) == 2, argv
+        out, err = capfd.readouterr()
+        assert err.count("\n") == 1 and message in err, (argv, err)
+    # With the vocabulary given explicitly, the copy works.
+    lines = read_lines(lyrics_path())
+    assert main(["generate", "--model", str(model_copy), "--fit-text", str(lyrics_path()),
+                 "--seed-text", lines[0], "--words", "1"]) == 0
+    assert capfd.readouterr().out.startswith("seed: oh oh yes i'm the great pretender")
