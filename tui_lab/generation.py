@@ -16,7 +16,8 @@ from typing import Iterator
 import numpy as np
 
 from .errors import LabError
-from .models import LayerRun, TrainedModel
+from .model_steps import LayerRun
+from .models import TrainedModel
 from .text import OOV_TOKEN
 
 MAX_WORDS = 1000

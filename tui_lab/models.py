@@ -4,8 +4,8 @@ A model the lab can open takes token ids, runs them through an Embedding into re
 layers (SimpleRNN, LSTM, GRU, Bidirectional of these, stacked with return_sequences=True),
 and usually ends in a Dense head. `open_model` loads it with safe_mode on; `TrainedModel.step`
 feeds one recurrent layer its own input (computed by the model's preceding layers) and steps
-its cells with the model's weights in a `Lab`, then checks the stepped states against the
-model's own layer and the head against `model(ids)`.
+its cells with the model's weights in a `Lab` (see model_steps.py), then checks the stepped
+states against the model's own layer and the head against `model(ids)`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from . import tf_loader
-from .cells import Weights
-from .config import LabConfig
-from .controller import Lab
 from .errors import LabError
 from .text import OOV_TOKEN, assets_dir
 
@@ -102,32 +99,6 @@ class RecurrentLayer:
         return f"{self.name}: {kind}, {self.units} units, input {self.input_dim}, outputs {what}"
 
 
-@dataclass(frozen=True)
-class Direction:
-    """One cell of a layer stepped in a Lab: 'forward' (or the only one) or 'backward'."""
-
-    name: str
-    lab: Lab
-    keras_output: np.ndarray  # the model's sub-layer on the same input (processing order)
-    max_abs_error: float  # stepped outputs vs keras_output
-
-
-@dataclass(frozen=True)
-class LayerRun:
-    """A recurrent layer of a model stepped on some ids, with its checks."""
-
-    layer: RecurrentLayer
-    ids: np.ndarray  # (B, T) the padded ids given to the model
-    start: int  # first position stepped: leading padding is skipped when the model masks it
-    inputs: np.ndarray  # (B, T - start, D) what the layer reads
-    directions: tuple[Direction, ...]
-    output: np.ndarray | list  # the layer's output rebuilt from the stepped states
-    model_output: np.ndarray | list  # the layer's output inside the model
-    max_abs_error: float  # everything stepped vs the model (directions and merged output)
-    head_output: np.ndarray | None  # the model's head applied to `output`
-    head_error: float | None  # |head_output - model(ids)|, when the head follows this layer
-
-
 def _numpy(value):
     if isinstance(value, (list, tuple)):
         return [np.asarray(v) for v in value]
@@ -137,24 +108,6 @@ def _numpy(value):
 def _first(value):
     """A layer called with return_state=True gives [output, *states]; keep the output."""
     return value[0] if isinstance(value, (list, tuple)) else value
-
-
-def _max_error(a, b) -> float:
-    if isinstance(a, list):
-        return max(_max_error(x, y) for x, y in zip(a, b))
-    return float(np.abs(np.asarray(a) - np.asarray(b)).max()) if np.size(a) else 0.0
-
-
-def _merge(mode: str | None, forward: np.ndarray, backward: np.ndarray):
-    if mode == "concat":
-        return np.concatenate([forward, backward], axis=-1)
-    if mode == "sum":
-        return forward + backward
-    if mode == "mul":
-        return forward * backward
-    if mode == "ave":
-        return (forward + backward) / 2
-    return [forward, backward]
 
 
 class TrainedModel:
@@ -224,6 +177,10 @@ class TrainedModel:
                 return layer
         names = ", ".join(layer.name for layer in self.layers)
         raise LabError(f"the model has no recurrent layer {name!r}; its recurrent layers are: {names}")
+
+    def keras_layer(self, name: str):
+        """The Keras layer object of a recurrent layer (Bidirectional: the wrapper)."""
+        return self._keras_layers[self.layer(name).name]
 
     def encode(self, text: str) -> tuple[list[str], list[int]]:
         """Tokens and ids exactly as Tokenizer.texts_to_sequences gives them with this word_index."""
@@ -304,82 +261,12 @@ class TrainedModel:
             return None
         return lambda y: np.asarray(model(y, training=False))
 
-    def step(self, name: str | None, ids) -> LayerRun:
-        """Step layer `name` (the last if None) on padded ids (B, T) with the model's weights."""
-        info = self.layer(name)
-        ids = np.atleast_2d(np.asarray(self.check_ids(np.ravel(ids)), np.int32).reshape(np.shape(ids)))
-        start = self._start(ids)
-        x = self.layer_input(info.name, ids)[:, start:]
-        layer = self._keras_layers[info.name]
-        subs = [("forward", layer.forward_layer), ("backward", layer.backward_layer)] \
-            if info.bidirectional else [("forward", layer)]
-        directions = tuple(self._run_direction(info, label, sub, x) for label, sub in subs)
-        sequences = [np.swapaxes(d.lab.snapshot().output, 0, 1) for d in directions]  # (B, T', u)
-        if info.bidirectional:
-            forward, backward = sequences[0], sequences[1][:, ::-1]  # backward back in input order
-            if not info.return_sequences:
-                forward, backward = sequences[0][:, -1], sequences[1][:, -1]
-            output = _merge(info.merge_mode, forward, backward)
-        else:
-            output = sequences[0] if info.return_sequences else sequences[0][:, -1]
-        model_output = self.layer_output(info.name, ids)
-        steps = x.shape[1]
-        if info.return_sequences:  # the model's output at the positions that were stepped
-            if info.go_backwards and not info.bidirectional:
-                model_output = model_output[:, :steps]
-            else:
-                cut = slice(start, None)
-                model_output = [m[:, cut] for m in model_output] if isinstance(model_output, list) \
-                    else model_output[:, cut]
-        error = max([_max_error(output, model_output)] + [d.max_abs_error for d in directions])
-        head_output = head_error = None
-        head = self.head(info.name)
-        if head is not None and (start == 0 or not info.return_sequences):
-            head_output = head(output)
-            head_error = _max_error(head_output, self.predict(ids))
-        return LayerRun(info, ids, start, x, directions, output, model_output, error,
-                        head_output, head_error)
+    def step(self, name: str | None, ids):
+        """Step layer `name` (the last if None) on padded ids (B, T) with the model's weights:
+        a model_steps.LayerRun with the Lab of each direction and the checks."""
+        from .model_steps import step_layer
 
-    def _start(self, ids: np.ndarray) -> int:
-        """Leading padding a masking model skips; the lab then steps only the real tokens."""
-        if not self.mask_zero:
-            return 0
-        real = (ids != 0).any(axis=0)
-        if not real.any():
-            raise LabError("the input is all padding; give at least one word")
-        start = int(np.argmax(real))
-        if (ids[:, start:] == 0).any():
-            # Hook wanted: Lab(vectors=..., pad_mask=...) so masked steps inside a batch carry.
-            raise LabError("this model masks padding (mask_zero=True); step one line at a time "
-                           "or lines of equal length")
-        return start
-
-    def _run_direction(self, info: RecurrentLayer, label: str, sub, x: np.ndarray) -> Direction:
-        cell = sub.cell
-        settings = cell.get_config()
-        if settings.get("activation") != "tanh" or settings.get("recurrent_activation",
-                                                                "sigmoid") != "sigmoid":
-            raise LabError(f"layer {info.name} uses activation {settings.get('activation')!r} / "
-                           f"{settings.get('recurrent_activation')!r}; the lab steps the standard "
-                           f"tanh / sigmoid cells only")
-        arrays = [np.asarray(w, np.float32) for w in cell.get_weights()]
-        bias = arrays[2] if cell.use_bias else None
-        reset_after = bool(getattr(cell, "reset_after", True))
-        implied = {"units": info.units, "use_bias": bool(cell.use_bias),
-                   "embedding_dim": x.shape[2]}
-        if info.cell == "gru":
-            implied["reset_after"] = reset_after
-        config = LabConfig(cell=info.cell, go_backwards=bool(sub.go_backwards),
-                           mask_padding=self.mask_zero, **implied)
-        lab = Lab(config, vectors=x)
-        lab.use_weights(Weights(arrays[0], arrays[1], bias), implied,
-                        f"{self.path}:{info.name}" + (f"/{label}" if info.bidirectional else ""))
-        lab.run_to_end()
-        keras_output = np.asarray(_first(sub(x, training=False)))
-        stepped = np.swapaxes(lab.snapshot().output, 0, 1)
-        if not sub.return_sequences:
-            stepped = stepped[:, -1]
-        return Direction(label, lab, keras_output, _max_error(stepped, keras_output))
+        return step_layer(self, name, ids)
 
 
 def open_model(path: str | Path | None = None, *, word_index: str | Path | dict | None = None,
