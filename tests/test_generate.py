@@ -116,3 +116,15 @@ def test_generate_command_errors(keras, tmp_path, capfd):
     assert main(["generate", "--model", str(model_copy), "--fit-text", str(lyrics_path()),
                  "--seed-text", lines[0], "--words", "1"]) == 0
     assert capfd.readouterr().out.startswith("seed: oh oh yes i'm the great pretender")
+
+
+def test_readme_model_example_runs(lyrics_model, capsys):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "open_model" in b][0]
+    exec(compile(block, "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("when [('when', ")
+    assert float(out[-1].split()[-2]) < 1e-5 and float(out[-1].split()[-1]) < 1e-5
