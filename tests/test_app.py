@@ -130,10 +130,12 @@ async def test_play_steps_to_the_end_and_stops():
             if not app.playing:
                 break
         assert not app.playing and app.lab.snapshot().at_end
-        await press(pilot, "p")  # from the end, play starts over
+        await pilot.press("p")  # from the end, play starts over
         assert app.playing
-        await press(pilot, "p")
+        await pilot.press("p")
         assert not app.playing
+        await settle(pilot)
+        assert app.lab.t < 7
 
 
 async def test_lines_next_previous_and_a_marked_batch():
@@ -345,3 +347,14 @@ async def test_command_palette_runs_lab_actions():
         await pilot.pause(0.2)
         await settle(pilot)
         assert app.lab.config.seed == 1
+
+
+async def test_no_color_still_shows_signed_numbers(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    assert app.no_color
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space")
+        svg = app.export_screenshot()
+        assert "+0.005" in svg and "-0.009" in svg  # numbers carry their sign without colour

@@ -8,6 +8,8 @@ TensorFlow is never imported here: `lab.build()` (in a worker) imports it quietl
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,6 +62,33 @@ class Turns:
                 self._cond.notify_all()
 
 
+@contextmanager
+def terminal_on_its_own_fd():
+    """Textual draws on sys.__stderr__ (fd 2), and TensorFlow writes its log lines to fd 2,
+    while tf_loader points fd 2 at /dev/null during the import, which would swallow frames
+    painted meanwhile. So the app draws on a duplicate of the terminal's fd and fd 2 stays
+    at /dev/null while the app runs: nothing TensorFlow says can reach the screen."""
+    try:
+        terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding=sys.__stderr__.encoding,
+                             errors="replace")
+    except (OSError, AttributeError, ValueError):
+        yield
+        return
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    original = sys.__stderr__, sys.stderr
+    sys.__stderr__ = sys.stderr = terminal  # Textual's screen and its error report
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        sys.__stderr__, sys.stderr = original
+        for fd in (saved, devnull):
+            os.close(fd)
+        terminal.close()
+
+
 class LabApp(App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
@@ -77,12 +106,19 @@ class LabApp(App):
         self.playing = False
         self.play_interval = play_interval
         self._turns = Turns()
+        self._cancel = threading.Event()
         self._pending = 0
         self._busy_label = ""
         self._lines = lab.lines  # readable before TensorFlow loads
         self._source = lab.source_name
         if theme:
             self.theme = theme
+
+    def run(self, *args, **kwargs):
+        if kwargs.get("headless"):
+            return super().run(*args, **kwargs)
+        with terminal_on_its_own_fd():
+            return super().run(*args, **kwargs)
 
     # ----- start ----------------------------------------------------------------------------
     async def on_mount(self) -> None:
@@ -205,14 +241,24 @@ class LabApp(App):
         self.submit("Start", lambda lab: lab.reset())
 
     def action_end(self) -> None:
+        """Run to the end in a worker, with progress in the status bar; escape stops it."""
+        self._cancel.clear()
+
         def run(lab: Lab) -> None:
-            total = lab.timesteps
-            while lab.t < total:
-                lab.seek(min(total, lab.t + RUN_CHUNK))
+            def progress(done: int, total: int) -> None:
                 if total > RUN_CHUNK:
-                    self._report(self._progress, lab.t, total)
+                    self._report(self._progress, done, total)
+
+            if not lab.run_to_end(progress=progress, cancelled=self._cancel.is_set):
+                self._report(self.notify, f"stopped at step {lab.t}", title="Run to end")
 
         self.submit("Run to end", run)
+
+    def action_cancel(self) -> None:
+        """Stop a run to the end (at the last step computed) and auto-stepping."""
+        self._cancel.set()
+        if self.playing:
+            self._set_playing(False)
 
     def action_play(self) -> None:
         self._set_playing(not self.playing)

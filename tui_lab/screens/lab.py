@@ -44,6 +44,7 @@ LAB_BINDINGS = [
     B("end", "end", "End", "end", True, None, "run to the end of the sequence"),
     B("G", "end", "End", "end.vim"),
     B("p", "play", "Play", "play", True, None, "play / pause auto-stepping"),
+    B("escape", "cancel", "Stop", "stop", False, "esc", "stop running / playing"),
     B("down", "next_line", "Next line", "line.next", False, "↓"),
     B("j", "next_line", "Next line", "line.next.vim"),
     B("up", "previous_line", "Prev line", "line.previous", False, "↑"),

@@ -16,7 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .style import diverging, number
+from .style import PLAIN, diverging, number
 
 CELL = 7  # characters per number column: '+0.123 '
 
@@ -89,18 +89,18 @@ class NumberGrid(ScrollView, can_focus=False):
             for j in cols:
                 block, unit = self._column(j)
                 segments.append(Segment(block.header(unit).rjust(CELL - 1) + " ", Style(bold=True, underline=True)))
-            return Strip(segments).crop(0, width).extend_cell_length(width)
+            return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
         row = int(self.scroll_y) + y - 1
         if row >= self.rows:
-            return Strip.blank(width)
+            return Strip.blank(width, PLAIN)
         is_current = row == self.current
         label = ("▶" if is_current else " ") + self.label(row)
         label_style = Style(reverse=True, bold=True) if is_current else Style(dim=self.dim_row(row))
         segments = [Segment(label.ljust(self.label_width - 1)[: self.label_width - 1], label_style),
-                    Segment(" ")]
+                    Segment(" ", PLAIN)]
         for j in cols:
             block, unit = self._column(j)
             value = float(block.values[row, unit])
             segments.append(Segment(number(value, CELL - 1), diverging(value, base, is_current)))
-            segments.append(Segment(" "))
-        return Strip(segments).crop(0, width).extend_cell_length(width)
+            segments.append(Segment(" ", PLAIN))
+        return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)

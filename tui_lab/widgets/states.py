@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from .grid import Block, NumberGrid
 from .labels import step_label, step_title
-from .style import POSITIVE, NEGATIVE, number, spark
+from .style import NEGATIVE, PLAIN, POSITIVE, number, spark
 
 
 def state_blocks(snapshot) -> list[Block]:
@@ -48,13 +48,13 @@ class Trajectories(ScrollView, can_focus=False):
         width = self.scrollable_content_region.width
         index = int(self.scroll_y) + y
         if index >= len(self.rows):
-            return Strip.blank(width)
+            return Strip.blank(width, PLAIN)
         block, unit = self.rows[index]
         label = f"{block.prefix}{unit}".rjust(6) + " "
         room = max(1, width - len(label) - 16)
         series = block.values[-room:, unit]
         if not len(series):
-            return Strip([Segment(label + "·")]).extend_cell_length(width)
+            return Strip([Segment(label + "·", PLAIN)]).extend_cell_length(width, PLAIN)
         finite = series[series == series]
         scale = float(abs(finite).max()) if len(finite) else 0.0
         segments = [Segment(label, Style(bold=True))]
@@ -63,7 +63,7 @@ class Trajectories(ScrollView, can_focus=False):
             color = POSITIVE if value >= 0 else NEGATIVE
             segments.append(Segment(spark(value, scale), Style(color=color.rich_color)))
         segments.append(Segment(f" {number(float(series[-1]))} ±{scale:.2g}", Style(dim=True)))
-        return Strip(segments).crop(0, width).extend_cell_length(width)
+        return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
 
 
 class StatesPanel(Vertical):

@@ -12,6 +12,7 @@ NEGATIVE = Color.parse("#3f7fe0")  # blue: below zero
 POSITIVE = Color.parse("#e0573f")  # red: above zero
 LEVELS = 12
 SPARKS = "▁▂▃▄▅▆▇█"
+PLAIN = Style()  # never a None style: Textual's NO_COLOR filter needs one
 
 
 def number(value: float, width: int = 6) -> str:
