@@ -137,13 +137,19 @@ class LabApp(App):
         with self._turns.turn(ticket):
             try:
                 self.lab.build()
-                snapshot = self.lab.snapshot()
+                # The first states do not wait for the Keras layer's check (tf.function
+                # tracing takes a few hundred ms): it follows in the next worker.
+                snapshot = self.lab.snapshot(layer=False)
             except LabError as error:
                 self._report(self._failed, "Loading the lab", str(error))
             except Exception as error:  # never let a surprise kill the terminal session
                 self._report(self._failed, "Loading the lab", f"{type(error).__name__}: {error}")
             else:
-                self._report(self._show, snapshot)
+                self._report(self._show_first, snapshot)
+
+    def _show_first(self, snapshot) -> None:
+        self._show(snapshot)
+        self.submit("Checking against the Keras layer", lambda lab: None)
 
     def _report(self, callback, *args) -> None:
         try:
@@ -194,6 +200,10 @@ class LabApp(App):
         self._status()
         if done:
             self.notify(done, title="Done")
+        self.on_states_shown()
+
+    def on_states_shown(self) -> None:
+        """Called after every snapshot is on screen: a hook for the benchmark and tests."""
 
     def _failed(self, label: str, message: str) -> None:
         self._pending -= 1
@@ -223,7 +233,7 @@ class LabApp(App):
     def _show_lines(self) -> None:
         snapshot = self.snapshot
         if snapshot is None:
-            selection = getattr(self.lab, "selection", None) or getattr(self.lab, "_selection", ())
+            selection = self.lab.selection
             lines, typed, source = self._lines, None, self._source
         else:
             selection, lines, source = snapshot.selection, snapshot.lines, snapshot.source_name

@@ -87,13 +87,14 @@ def _app_start_child() -> None:
 
     class Timed(LabApp):
         def on_mount(self) -> None:
-            self.call_after_refresh(lambda: print("paint", time.time(), flush=True))
+            # os.write: Textual captures print() while the app runs.
+            self.call_after_refresh(lambda: os.write(1, f"paint {time.time()}\n".encode()))
 
         def on_states_shown(self) -> None:
             self.call_after_refresh(self._ready)
 
         def _ready(self) -> None:
-            print("ready", time.time(), flush=True)
+            os.write(1, f"ready {time.time()}\n".encode())
             self.exit()
 
     Timed(Lab()).run(headless=True, size=(160, 48))

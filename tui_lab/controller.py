@@ -180,6 +180,11 @@ class Lab:
         return self._corpus.lines if self._corpus else ()
 
     @property
+    def selection(self) -> tuple[int, ...]:
+        """The selected line numbers (1-based); empty for a typed sentence or raw vectors."""
+        return self._selection if self._sentence is None else ()
+
+    @property
     def source_name(self) -> str:
         return self._corpus.name if self._corpus else "input vectors"
 
@@ -554,7 +559,7 @@ class Lab:
             source_kind="text" if self._corpus else "vectors",
             source_name=self.source_name,
             lines=self.lines,
-            selection=self._selection if self._sentence is None else (),
+            selection=self.selection,
             sentence=self._sentence,
             batch=self._batch,
             word_index=self._corpus.word_index if self._corpus else None,
