@@ -92,7 +92,7 @@ def terminal_on_its_own_fd():
 class LabApp(App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "tui-lab"
     COMMANDS = App.COMMANDS | {LabCommands}
     ENABLE_COMMAND_PALETTE = True
