@@ -223,3 +223,46 @@ def test_big_text_opens_in_chunks_with_progress_and_cancel(tmp_path):
     with pytest.raises(LabError, match="was cancelled"):
         lab.open_text(path, cancelled=cancel_after_first_chunk)
     assert lab.snapshot().source_name.startswith("The Great Pretender") and lab.t == 1
+
+
+def test_vectors_with_a_pad_mask_skip_padding_like_keras(keras):
+    """Raw vectors whose rows are padded differently (a trained model's masked input)."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(2, 5, 3)).astype(np.float32)
+    pad_mask = np.array([[True, True, False, False, False], [True, False, False, False, False]])
+    lab = Lab(LabConfig(cell="lstm", units=4, mask_padding=True), vectors=x, pad_mask=pad_mask)
+    lab.run_to_end()
+    s = lab.snapshot()
+    layer = keras.layers.LSTM(4, return_sequences=True, return_state=True)
+    layer.build((None, 5, 3))
+    layer.set_weights(s.weights.cell_weights())
+    sequence, h, c = (np.asarray(o) for o in layer(x, mask=~pad_mask))
+    np.testing.assert_allclose(s.output, np.swapaxes(sequence, 0, 1), atol=TOL)
+    np.testing.assert_allclose(s.h[-1], h, atol=TOL)
+    assert s.masked.sum() == 3
+    with pytest.raises(LabError, match=r"the pad mask has shape \(1, 5\)"):
+        lab.set_vectors(x, pad_mask[:1])
+
+
+def test_corpus_with_a_features_function(keras):
+    """A trained model's path: its word_index, and layers below the stepped one as features."""
+    from tui_lab.cells import Weights
+    from tui_lab.text import Corpus
+
+    rng = np.random.default_rng(3)
+    table = rng.normal(size=(50, 6)).astype(np.float32)
+    projection = rng.normal(size=(6, 2)).astype(np.float32)
+    word_index = {"<OOV>": 1, "too": 2, "real": 3, "feel": 4}
+    corpus = Corpus.from_word_index(["too real to feel"], "model text", word_index, num_words=50)
+    lab = Lab(LabConfig(cell="gru", maxlen=None), corpus=corpus,
+              features=lambda padded: np.tanh(table[padded] @ projection))
+    weights = Weights(rng.normal(size=(2, 9)).astype(np.float32),
+                      rng.normal(size=(3, 9)).astype(np.float32), None)
+    lab.use_weights(weights, {"units": 3, "use_bias": False, "embedding_dim": 2}, "model:gru")
+    lab.run_to_end()
+    s = lab.snapshot()
+    assert s.batch.rows[0].ids == (2, 3, 1, 4) and s.batch.x.shape == (1, 4, 2)
+    np.testing.assert_allclose(s.batch.x[0], np.tanh(table[[2, 3, 1, 4]] @ projection), atol=1e-6)
+    assert s.max_abs_error < TOL and s.weights.embedding is None
+    with pytest.raises(LabError, match="input size is fixed at 2"):
+        lab.configure(embedding_dim=5)

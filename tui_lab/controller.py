@@ -27,6 +27,7 @@ from .text import Corpus, Encoded
 MAX_BATCH = 1024
 CHUNK = 256  # steps computed between progress reports and cancel checks in long runs
 Progress = Callable[[int, int], None]
+Features = Callable[[np.ndarray], np.ndarray]  # padded ids (B, T) -> layer input (B, T, D)
 # Settings that the weights depend on: changing one of them makes new weights.
 WEIGHT_SETTINGS = ("cell", "units", "embedding_dim", "num_words", "use_bias", "reset_after", "seed")
 
@@ -127,6 +128,21 @@ class Snapshot:
         return {"kept": g["update"][k] * h_prev, "new": (1.0 - g["update"][k]) * g["candidate"][k]}
 
 
+def _vector_batch(vectors, pad_mask=None) -> Batch:
+    x = inputs.as_vector_batch(vectors)
+    if pad_mask is None:
+        mask = np.zeros(x.shape[:2], bool)
+    else:
+        mask = np.asarray(pad_mask, dtype=bool)
+        if mask.ndim == 1:
+            mask = mask[np.newaxis]
+        if mask.shape != x.shape[:2]:
+            raise LabError(f"the pad mask has shape {mask.shape} but the vectors are "
+                           f"(batch, timesteps) = {x.shape[:2]}")
+    labels = tuple(f"row {i + 1}" for i in range(x.shape[0]))
+    return Batch(x, mask, labels)
+
+
 def _readonly(array):
     if array is None:
         return None
@@ -145,14 +161,23 @@ class Lab:
     """
 
     def __init__(self, config: LabConfig | None = None, *, text: str | Path | None = None,
-                 vectors=None):
+                 vectors=None, pad_mask=None, corpus: Corpus | None = None,
+                 features: Features | None = None):
+        """Input: the lesson's lyrics by default; or a text file; or raw `vectors`
+        (T, F) or (B, T, F) with an optional (B, T) `pad_mask` (True at padding); or a
+        ready `corpus` (e.g. with a trained model's word_index) whose padded ids go through
+        `features(padded) -> (B, T, D)` instead of the Embedding lookup (e.g. a trained
+        model's layers below the one stepped)."""
         config = config or LabConfig()
         self._config = config
         self._corpus: Corpus | None = None
-        self._vectors: np.ndarray | None = None
+        self._vectors: Batch | None = None  # raw vectors, ready to step
+        self._features = features
         if vectors is not None:
-            self._vectors = inputs.as_vector_batch(vectors)
-            self._config = config.replace(embedding_dim=self._vectors.shape[2])
+            self._vectors = _vector_batch(vectors, pad_mask)
+            self._config = config.replace(embedding_dim=self._vectors.x.shape[2])
+        elif corpus is not None:
+            self._corpus = corpus.with_num_words(config.num_words)
         elif text is not None:
             self._corpus = Corpus.from_file(text, config.num_words)
         else:
@@ -308,11 +333,13 @@ class Lab:
         corpus = Corpus.from_file(path, self._config.num_words)
         if progress is not None or cancelled is not None:
             corpus.fit(progress, cancelled)
-        self._commit(corpus=corpus, vectors=None, selection=(1,), sentence=None, keep_cursor=False)
+        self._commit(corpus=corpus, vectors=None, features=None, selection=(1,), sentence=None,
+                     keep_cursor=False)
 
     def use_lyrics(self) -> None:
         corpus = Corpus.lyrics(self._config.num_words)
-        self._commit(corpus=corpus, vectors=None, selection=(1,), sentence=None, keep_cursor=False)
+        self._commit(corpus=corpus, vectors=None, features=None, selection=(1,), sentence=None,
+                     keep_cursor=False)
 
     def select_lines(self, numbers) -> None:
         """Step these lines (1-based numbers) together as one batch; one number is fine."""
@@ -340,11 +367,13 @@ class Lab:
             raise LabError("type a sentence with at least one word")
         self._commit(sentence=sentence.strip(), keep_cursor=False)
 
-    def set_vectors(self, vectors) -> None:
-        """Step raw input vectors, (T, features) or (B, T, features), instead of text."""
-        array = inputs.as_vector_batch(vectors)
-        self._commit(vectors=array, corpus=None, selection=(), sentence=None, keep_cursor=False,
-                     config=self._config.replace(embedding_dim=array.shape[2]))
+    def set_vectors(self, vectors, pad_mask=None) -> None:
+        """Step raw input vectors, (T, features) or (B, T, features), instead of text.
+
+        `pad_mask` (B, T), True at padding, marks steps that mask_padding skips."""
+        batch = _vector_batch(vectors, pad_mask)
+        self._commit(vectors=batch, corpus=None, features=None, selection=(), sentence=None,
+                     keep_cursor=False, config=self._config.replace(embedding_dim=batch.x.shape[2]))
 
     def open_vectors(self, path: str | Path) -> None:
         self.set_vectors(inputs.read_vectors(path))
@@ -353,9 +382,10 @@ class Lab:
     def configure(self, **changes) -> None:
         """Change settings by their Keras names, e.g. configure(cell="gru", units=8)."""
         config = self._config.replace(**changes)
-        if self._vectors is not None and config.embedding_dim != self._vectors.shape[2]:
-            raise LabError(f"the input vectors have {self._vectors.shape[2]} features, so the "
-                           f"cell's input size is fixed at {self._vectors.shape[2]}")
+        fixed = self._fixed_input_dim()
+        if fixed is not None and config.embedding_dim != fixed:
+            raise LabError(f"the input has {fixed} features, so the cell's input size is "
+                           f"fixed at {fixed}")
         self._commit(config=config)
 
     def reseed(self, seed: int | None = None) -> None:
@@ -375,9 +405,10 @@ class Lab:
         implied = {**implied, "cell": self._config.cell}
         if weights.embedding is not None:
             implied["num_words"] = weights.embedding.shape[0]
-        if self._vectors is not None and weights.input_dim != self._vectors.shape[2]:
+        fixed = self._fixed_input_dim()
+        if fixed is not None and weights.input_dim != fixed:
             raise LabError(f"{origin}: the kernel reads {weights.input_dim} features but the input "
-                           f"vectors have {self._vectors.shape[2]}")
+                           f"has {fixed}")
         config = self._config.replace(**implied)
         self._commit(config=config, loaded=(weights, implied, origin))
 
@@ -420,14 +451,23 @@ class Lab:
     # ----- building -------------------------------------------------------------------------
     _UNSET = object()
 
-    def _commit(self, *, config=None, corpus=_UNSET, vectors=_UNSET, selection=None,
-                sentence=_UNSET, loaded=_UNSET, initial=_UNSET, keep_cursor=True,
+    def _fixed_input_dim(self) -> int | None:
+        """The input size raw vectors or a features function impose (None: embedding_dim)."""
+        if self._vectors is not None:
+            return self._vectors.x.shape[2]
+        if self._features is not None and self._runner is not None:
+            return self._runner.weights.input_dim
+        return None
+
+    def _commit(self, *, config=None, corpus=_UNSET, vectors=_UNSET, features=_UNSET,
+                selection=None, sentence=_UNSET, loaded=_UNSET, initial=_UNSET, keep_cursor=True,
                 build=False) -> None:
         """Build the lab for these changes, then swap everything in at once."""
         unset = Lab._UNSET
         config = config or self._config
         corpus = self._corpus if corpus is unset else corpus
         vectors = self._vectors if vectors is unset else vectors
+        features = self._features if features is unset else features
         selection = self._selection if selection is None else selection
         sentence = self._sentence if sentence is unset else sentence
         loaded = self._loaded if loaded is unset else loaded
@@ -445,17 +485,18 @@ class Lab:
         if not (build or self.is_built or tf_loader.is_loaded()):
             # Nothing built yet and TensorFlow not even imported: record the request only,
             # so a command line can set the lab up without waiting; build() checks it all.
-            (self._config, self._corpus, self._vectors, self._selection, self._sentence,
-             self._loaded, self._initial) = (config, corpus, vectors, selection, sentence, loaded,
-                                             initial)
+            (self._config, self._corpus, self._vectors, self._features, self._selection,
+             self._sentence, self._loaded, self._initial) = (config, corpus, vectors, features,
+                                                             selection, sentence, loaded, initial)
             return
 
         runner = self._runner
-        if runner is None or self._weights_change(config, corpus, vectors, loaded):
-            runner = CellRunner(config, self._make_weights(config, vectors, loaded))
+        if runner is None or self._weights_change(config, vectors, features, loaded):
+            runner = CellRunner(config, self._make_weights(config, vectors, features, loaded))
         elif runner.config != config:
             runner = CellRunner(config, runner.weights)  # same weights, e.g. go_backwards
-        batch = self._make_batch(config, corpus, vectors, selection, sentence, runner.weights)
+        batch = self._make_batch(config, corpus, vectors, features, selection, sentence,
+                                 runner.weights)
         if initial is not None and initial[0].shape[0] not in (1, batch.shape[0]):
             raise LabError(f"the initial state has {initial[0].shape[0]} rows but the batch has "
                            f"{batch.shape[0]}")
@@ -465,31 +506,36 @@ class Lab:
                           config.cell == "lstm")
 
         cursor = min(self._cursor, history.timesteps) if keep_cursor else 0
-        (self._config, self._corpus, self._vectors, self._selection, self._sentence, self._loaded,
-         self._initial, self._runner, self._batch, self._history, self._layer,
-         self._projection) = (config, corpus, vectors, selection, sentence, loaded, initial, runner,
-                              batch, history, None, None)
+        (self._config, self._corpus, self._vectors, self._features, self._selection,
+         self._sentence, self._loaded, self._initial, self._runner, self._batch, self._history,
+         self._layer, self._projection) = (config, corpus, vectors, features, selection, sentence,
+                                           loaded, initial, runner, batch, history, None, None)
         self._cursor = 0
         self.seek(cursor)
 
-    def _weights_change(self, config, corpus, vectors, loaded) -> bool:
+    def _weights_change(self, config, vectors, features, loaded) -> bool:
         old = self._runner.config
         if loaded is not self._loaded:
             return True
         if (vectors is None) != (self._vectors is None):
             return True
-        if vectors is not None and vectors.shape[2] != self._runner.weights.input_dim:
+        if (features is None) != (self._features is None):
+            return True
+        if vectors is not None and vectors.x.shape[2] != self._runner.weights.input_dim:
             return True
         return any(getattr(old, name) != getattr(config, name) for name in WEIGHT_SETTINGS
                    if not (name == "reset_after" and config.cell != "gru"))
 
     @staticmethod
-    def _make_weights(config, vectors, loaded) -> Weights:
-        input_dim = None if vectors is None else vectors.shape[2]
+    def _make_weights(config, vectors, features, loaded) -> Weights:
+        input_dim = None if vectors is None else vectors.x.shape[2]
         if loaded is None:
+            if features is not None:
+                raise LabError("a lab whose input goes through a features function needs the "
+                               "weights that read those features (use_weights)")
             return seeded_weights(config, input_dim)
         weights = loaded[0]
-        if vectors is None and weights.embedding is None:
+        if vectors is None and features is None and weights.embedding is None:
             # A file with cell weights only: the Embedding table comes from the seed.
             table = seeded_weights(config, None).embedding
             weights = Weights(weights.kernel, weights.recurrent_kernel, weights.bias, table)
@@ -498,11 +544,9 @@ class Lab:
         return weights
 
     @staticmethod
-    def _make_batch(config, corpus, vectors, selection, sentence, weights) -> Batch:
+    def _make_batch(config, corpus, vectors, features, selection, sentence, weights) -> Batch:
         if vectors is not None:
-            pad_mask = np.zeros(vectors.shape[:2], bool)
-            labels = tuple(f"row {i + 1}" for i in range(vectors.shape[0]))
-            return Batch(vectors, pad_mask, labels)
+            return vectors
         if sentence is not None:
             texts, labels = [sentence], ("typed",)
         else:
@@ -514,7 +558,13 @@ class Lab:
                 f"{labels[0]} has" if len(labels) == 1 else "the selected lines have")
             raise LabError(f"{which} no words the tokenizer keeps, so there is nothing to step")
         padded = np.stack([row.padded for row in rows])
-        x = weights.embedding[padded]  # the Embedding layer is exactly this lookup
+        if features is None:
+            x = weights.embedding[padded]  # the Embedding layer is exactly this lookup
+        else:
+            x = np.asarray(features(padded), dtype=np.float32)
+            expected = padded.shape + (weights.input_dim,)
+            if x.shape != expected:
+                raise LabError(f"the features function gave shape {x.shape}, not {expected}")
         return Batch(x, np.stack([row.pad_mask for row in rows]), labels, tuple(rows))
 
     def _initial_states(self):

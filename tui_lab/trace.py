@@ -74,7 +74,7 @@ def trace_dict(snapshot: Snapshot) -> dict:
     trace["pad_mask"] = snapshot.batch.pad_mask.tolist()
     weights = snapshot.weights
     trace["weights"] = {}
-    if rows is not None:
+    if weights.embedding is not None:
         trace["weights"]["embedding"] = weights.embedding.tolist()
     trace["weights"]["kernel"] = weights.kernel.tolist()
     trace["weights"]["recurrent_kernel"] = weights.recurrent_kernel.tolist()
