@@ -12,7 +12,6 @@ swapping it in, so a LabError leaves the lab exactly as it was.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,8 @@ from .cells import CellRunner, Weights, read_npz, seeded_weights, weights_from_n
 from .config import LabConfig
 from .errors import LabError
 from .history import History
-from .text import Corpus, Encoded
+from .snapshot import Batch, Snapshot, readonly, vector_batch
+from .text import Corpus
 
 MAX_BATCH = 1024
 CHUNK = 256  # steps computed between progress reports and cancel checks in long runs
@@ -30,125 +30,6 @@ Progress = Callable[[int, int], None]
 Features = Callable[[np.ndarray], np.ndarray]  # padded ids (B, T) -> layer input (B, T, D)
 # Settings that the weights depend on: changing one of them makes new weights.
 WEIGHT_SETTINGS = ("cell", "units", "embedding_dim", "num_words", "use_bias", "reset_after", "seed")
-
-
-@dataclass(frozen=True)
-class Batch:
-    """The input being stepped: x (B, T, input_dim) and, for text, where each row came from."""
-
-    x: np.ndarray
-    pad_mask: np.ndarray  # (B, T) True at padding (all False for raw vectors)
-    labels: tuple[str, ...]  # "line 3", "typed", "row 1" ...
-    rows: tuple[Encoded, ...] | None = None  # text input only
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.x.shape[0], self.x.shape[1]
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the lab shows after an operation. Arrays are read-only views; do not keep one
-    across operations that rebuild the lab if you need it to stay current."""
-
-    config: LabConfig
-    source_kind: str  # "text" or "vectors"
-    source_name: str
-    lines: tuple[str, ...]  # the text's lines (empty for vectors)
-    selection: tuple[int, ...]  # selected line numbers, 1-based (empty for typed/vectors)
-    sentence: str | None  # the typed sentence, if that is the input
-    batch: Batch
-    word_index: dict[str, int] | None
-    weights: Weights
-    weights_source: str
-    order: np.ndarray  # (T,) padded position consumed at each step
-    t: int  # steps taken, 0..T
-    h0: np.ndarray  # (B, units) initial state
-    c0: np.ndarray | None
-    h: np.ndarray  # (t, B, units) states after each step taken
-    c: np.ndarray | None
-    output: np.ndarray  # (t, B, units) what the layer outputs at each step
-    gates: dict[str, np.ndarray]  # name -> (t, B, units); NaN where a masked row skipped
-    masked: np.ndarray  # (t, B)
-    # keras.layers.<Cell>(return_sequences=True, return_state=True) on the same input;
-    # None only in a snapshot(layer=False) taken before the layer has run.
-    layer_sequence: np.ndarray | None  # (B, T, units)
-    layer_states: tuple[np.ndarray, ...] | None  # (h,) or (h, c), each (B, units)
-    max_abs_error: float | None  # stepped outputs (and final states at the end) vs the layer
-    gate_max_abs_error: float | None  # numpy gates vs the Keras cell (engine "keras" only)
-    initial_state_given: bool = False
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def timesteps(self) -> int:
-        return len(self.order)
-
-    @property
-    def batch_size(self) -> int:
-        return self.batch.x.shape[0]
-
-    @property
-    def units(self) -> int:
-        return self.config.units
-
-    @property
-    def at_end(self) -> bool:
-        return self.t == self.timesteps
-
-    @property
-    def position(self) -> int | None:
-        """The padded position consumed by the latest step (None before the first)."""
-        return int(self.order[self.t - 1]) if self.t else None
-
-    @property
-    def next_position(self) -> int | None:
-        return int(self.order[self.t]) if self.t < self.timesteps else None
-
-    @property
-    def previous_state(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """(h_{t-1}, c_{t-1}) that the latest step started from, each (B, units)."""
-        if self.t <= 1:
-            return self.h0, self.c0
-        return self.h[self.t - 2], (self.c[self.t - 2] if self.c is not None else None)
-
-    @property
-    def step_terms(self) -> dict[str, np.ndarray]:
-        """The parts of the latest step's update, each (B, units); {} before the first step.
-
-        LSTM: kept = f*c_{t-1} (forget gate applied), learned = i*g (the lesson's learn gate),
-        so c_t = kept + learned. GRU: kept = z*h_{t-1}, new = (1-z)*candidate, so
-        h_t = kept + new. SimpleRNN: {}. NaN where a masked row skipped the cell."""
-        if not self.t or self.config.cell == "simple_rnn":
-            return {}
-        k = self.t - 1
-        g = self.gates
-        h_prev, c_prev = self.previous_state
-        if self.config.cell == "lstm":
-            return {"kept": g["forget"][k] * c_prev, "learned": g["input"][k] * g["candidate"][k]}
-        return {"kept": g["update"][k] * h_prev, "new": (1.0 - g["update"][k]) * g["candidate"][k]}
-
-
-def _vector_batch(vectors, pad_mask=None) -> Batch:
-    x = inputs.as_vector_batch(vectors)
-    if pad_mask is None:
-        mask = np.zeros(x.shape[:2], bool)
-    else:
-        mask = np.asarray(pad_mask, dtype=bool)
-        if mask.ndim == 1:
-            mask = mask[np.newaxis]
-        if mask.shape != x.shape[:2]:
-            raise LabError(f"the pad mask has shape {mask.shape} but the vectors are "
-                           f"(batch, timesteps) = {x.shape[:2]}")
-    labels = tuple(f"row {i + 1}" for i in range(x.shape[0]))
-    return Batch(x, mask, labels)
-
-
-def _readonly(array):
-    if array is None:
-        return None
-    view = array.view()
-    view.flags.writeable = False
-    return view
 
 
 class Lab:
@@ -174,7 +55,7 @@ class Lab:
         self._vectors: Batch | None = None  # raw vectors, ready to step
         self._features = features
         if vectors is not None:
-            self._vectors = _vector_batch(vectors, pad_mask)
+            self._vectors = vector_batch(vectors, pad_mask)
             self._config = config.replace(embedding_dim=self._vectors.x.shape[2])
         elif corpus is not None:
             self._corpus = corpus.with_num_words(config.num_words)
@@ -371,7 +252,7 @@ class Lab:
         """Step raw input vectors, (T, features) or (B, T, features), instead of text.
 
         `pad_mask` (B, T), True at padding, marks steps that mask_padding skips."""
-        batch = _vector_batch(vectors, pad_mask)
+        batch = vector_batch(vectors, pad_mask)
         self._commit(vectors=batch, corpus=None, features=None, selection=(), sentence=None,
                      keep_cursor=False, config=self._config.replace(embedding_dim=batch.x.shape[2]))
 
@@ -617,15 +498,15 @@ class Lab:
             weights_source=f"file {loaded[2]}" if loaded else f"seed {self._config.seed}",
             order=history.order,
             t=t,
-            h0=_readonly(h0),
-            c0=_readonly(c0),
-            h=_readonly(history.h[:t]),
-            c=_readonly(history.c[:t]) if history.c is not None else None,
-            output=_readonly(history.output[:t]),
-            gates={name: _readonly(g[:t]) for name, g in history.gates.items()},
-            masked=_readonly(history.masked[:t]),
-            layer_sequence=_readonly(sequence),
-            layer_states=None if states is None else tuple(_readonly(s) for s in states),
+            h0=readonly(h0),
+            c0=readonly(c0),
+            h=readonly(history.h[:t]),
+            c=readonly(history.c[:t]) if history.c is not None else None,
+            output=readonly(history.output[:t]),
+            gates={name: readonly(g[:t]) for name, g in history.gates.items()},
+            masked=readonly(history.masked[:t]),
+            layer_sequence=readonly(sequence),
+            layer_states=None if states is None else tuple(readonly(s) for s in states),
             max_abs_error=error,
             gate_max_abs_error=history.gate_error(t) if self._config.engine == "keras" else None,
             initial_state_given=self._initial is not None,
