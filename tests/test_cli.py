@@ -58,8 +58,10 @@ def test_trace_options(tmp_path, capsys):
         "padding": "post", "truncating": "pre", "go_backwards": True, "mask_padding": True,
         "use_bias": False, "seed": 5}
     assert arrays["steps_h"].shape == (9, 2, 6) and "weights_bias" not in arrays
-    assert main(["trace", "--cell", "gru", "--no-reset-after", "--text", "too real to feel"]) == 0
+    assert main(["trace", "--cell", "gru", "--no-reset-after", "--text", "too real to feel",
+                 "--engine", "keras"]) == 0
     trace = json.loads(capsys.readouterr().out)
+    assert trace["config"]["engine"] == "keras" and trace["gate_max_abs_error"] < 1e-5
     assert trace["config"]["reset_after"] is False and trace["tokens"] == [["too", "real", "to", "feel"]]
     assert np.shape(trace["weights"]["bias"]) == (12,)
 
@@ -103,6 +105,7 @@ def bad_inputs(tmp):
         (["trace", "--maxlen", "0"], "maxlen must be at least 1"),
         (["trace", "--cell", "rnn"], "unknown cell 'rnn'"),
         (["trace", "--padding", "both"], "padding must be 'pre' or 'post'"),
+        (["trace", "--engine", "torch"], "engine must be 'numpy' or 'keras'"),
         (["trace", "--weights", str(tmp / "nokernel.npz")], "has no 'kernel' array"),
         (["trace", "--weights", str(tmp / "badshape.npz")], "recurrent_kernel has shape (4, 12)"),
         (["trace", "--initial-state", str(tmp / "nokernel.npz")], "has no 'h' array"),
