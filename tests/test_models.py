@@ -127,18 +127,49 @@ def test_sequential_model(keras, tmp_path):
     assert model.step(None, IDS).head_error < 1e-5
 
 
-def test_masking_model_steps_the_real_tokens(keras, tmp_path):
+def test_masking_model_carries_the_state_over_padding(keras, tmp_path):
+    """mask_zero=True: padded steps carry the state (the lab's pad mask), also in a batch of
+    rows with different amounts of padding."""
     L = keras.layers
     model = open_model(save(functional(keras, L.LSTM(3, return_sequences=True, name="a"),
                                        L.Bidirectional(L.GRU(2), name="rnn"), mask_zero=True),
                             tmp_path))
-    row = IDS[:1]  # two pads, then four words
-    for info in model.layers:
-        run = model.step(info.name, row)
-        assert run.start == 2 and run.inputs.shape[1] == 4 and run.max_abs_error < 1e-5
-    assert run.head_error < 1e-5
-    with pytest.raises(LabError, match="one line at a time"):
-        model.step("rnn", IDS)  # rows with different amounts of padding
+    for ids in (IDS[:1], IDS):  # two pads then four words; and a batch with unequal padding
+        for info in model.layers:
+            run = model.step(info.name, ids)
+            assert run.start == 0 and run.inputs.shape[1] == T and run.max_abs_error < 1e-5
+            snapshot = run.directions[0].lab.snapshot()
+            assert snapshot.config.mask_padding and snapshot.masked[:2, 0].all()  # row 1: two pads
+            if len(ids) == 2:
+                assert not snapshot.masked[:, 1].any()  # row 2 has no padding
+        assert run.head_error < 1e-5
+    with pytest.raises(LabError, match="all padding"):
+        model.step("rnn", [[0] * T])
+
+
+def test_text_input_shows_words_ids_and_padding(keras, tmp_path):
+    """Stepping text encoded with the model's word_index: the lab has the words, the padded
+    ids equal model.pad(model.encode(...)), and the checks hold."""
+    from tui_lab.text import Corpus
+
+    L = keras.layers
+    corpus = Corpus(["the cat sat on the mat", "a dog ran"], "tiny", 100)
+    path = save(functional(keras, L.SimpleRNN(3, return_sequences=True, name="first"),
+                           L.Bidirectional(L.LSTM(2), name="rnn"), mask_zero=True), tmp_path,
+                word_index=corpus.word_index)
+    model = open_model(path)
+    texts = ["the cat sat", "a dog ran on the mat, far"]
+    run = model.step("rnn", texts=texts)
+    expected = model.pad([model.encode(t)[1] for t in texts])
+    assert run.ids.tolist() == expected.tolist()
+    assert run.max_abs_error < 1e-5 and run.head_error < 1e-5
+    snapshot = run.directions[1].lab.snapshot()
+    assert snapshot.batch.rows[0].tokens == ("the", "cat", "sat")
+    assert snapshot.batch.rows[0].pad_mask.tolist() == [True] * 3 + [False] * 3
+    assert snapshot.batch.rows[1].tokens[-1] == "far" and snapshot.batch.rows[1].oov[-1]
+    assert snapshot.config.go_backwards and snapshot.word_index == corpus.word_index
+    # the same numbers as the raw ids
+    np.testing.assert_allclose(run.output, model.step("rnn", expected).output, atol=1e-6)
 
 
 def test_unsupported_activation_is_refused(keras, tmp_path):

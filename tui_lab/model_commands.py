@@ -123,19 +123,24 @@ def run_model_trace(args) -> int:
     if trace.format_for(args.output, args.format) != "json":
         raise LabError("a model's trace is written as JSON; give a .json file or no -o")
     model = _open(args)
+    text = None
     if args.ids is not None:
         tokens, ids = [model.word(i) for i in args.ids], model.check_ids(args.ids)
     elif args.text is not None:
-        tokens, ids = model.encode(args.text)
+        text = args.text
     else:
         lines = read_lines(args.file or lyrics_path())
         number = (args.line or [1])[0]
         if len(args.line or []) > 1 or not 1 <= number <= len(lines):
             raise LabError(f"give one line number from 1 to {len(lines)} with --model")
-        tokens, ids = model.encode(lines[number - 1])
+        text = lines[number - 1]
+    if text is not None:
+        tokens, ids = model.encode(text)
     if not ids:
         raise LabError("the input has no words the model knows, so there is nothing to step")
-    run = model.step(args.layer, model.pad([ids]))
+    # Text is stepped as text, so each direction's trace has its words, ids and padding.
+    run = model.step(args.layer, texts=[text]) if text is not None else \
+        model.step(args.layer, model.pad([ids]))
     result = {
         "model": {"path": model.path, "layers": [layer.describe() for layer in model.layers],
                   "layer": run.layer.name, "bidirectional": run.layer.bidirectional,

@@ -1,7 +1,12 @@
 """Stepping one recurrent layer of a trained model in the lab, with the model's own weights.
 
-The layer's input comes from the model (its preceding layers run on the ids); each direction
-(forward, and backward for Bidirectional) is a `Lab` on those vectors using the cell's weights.
+Each direction (forward, and backward for Bidirectional) is a `Lab` using the cell's weights.
+Its input comes from the model: the padded ids go through the model's layers below the
+stepped one (`features`), either from text encoded with the model's word_index (so the lab
+shows words, ids and padding: `direction_lab(..., corpus=...)`) or from raw padded ids
+(`direction_lab(..., ids=...)`). With a masking model (`mask_zero=True`) the lab's pad mask
+makes padded steps carry the state, as Keras does.
+
 The stepped outputs are checked three ways: against the Keras sub-layer on the same input,
 against the layer's output inside the model (merged for Bidirectional), and, for the last
 recurrent layer, the model's head on the stepped output against `model(ids)`.
@@ -19,6 +24,7 @@ from .config import LabConfig
 from .controller import Lab
 from .errors import LabError
 from .models import RecurrentLayer, _first
+from .text import Corpus
 
 if TYPE_CHECKING:
     from .models import TrainedModel
@@ -40,8 +46,8 @@ class LayerRun:
 
     layer: RecurrentLayer
     ids: np.ndarray  # (B, T) the padded ids given to the model
-    start: int  # first position stepped: leading padding is skipped when the model masks it
-    inputs: np.ndarray  # (B, T - start, D) what the layer reads
+    start: int  # always 0: every position is stepped (padding carried by the mask if masked)
+    inputs: np.ndarray  # (B, T, D) what the layer reads
     directions: tuple[Direction, ...]
     output: np.ndarray | list  # the layer's output rebuilt from the stepped states
     model_output: np.ndarray | list  # the layer's output inside the model
@@ -56,7 +62,8 @@ def _max_error(a, b) -> float:
     return float(np.abs(np.asarray(a) - np.asarray(b)).max()) if np.size(a) else 0.0
 
 
-def _merge(mode: str | None, forward: np.ndarray, backward: np.ndarray):
+def merge(mode: str | None, forward: np.ndarray, backward: np.ndarray):
+    """Bidirectional's merge of the forward and (input-ordered) backward outputs."""
     if mode == "concat":
         return np.concatenate([forward, backward], axis=-1)
     if mode == "sum":
@@ -68,60 +75,30 @@ def _merge(mode: str | None, forward: np.ndarray, backward: np.ndarray):
     return [forward, backward]
 
 
-def step_layer(model: TrainedModel, name: str | None, ids) -> LayerRun:
-    """Step layer `name` (the last if None) on padded ids (B, T) with the model's weights."""
-    info = model.layer(name)
-    ids = np.atleast_2d(np.asarray(model.check_ids(np.ravel(ids)), np.int32).reshape(np.shape(ids)))
-    start = _start(model, ids)
-    x = model.layer_input(info.name, ids)[:, start:]
+_merge = merge  # the old private name
+
+
+def directions_of(model: TrainedModel, name: str) -> tuple[str, ...]:
+    return ("forward", "backward") if model.layer(name).bidirectional else ("forward",)
+
+
+def _sub_layer(model: TrainedModel, info: RecurrentLayer, direction: str):
     layer = model.keras_layer(info.name)
-    subs = [("forward", layer.forward_layer), ("backward", layer.backward_layer)] \
-        if info.bidirectional else [("forward", layer)]
-    directions = tuple(_run_direction(model, info, label, sub, x) for label, sub in subs)
-    sequences = [np.swapaxes(d.lab.snapshot().output, 0, 1) for d in directions]  # (B, T', u)
-    if info.bidirectional:
-        forward, backward = sequences[0], sequences[1][:, ::-1]  # backward back in input order
-        if not info.return_sequences:
-            forward, backward = sequences[0][:, -1], sequences[1][:, -1]
-        output = _merge(info.merge_mode, forward, backward)
-    else:
-        output = sequences[0] if info.return_sequences else sequences[0][:, -1]
-    model_output = model.layer_output(info.name, ids)
-    steps = x.shape[1]
-    if info.return_sequences:  # the model's output at the positions that were stepped
-        if info.go_backwards and not info.bidirectional:
-            model_output = model_output[:, :steps]
-        else:
-            cut = slice(start, None)
-            model_output = [m[:, cut] for m in model_output] if isinstance(model_output, list) \
-                else model_output[:, cut]
-    error = max([_max_error(output, model_output)] + [d.max_abs_error for d in directions])
-    head_output = head_error = None
-    head = model.head(info.name)
-    if head is not None and (start == 0 or not info.return_sequences):
-        head_output = head(output)
-        head_error = _max_error(head_output, model.predict(ids))
-    return LayerRun(info, ids, start, x, directions, output, model_output, error,
-                    head_output, head_error)
+    if not info.bidirectional:
+        if direction != "forward":
+            raise LabError(f"layer {info.name} is not Bidirectional: it has one direction")
+        return layer
+    if direction not in ("forward", "backward"):
+        raise LabError(f"a direction is 'forward' or 'backward', not {direction!r}")
+    return layer.forward_layer if direction == "forward" else layer.backward_layer
 
 
-def _start(model: TrainedModel, ids: np.ndarray) -> int:
-    """Leading padding a masking model skips; the lab then steps only the real tokens."""
-    if not model.mask_zero:
-        return 0
-    real = (ids != 0).any(axis=0)
-    if not real.any():
-        raise LabError("the input is all padding; give at least one word")
-    start = int(np.argmax(real))
-    if (ids[:, start:] == 0).any():
-        # Hook wanted: Lab(vectors=..., pad_mask=...) so masked steps inside a batch carry.
-        raise LabError("this model masks padding (mask_zero=True); step one line at a time "
-                       "or lines of equal length")
-    return start
+def features(model: TrainedModel, name: str):
+    """padded ids (B, T) -> what layer `name` reads (B, T, D): the model's layers below it."""
+    return lambda padded: model.layer_input(name, np.asarray(padded, np.int32))
 
 
-def _run_direction(model: TrainedModel, info: RecurrentLayer, label: str, sub,
-                   x: np.ndarray) -> Direction:
+def _cell_setup(model: TrainedModel, info: RecurrentLayer, sub):
     cell = sub.cell
     settings = cell.get_config()
     if settings.get("activation") != "tanh" or settings.get("recurrent_activation",
@@ -131,19 +108,114 @@ def _run_direction(model: TrainedModel, info: RecurrentLayer, label: str, sub,
                        f"tanh / sigmoid cells only")
     arrays = [np.asarray(w, np.float32) for w in cell.get_weights()]
     bias = arrays[2] if cell.use_bias else None
-    reset_after = bool(getattr(cell, "reset_after", True))
     implied = {"units": info.units, "use_bias": bool(cell.use_bias),
-               "embedding_dim": x.shape[2]}
+               "embedding_dim": info.input_dim}
     if info.cell == "gru":
-        implied["reset_after"] = reset_after
-    config = LabConfig(cell=info.cell, go_backwards=bool(sub.go_backwards),
-                       mask_padding=model.mask_zero, **implied)
-    lab = Lab(config, vectors=x)
-    lab.use_weights(Weights(arrays[0], arrays[1], bias), implied,
-                    f"{model.path}:{info.name}" + (f"/{label}" if info.bidirectional else ""))
-    lab.run_to_end()
-    keras_output = np.asarray(_first(sub(x, training=False)))
-    stepped = np.swapaxes(lab.snapshot().output, 0, 1)
-    if not sub.return_sequences:
-        stepped = stepped[:, -1]
-    return Direction(label, lab, keras_output, _max_error(stepped, keras_output))
+        implied["reset_after"] = bool(getattr(cell, "reset_after", True))
+    return Weights(arrays[0], arrays[1], bias), implied
+
+
+def direction_lab(model: TrainedModel, name: str | None, direction: str = "forward", *,
+                  corpus: Corpus | None = None, ids=None, engine: str = "numpy") -> Lab:
+    """A Lab stepping one direction of layer `name` with the model's weights.
+
+    Give either `corpus` (text with the model's word_index: `model.corpus(lines, name)`; the
+    caller then selects lines or types a sentence) or `ids` (padded, (B, T))."""
+    info = model.layer(name)
+    sub = _sub_layer(model, info, direction)
+    weights, implied = _cell_setup(model, info, sub)
+    settings = dict(cell=info.cell, go_backwards=bool(sub.go_backwards),
+                    mask_padding=model.mask_zero, engine=engine, **implied)
+    origin = f"{model.path}:{info.name}" + (f"/{direction}" if info.bidirectional else "")
+    if corpus is not None:
+        config = LabConfig(num_words=model.vocab_size, maxlen=model.maxlen, padding="pre",
+                           truncating="pre", **settings)
+        lab = Lab(config, corpus=corpus, features=features(model, info.name))
+    else:
+        ids = np.atleast_2d(np.asarray(ids, np.int32))
+        _check_padding(model, ids)
+        x = model.layer_input(info.name, ids)
+        mask = ids == 0 if model.mask_zero else None
+        lab = Lab(LabConfig(**settings), vectors=x, pad_mask=mask)
+    lab.use_weights(weights, implied, origin)
+    return lab
+
+
+def _check_padding(model: TrainedModel, ids: np.ndarray) -> None:
+    if model.mask_zero and (ids == 0).all(axis=1).any():
+        raise LabError("the input is all padding; give at least one word")
+
+
+def padded_ids(lab: Lab) -> np.ndarray:
+    """The padded ids (B, T) a text lab reads."""
+    rows = lab.snapshot(layer=False).batch.rows
+    if rows is None:
+        raise LabError("this lab reads raw vectors, not ids")
+    return np.stack([row.padded for row in rows]).astype(np.int32)
+
+
+def check_layer(model: TrainedModel, name: str | None, labs: dict[str, Lab],
+                ids: np.ndarray) -> LayerRun:
+    """Run each direction's lab to the end (its cursor is put back) and check the stepped
+    outputs against the model on `ids`, the padded ids those labs read."""
+    info = model.layer(name)
+    ids = np.atleast_2d(np.asarray(ids, np.int32))
+    _check_padding(model, ids)
+    directions = []
+    sequences = []  # per direction (B, T, u), processing order
+    for label in directions_of(model, info.name):
+        lab = labs[label]
+        cursor = lab.t
+        lab.run_to_end()
+        snapshot = lab.snapshot()
+        if cursor != lab.t:
+            lab.seek(cursor)
+        x = snapshot.batch.x
+        sub = _sub_layer(model, info, label)
+        mask = ~snapshot.batch.pad_mask if model.mask_zero else None
+        keras_output = np.asarray(_first(sub(x, mask=mask, training=False)))
+        stepped = np.swapaxes(snapshot.output, 0, 1)
+        sequences.append(stepped)
+        if not sub.return_sequences:
+            stepped = stepped[:, -1]
+        directions.append(Direction(label, lab, keras_output, _max_error(stepped, keras_output)))
+    x = directions[0].lab.snapshot(layer=False).batch.x
+    if info.bidirectional:
+        forward, backward = sequences[0], sequences[1][:, ::-1]  # backward back in input order
+        if not info.return_sequences:
+            forward, backward = sequences[0][:, -1], sequences[1][:, -1]
+        output = merge(info.merge_mode, forward, backward)
+    else:
+        output = sequences[0] if info.return_sequences else sequences[0][:, -1]
+    model_output = model.layer_output(info.name, ids)
+    error = max([_max_error(output, model_output)] + [d.max_abs_error for d in directions])
+    head_output = head_error = None
+    head = model.head(info.name)
+    if head is not None:
+        head_output = head(output)
+        head_error = _max_error(head_output, model.predict(ids))
+    return LayerRun(info, ids, 0, x, tuple(directions), output, model_output, error,
+                    head_output, head_error)
+
+
+def step_layer(model: TrainedModel, name: str | None, ids=None, *,
+               texts: list[str] | None = None) -> LayerRun:
+    """Step layer `name` (the last if None) with the model's weights on padded ids (B, T),
+    or on `texts` encoded with the model's word_index (the labs then show the words)."""
+    info = model.layer(name)
+    if texts is not None:
+        corpus = model.corpus(texts, "input")
+        labs = {}
+        for label in directions_of(model, info.name):
+            lab = direction_lab(model, info.name, label, corpus=corpus)
+            lab.select_lines(range(1, len(texts) + 1))
+            labs[label] = lab
+        ids = padded_ids(labs["forward"])
+    else:
+        ids = np.atleast_2d(np.asarray(model.check_ids(np.ravel(ids)), np.int32)
+                            .reshape(np.shape(ids)))
+        labs = {label: direction_lab(model, info.name, label, ids=ids)
+                for label in directions_of(model, info.name)}
+    for lab in labs.values():
+        lab.run_to_end()  # the labs of a run are left at the end
+    return check_layer(model, info.name, labs, ids)

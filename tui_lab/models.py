@@ -152,6 +152,7 @@ class TrainedModel:
             self.word_index = dict(word_index)
         self.index_word = {i: w for w, i in (self.word_index or {}).items()}
         self._head = None
+        self._inputs: dict[str, object] = {}  # layer name -> sub-model computing its input
 
     @staticmethod
     def _describe(layer, depth: int) -> RecurrentLayer | None:
@@ -199,6 +200,21 @@ class TrainedModel:
                 ids.append(int(i))
         return tokens, ids
 
+    def corpus(self, lines: list[str], name: str):
+        """Text encoded with this model's word_index (no fitting): the lab's Corpus, with
+        num_words = the Embedding's input_dim, so every id it gives fits the model."""
+        from .text import Corpus
+
+        if self.word_index is None:
+            raise LabError(f"{self.path} has no word_index beside it, so its ids mean no words; "
+                           f"give a word_index file, fit the tokenizer on a text, or use raw ids")
+        if OOV_TOKEN not in self.word_index:
+            # Without an OOV entry the Tokenizer drops unknown words: leave them out here too,
+            # so that every token shown has its id.
+            split = tf_loader.tokenizer_module().text_to_word_sequence
+            lines = [" ".join(w for w in split(line) if w in self.word_index) for line in lines]
+        return Corpus.from_word_index(list(lines), name, self.word_index, self.vocab_size)
+
     def check_ids(self, ids) -> list[int]:
         ids = [int(i) for i in ids]
         bad = [i for i in ids if not 0 <= i < self.vocab_size]
@@ -227,9 +243,11 @@ class TrainedModel:
 
     def layer_input(self, name: str, ids: np.ndarray) -> np.ndarray:
         """What the layer reads: the model's layers before it run on ids, (B, T, D)."""
-        layer = self._keras_layers[name]
-        tensor = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input
-        return np.asarray(self._submodel(tensor)(np.asarray(ids), training=False))
+        if name not in self._inputs:
+            layer = self._keras_layers[name]
+            tensor = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input
+            self._inputs[name] = self._submodel(tensor)
+        return np.asarray(self._inputs[name](np.asarray(ids), training=False))
 
     def layer_output(self, name: str, ids: np.ndarray):
         """The layer's own output inside the model (with the model's masking)."""
@@ -261,12 +279,13 @@ class TrainedModel:
             return None
         return lambda y: np.asarray(model(y, training=False))
 
-    def step(self, name: str | None, ids):
-        """Step layer `name` (the last if None) on padded ids (B, T) with the model's weights:
-        a model_steps.LayerRun with the Lab of each direction and the checks."""
+    def step(self, name: str | None, ids=None, *, texts: list[str] | None = None):
+        """Step layer `name` (the last if None) on padded ids (B, T), or on texts encoded with
+        the word_index, with the model's weights: a model_steps.LayerRun with the Lab of each
+        direction and the checks."""
         from .model_steps import step_layer
 
-        return step_layer(self, name, ids)
+        return step_layer(self, name, ids, texts=texts)
 
 
 def open_model(path: str | Path | None = None, *, word_index: str | Path | dict | None = None,
