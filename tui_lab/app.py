@@ -22,6 +22,7 @@ from . import Lab
 from .commands import LabCommands
 from .config import CELLS
 from .errors import LabError
+from .model_app import ModelActions
 from .screens.help import HelpScreen
 from .screens.lab import NUMBER_PANELS, PANELS, LabScreen
 from .screens.prompt import PromptScreen
@@ -89,7 +90,7 @@ def terminal_on_its_own_fd():
         terminal.close()
 
 
-class LabApp(App):
+class LabApp(ModelActions, App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -97,9 +98,13 @@ class LabApp(App):
     COMMANDS = App.COMMANDS | {LabCommands}
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, lab: Lab, *, theme: str | None = None, play_interval: float = 0.4) -> None:
+    def __init__(self, lab: Lab, *, theme: str | None = None, play_interval: float = 0.4,
+                 model: dict | None = None) -> None:
+        """model: open this trained model once the lab is up: open_model_file's arguments
+        (path, layer, word_index, fit_text)."""
         super().__init__()
         self.lab = lab
+        self._model_request = model
         self.snapshot = None  # the latest Snapshot shown
         self.line_cursor = 1
         self.marks: set[int] = set()  # lines marked for a batch (m)
@@ -131,6 +136,7 @@ class LabApp(App):
         self._player = self.set_interval(self.play_interval, self._tick, pause=True)
         self._pending += 1
         self._build(self._turns.ticket())
+        self._open_requested_model()
 
     @work(thread=True, exclusive=True, group="build")
     def _build(self, ticket: int) -> None:
@@ -195,6 +201,7 @@ class LabApp(App):
         screen.query_one(StatesPanel).show(snapshot)
         screen.query_one(GatesPanel).show(snapshot)
         screen.query_one(LayerPanel).show(snapshot)
+        self._show_model(snapshot)
         if snapshot.at_end and self.playing:
             self._set_playing(False)
         self._status()
@@ -339,6 +346,10 @@ class LabApp(App):
             if path is None:
                 return
             target = Path(path).expanduser()
+            if target.suffix.lower() == ".keras":
+                self.marks.clear()
+                self.open_model_file(target)
+                return
             if target.suffix.lower() in (".npy", ".json"):
                 self.submit("Open", lambda lab: lab.open_vectors(target), f"opened {target}")
             else:
@@ -346,8 +357,9 @@ class LabApp(App):
             self.line_cursor = 1
             self.marks.clear()
 
-        self.push_screen(PromptScreen("Open a text file (one sequence per line), or input "
-                                      "vectors (.npy / .json)", placeholder="path/to/file.txt"),
+        self.push_screen(PromptScreen("Open a text file (one sequence per line), input vectors "
+                                      "(.npy / .json), or a trained model (.keras)",
+                                      placeholder="path/to/file.txt"),
                          chosen)
 
     def action_export(self) -> None:

@@ -98,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"commands:\n{commands}\n\nRun '{PROG} COMMAND --help' for a command's options.",
     )
     _add_lab_options(parser)
+    group = parser.add_argument_group("trained model (the app steps one of its recurrent layers)")
+    group.add_argument("--model", metavar="FILE.keras",
+                       help="open this Keras model: Embedding -> SimpleRNN/LSTM/GRU/Bidirectional")
+    group.add_argument("--layer", help="the recurrent layer to step (default: the last; L in the app)")
+    group.add_argument("--word-index", metavar="FILE.json",
+                       help="word -> id for the model (default: MODEL.word_index.json beside it)")
+    group.add_argument("--fit-text", metavar="FILE",
+                       help="fit the tokenizer on this text instead of a saved word_index")
     return parser
 
 
@@ -180,12 +188,41 @@ def run_trace(argv: list[str]) -> int:
     return 0
 
 
+def _model_request(args) -> dict | None:
+    """What the app opens once it is up (loading a model needs TensorFlow: not before the
+    first paint). Only what can be checked without TensorFlow is checked here."""
+    from pathlib import Path
+
+    from .errors import LabError
+
+    if not args.model:
+        if args.layer or args.word_index or args.fit_text:
+            raise LabError("--layer, --word-index and --fit-text go with --model FILE.keras")
+        return None
+    if args.inputs or args.weights or args.initial_state:
+        raise LabError("--model brings its own weights and reads token ids: drop --inputs, "
+                       "--weights and --initial-state")
+    if args.word_index and args.fit_text:
+        raise LabError("give either --word-index or --fit-text, not both")
+    path = Path(args.model).expanduser()
+    if not path.is_file():
+        raise LabError(f"no such model file: {path}")
+    if path.suffix != ".keras":
+        raise LabError(f"{path} is not a .keras model file (the lab opens Keras 3 '.keras' files)")
+    for option, value in (("--word-index", args.word_index), ("--fit-text", args.fit_text)):
+        if value and not Path(value).expanduser().is_file():
+            raise LabError(f"{option}: no such file: {value}")
+    return {"path": path, "layer": args.layer, "word_index": args.word_index,
+            "fit_text": args.fit_text}
+
+
 def run_app(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    model = _model_request(args)
     lab = make_lab(args)
     from .app import LabApp
 
-    LabApp(lab).run()
+    LabApp(lab, model=model).run()
     return 0
 
 
