@@ -157,9 +157,9 @@ class LabApp(ModelActions, App):
         self._show(snapshot)
         self.submit("Checking against the Keras layer", lambda lab: None)
 
-    def _report(self, callback, *args) -> None:
+    def _report(self, callback, *args, **kwargs) -> None:
         try:
-            self.call_from_thread(callback, *args)
+            self.call_from_thread(callback, *args, **kwargs)
         except RuntimeError:  # the app is shutting down
             pass
 

@@ -104,6 +104,12 @@ class ModelActions:
             from .model_lab import MissingWordIndex, open_model_lab
 
             lines, source = self._text_of(lab)
+            if fit_text is not None and str(fit_text) != source:
+                # The tokenizer is fitted on that text: step its lines.
+                from .text import read_lines
+
+                lines, source = read_lines(fit_text), str(fit_text)
+                keep.update(selection=(1,), sentence=None)
             if lines is None:
                 keep.update(selection=(1,), sentence=None)
             try:

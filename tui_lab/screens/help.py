@@ -52,6 +52,34 @@ ANSWERS = """\
   columns per row.
 """
 
+TRAINED = """\
+## Trained models
+- **Open one**: *o* and a `.keras` path (or `tui-lab --model FILE.keras`). The lab then steps
+  one recurrent layer of the model with the model's own weights. Your text goes through the
+  model's word_index (*Tokens*: words, ids, padding 'pre' to the model's input length) and the
+  model's layers below that layer (*Embed*: what the layer reads; for the first layer, the
+  trained Embedding's rows). *L* picks the layer; for a Bidirectional layer *f* shows its
+  forward or backward cell; *x* goes back to random weights.
+- **The model bar** (under the panels) checks the lab against the model: the stepped layer
+  against the layer's own output inside the model, and the model's head (Dense softmax)
+  applied to the stepped output against `model(ids)`. Both should be ~1e-7. A Bidirectional
+  layer's merged output (concat, sum ...) of both cells is shown there too.
+- **Generation** (*w* settings, *n* next word, *N* several; esc stops): at each step the
+  model reads the text so far and gives every word of its vocabulary a probability; they sum
+  to 1. p=0.96 means: after this text, the model puts 96% of its belief on that word. It is
+  what the model learned from its few lines, not a fact: on text it memorised it is sure,
+  elsewhere it guesses. Greedy takes the most probable word (and often loops); sampling draws
+  among the top-k with chances p**(1/T) ("draw"), so a temperature below 1 sharpens and above
+  1 flattens; the sampler seed makes a draw repeatable. The panels show the states the model
+  read to give those probabilities. With no model open, *w* uses the shipped lyrics model.
+- **Is the Embedding trained?** Yes: its table starts random and is learned with the rest of
+  the model, so words used alike get similar vectors. Compare *Embed* with a model open and
+  with the lab's random weights (*x*).
+- **Train** (*T*): the lesson's next-word model on the open text (every line's n-gram
+  prefixes → the next word). Watch the loss fall; esc cancels (nothing is written); when it
+  ends the model opens here.
+"""
+
 
 def keys_markdown() -> str:
     from .lab import LAB_BINDINGS
@@ -74,7 +102,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Markdown("# tui-lab help\n\n" + PANELS + "\n" + ANSWERS + "\n" + keys_markdown())
+            yield Markdown("# tui-lab help\n\n" + PANELS + "\n" + ANSWERS + "\n" + TRAINED
+                           + "\n" + keys_markdown())
         yield Footer()
 
     def on_mount(self) -> None:
