@@ -412,7 +412,7 @@ async def test_training_in_the_app_opens_the_model_and_cancel_writes_nothing(mod
 
 
 async def test_loss_plot_falls_from_full_height():
-    rows = loss_plot([4.0, 2.0, 1.0, 0.5], width=10, height=2)  # 16 eighths = full height
-    assert rows == ["█   ", "██▄▂"]
+    rows = loss_plot([4.5, 2.5, 1.0, 0.5], width=10, height=2)  # 16 eighths = full height
+    assert rows == ["█   ", "██▃▁"]  # the highest full, the lowest an eighth high
     assert len(loss_plot(list(range(100, 0, -1)), width=10)[0]) == 10
     assert loss_plot([]) == []

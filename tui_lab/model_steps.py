@@ -15,6 +15,7 @@ recurrent layer, the model's head on the stepped output against `model(ids)`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -126,7 +127,7 @@ def direction_lab(model: TrainedModel, name: str | None, direction: str = "forwa
     weights, implied = _cell_setup(model, info, sub)
     settings = dict(cell=info.cell, go_backwards=bool(sub.go_backwards),
                     mask_padding=model.mask_zero, engine=engine, **implied)
-    origin = f"{model.path}:{info.name}" + (f"/{direction}" if info.bidirectional else "")
+    origin = f"{Path(model.path).name}:{info.name}" + (f"/{direction}" if info.bidirectional else "")
     if corpus is not None:
         config = LabConfig(num_words=model.vocab_size, maxlen=model.maxlen, padding="pre",
                            truncating="pre", **settings)

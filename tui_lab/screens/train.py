@@ -35,7 +35,8 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 def loss_plot(losses, width: int = 40, height: int = 4) -> list[str]:
     """Rows of a small bar plot (top row first): one column per epoch (averaged into `width`
-    columns when there are more), the highest loss at full height."""
+    columns when there are more), from a little below the lowest loss (an eighth of a row) to
+    the highest (full height), so a small fall still shows."""
     values = [v for v in losses if math.isfinite(v)]
     if not values:
         return []
@@ -43,8 +44,9 @@ def loss_plot(losses, width: int = 40, height: int = 4) -> list[str]:
         buckets = [values[i * len(values) // width:(i + 1) * len(values) // width]
                    for i in range(width)]
         values = [sum(b) / len(b) for b in buckets if b]
-    top, low = max(values), min(0.0, min(values))
-    span = (top - low) or 1.0
+    top, low = max(values), min(values)
+    low -= (top - low) / (height * 8 - 1) if top > low else 1.0
+    span = top - low
     levels = [round((v - low) / span * height * 8) for v in values]
     rows = []
     for row in range(height - 1, -1, -1):
@@ -286,9 +288,10 @@ class TrainScreen(ModalScreen[None]):
         width = max(10, min(60, (self.query_one("#train-plot").size.width or 70) - 14))
         rows = loss_plot(losses, width)
         text = Text()
-        labels = [f"{max(losses):.3f}", "", "", f"{0:.3f}"]
-        for label, row in zip(labels, rows):
-            text.append(f"{'loss' if label and label != '0.000' else '':<5}{label:>7} ┤", "dim")
+        labels = ["loss", "", "", ""]
+        values = [f"{max(losses):.3f}", "", "", f"{min(losses):.3f}"]
+        for label, value, row in zip(labels, values, rows):
+            text.append(f"{label:<5}{value:>7} ┤", "dim")
             text.append(row + "\n", "green")
         text.append(f"{'':12} └ epochs 1-{len(losses)}: loss {losses[0]:.3f} → {losses[-1]:.3f}",
                     "dim")
