@@ -7,6 +7,7 @@ keeps the lab as it was."""
 from __future__ import annotations
 
 import json
+import threading
 import zipfile
 
 import numpy as np
@@ -326,11 +327,27 @@ async def test_generating_many_words_stops_with_escape():
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await start_generation(pilot, "yes i'm", words=500)
+        model = app.lab.model
+        real, calls, pressed = model.predict, [], threading.Event()
+
+        def predict(ids):  # the third word waits until escape has been pressed
+            calls.append(1)
+            if len(calls) == 3:
+                pressed.wait(10)
+            return real(ids)
+
+        model.predict = predict
         await pilot.press("N")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if len(calls) >= 3:
+                break
+        assert "generating" in app._busy_label  # progress in the status bar
         await pilot.press("escape")
+        pressed.set()
         await settle(pilot)
         words = app.snapshot.model.generation.words
-        assert len(words) < 500
+        assert len(words) == 3
         assert any("stopped after" in n.message for n in app._notifications)
         await press(pilot, "space")  # the app still answers
         assert isinstance(app.screen, LabScreen)

@@ -225,8 +225,9 @@ class ModelLab:
         ids = padded_ids(self.lab)
         key = ids.tobytes() + bytes(str(ids.shape), "ascii")
         if self._check is None or self._check[0] != key:
-            run = check_layer(self.model, self.info.name, self.labs, ids)
-            self._check = (key, run, self._probabilities(ids))
+            predicted = self.model.predict(ids)
+            run = check_layer(self.model, self.info.name, self.labs, ids, predicted)
+            self._check = (key, run, self._probabilities(predicted))
         _, run, probabilities = self._check
         output = run.output[0] if isinstance(run.output, list) else run.output
         output = np.asarray(output)[0]
@@ -240,9 +241,9 @@ class ModelLab:
                          self.model.vocabulary_source or "", ids, run.max_abs_error,
                          run.head_error, output, next_words, generation)
 
-    def _probabilities(self, ids: np.ndarray) -> np.ndarray | None:
+    def _probabilities(self, predicted: np.ndarray) -> np.ndarray | None:
         """model(ids) for row 1, when the model's output is a next-word distribution."""
-        out = self.model.predict(ids[:1])
+        out = np.asarray(predicted)
         out = out[0, -1] if out.ndim == 3 else out[0]
         if out.ndim != 1 or len(out) != self.model.vocab_size or not np.isclose(out.sum(), 1, atol=1e-3):
             return None

@@ -156,9 +156,10 @@ def padded_ids(lab: Lab) -> np.ndarray:
 
 
 def check_layer(model: TrainedModel, name: str | None, labs: dict[str, Lab],
-                ids: np.ndarray) -> LayerRun:
+                ids: np.ndarray, predicted: np.ndarray | None = None) -> LayerRun:
     """Run each direction's lab to the end (its cursor is put back) and check the stepped
-    outputs against the model on `ids`, the padded ids those labs read."""
+    outputs against the model on `ids`, the padded ids those labs read (`predicted`:
+    model.predict(ids), if already known)."""
     info = model.layer(name)
     ids = np.atleast_2d(np.asarray(ids, np.int32))
     _check_padding(model, ids)
@@ -194,7 +195,7 @@ def check_layer(model: TrainedModel, name: str | None, labs: dict[str, Lab],
     head = model.head(info.name)
     if head is not None:
         head_output = head(output)
-        head_error = _max_error(head_output, model.predict(ids))
+        head_error = _max_error(head_output, model.predict(ids) if predicted is None else predicted)
     return LayerRun(info, ids, 0, x, tuple(directions), output, model_output, error,
                     head_output, head_error)
 

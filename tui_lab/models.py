@@ -152,7 +152,7 @@ class TrainedModel:
             self.word_index = dict(word_index)
         self.index_word = {i: w for w, i in (self.word_index or {}).items()}
         self._head = None
-        self._inputs: dict[str, object] = {}  # layer name -> sub-model computing its input
+        self._inputs: dict = {}  # sub-models: layer name -> its input, ("output", name) -> output
 
     @staticmethod
     def _describe(layer, depth: int) -> RecurrentLayer | None:
@@ -234,8 +234,11 @@ class TrainedModel:
 
     # ----- running the model ----------------------------------------------------------------
     def predict(self, ids: np.ndarray) -> np.ndarray:
-        """model(ids): for a next-word model, (B, vocabulary) probabilities."""
-        return np.asarray(self.model(np.asarray(ids), training=False))
+        """model(ids): for a next-word model, (B, vocabulary) probabilities.
+
+        Through Keras' compiled predict function (predict_on_batch): the same numbers as the
+        eager call, about 1 ms instead of 20-40 ms once traced."""
+        return np.asarray(self.model.predict_on_batch(np.asarray(ids)))
 
     def _submodel(self, tensor):
         keras = tf_loader.keras()
@@ -247,17 +250,20 @@ class TrainedModel:
             layer = self._keras_layers[name]
             tensor = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input
             self._inputs[name] = self._submodel(tensor)
-        return np.asarray(self._inputs[name](np.asarray(ids), training=False))
+        return np.asarray(self._inputs[name].predict_on_batch(np.asarray(ids)))
 
     def layer_output(self, name: str, ids: np.ndarray):
         """The layer's own output inside the model (with the model's masking)."""
-        layer = self._keras_layers[name]
-        output = layer.output
-        if self.layer(name).bidirectional and layer.merge_mode is None:
-            output = list(output)[:2]
-        else:
-            output = _first(output)
-        return _numpy(self._submodel(output)(np.asarray(ids), training=False))
+        key = ("output", name)
+        if key not in self._inputs:
+            layer = self._keras_layers[name]
+            output = layer.output
+            if self.layer(name).bidirectional and layer.merge_mode is None:
+                output = list(output)[:2]
+            else:
+                output = _first(output)
+            self._inputs[key] = self._submodel(output)
+        return _numpy(self._inputs[key].predict_on_batch(np.asarray(ids)))
 
     def head(self, name: str):
         """The layers after the last recurrent layer, as a callable; None if not separable."""

@@ -3,6 +3,7 @@ model has no word_index."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -50,7 +51,7 @@ class LayerPickerScreen(ModalScreen[tuple[str, str] | None]):
         for layer in layers:
             for direction in (("forward", "backward") if layer.bidirectional else ("forward",)):
                 self.choices.append((layer.name, direction))
-                cell = f"  [{direction} cell]" if layer.bidirectional else ""
+                cell = f" · {direction} cell" if layer.bidirectional else ""
                 self.prompts.append(f"{layer.depth}. {layer.describe()}{cell}")
         self.current = current
 
@@ -58,7 +59,8 @@ class LayerPickerScreen(ModalScreen[tuple[str, str] | None]):
         with Vertical(classes="model-dialog"):
             yield Label("Step which recurrent layer? (enter picks · escape cancels)",
                         classes="dialog-title")
-            yield OptionList(*(Option(p, id=f"choice-{i}") for i, p in enumerate(self.prompts)),
+            yield OptionList(*(Option(Text(p), id=f"choice-{i}")  # Text: no markup in names
+                               for i, p in enumerate(self.prompts)),
                              id="layer-options")
             yield Static("1 reads the Embedding's vectors; each next layer reads the sequence of "
                          "the one before. A Bidirectional layer has a forward and a backward cell "
