@@ -239,6 +239,31 @@ async def test_bad_models_are_notifications_and_the_lab_keeps_its_state(models, 
             assert app.lab is before and app.snapshot.t == 2, name
             assert isinstance(app.screen, LabScreen)
         assert app.snapshot.model.layer.name == "bi"
+        # A text opened while a model is open is read through the model's word_index.
+        await press(pilot, "o")
+        await type_into(pilot, str(models["text"]))
+        await press(pilot, "enter")
+        assert isinstance(app.lab, ModelLab) and app.snapshot.lines == tuple(TEXT.splitlines())
+        assert app.snapshot.word_index == models["corpus"].word_index
+        assert app.snapshot.model.max_abs_error < 1e-5
+
+
+async def test_model_actions_are_in_the_palette_and_help():
+    from tui_lab.commands import lab_commands
+    from tui_lab.screens.help import HelpScreen
+
+    actions = {action for _, action, _ in lab_commands()}
+    assert {"pick_layer", "flip_direction", "generate", "generate_next", "generate_many",
+            "train", "close_model"} <= actions
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        source = app.screen.query_one("Markdown").source
+        for phrase in ("## Trained models", "what the model learned", "Is the Embedding trained?",
+                       "| L | Layer: trained model", "| T | Train"):
+            assert phrase in source, phrase
 
 
 async def test_bad_model_on_the_command_line_is_one_line(models, capfd):
