@@ -458,3 +458,19 @@ async def test_loss_plot_falls_from_full_height():
     assert rows == ["█   ", "██▃▁"]  # the highest full, the lowest an eighth high
     assert len(loss_plot(list(range(100, 0, -1)), width=10)[0]) == 10
     assert loss_plot([]) == []
+
+
+async def test_a_model_without_a_next_word_head_cannot_generate(keras, models, tmp_path):
+    L = keras.layers
+    inputs = keras.Input((T,), dtype="int32")
+    outputs = L.LSTM(4, name="rnn")(L.Embedding(20, 3)(inputs))
+    path = tmp_path / "nohead.keras"
+    keras.Model(inputs, outputs).save(path)
+    path.with_suffix(".word_index.json").write_text(json.dumps(models["corpus"].word_index))
+    app = make_app(Lab(text=models["text"]), model={"path": path})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.snapshot.model.head_error is None and app.snapshot.model.next_words == ()
+        await press(pilot, "n")
+        assert any("does not end in a next-word distribution" in m for m in errors(app))
+        assert app.snapshot.model.generation is None and app.snapshot.t == 0

@@ -310,6 +310,11 @@ class ModelLab:
     def start_generation(self, seed: str, settings: GenerationSettings | None = None) -> None:
         """Start generating from `seed`; the lab steps the seed (the model's first context)."""
         generation = Generation(self.model, seed, settings or GenerationSettings())
+        ids = self.model.pad([self.model.encode(generation.seed)[1]])
+        if self._probabilities(self.model.predict(ids)) is None:
+            raise LabError(f"{Path(self.model.path).name} does not end in a next-word "
+                           f"distribution (a softmax over its {self.model.vocab_size} ids), so it "
+                           f"cannot generate text")
         self._type(generation.seed)
         self.generation = generation
         self.lab.run_to_end()
