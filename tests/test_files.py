@@ -266,3 +266,12 @@ def test_corpus_with_a_features_function(keras):
     assert s.max_abs_error < TOL and s.weights.embedding is None
     with pytest.raises(LabError, match="input size is fixed at 2"):
         lab.configure(embedding_dim=5)
+
+
+def test_word_index_without_oov_drops_unknown_words_like_keras():
+    from tui_lab.text import Corpus
+
+    corpus = Corpus.from_word_index(["too real to feel"], "model", {"too": 1, "real": 2}, 10)
+    row = corpus.encode(["too real to feel"], None, "pre", "post")[0]
+    tokenizer_ids = corpus.tokenizer.texts_to_sequences(["too real to feel"])[0]
+    assert row.ids == tuple(tokenizer_ids) == (1, 2) and row.tokens == ("too", "real")

@@ -91,6 +91,11 @@ class Lab:
         return self._selection if self._sentence is None else ()
 
     @property
+    def sentence(self) -> str | None:
+        """The typed sentence being stepped, if that is the input."""
+        return self._sentence
+
+    @property
     def source_name(self) -> str:
         return self._corpus.name if self._corpus else "input vectors"
 
@@ -491,7 +496,7 @@ class Lab:
             source_name=self.source_name,
             lines=self.lines,
             selection=self.selection,
-            sentence=self._sentence,
+            sentence=self.sentence,
             batch=self._batch,
             word_index=self._corpus.word_index if self._corpus else None,
             weights=self._runner.weights,

@@ -163,6 +163,19 @@ class Corpus:
             sentence, filters=tokenizer.filters, lower=tokenizer.lower, split=tokenizer.split
         )
 
+    def _kept_words(self, sentence: str) -> list[str]:
+        """The words texts_to_sequences turns into ids, one per id.
+
+        With "<OOV>" in the word_index every word yields an id; a word_index saved without
+        it (some trained models) makes texts_to_sequences drop unknown words, so drop them
+        here too."""
+        words = self.words(sentence)
+        index = self.tokenizer.word_index
+        if OOV_TOKEN in index:
+            return words
+        limit = self.tokenizer.num_words
+        return [w for w in words if w in index and not (limit and index[w] >= limit)]
+
     def encode(self, sentences: list[str], maxlen: int | None, padding: str,
                truncating: str) -> list[Encoded]:
         """Ids (texts_to_sequences) padded with keras.utils.pad_sequences, one per sentence."""
@@ -174,9 +187,7 @@ class Corpus:
                                            truncating=truncating).astype(np.int32)
         rows = []
         for sentence, ids, padded_row in zip(sentences, id_rows, padded):
-            tokens = self.words(sentence)
-            # With an oov_token every word yields exactly one id, so tokens and ids align.
-            assert len(tokens) == len(ids), (tokens, ids)
+            tokens = self._kept_words(sentence)
             token_at, dropped = _placement(len(ids), maxlen, padding, truncating)
             rows.append(Encoded(sentence, tuple(tokens), tuple(ids), padded_row,
                                 token_at < 0, token_at, dropped))
