@@ -110,7 +110,9 @@ class Corpus:
         """A text encoded with a word_index saved beside a trained model (no fitting)."""
         corpus = cls(lines, name, num_words)
         text = tf_loader.tokenizer_module()
-        tokenizer = text.Tokenizer(num_words=num_words, oov_token=OOV_TOKEN)
+        # Without "<OOV>" in the index, an oov_token would make texts_to_sequences emit None.
+        oov = OOV_TOKEN if OOV_TOKEN in word_index else None
+        tokenizer = text.Tokenizer(num_words=num_words, oov_token=oov)
         tokenizer.word_index = dict(word_index)
         tokenizer.index_word = {i: w for w, i in word_index.items()}
         corpus.__dict__["tokenizer"] = tokenizer
