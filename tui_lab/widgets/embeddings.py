@@ -8,9 +8,16 @@ from textual.widgets import Static
 
 from .grid import Block, NumberGrid
 from .labels import token_at
+from .static import show_text
 
 
 class EmbeddingsPanel(Vertical):
+    """One row per padded position; a step only moves the ▶ marker (the rows stay)."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._widest: tuple[object, int] = (None, 0)  # (batch, widest row label)
+
     def compose(self) -> ComposeResult:
         yield Static("", classes="legend", id="embeddings-legend")
         yield NumberGrid("pos   id token", id="embeddings-grid")
@@ -26,15 +33,17 @@ class EmbeddingsPanel(Vertical):
                       f"{x.shape[2]}): row id of the table = x_t; trained with the model")
         else:
             legend = f"raw input vectors: {x.shape[2]} features per timestep"
-        self.query_one("#embeddings-legend", Static).update(legend)
+        show_text(self.query_one("#embeddings-legend", Static), legend)
         width = max(3, len(str(snapshot.timesteps)))
 
         def label(position: int) -> str:
             ident = "" if rows is None else str(int(rows[0].padded[position]))
             return f"{position:>{width}} {ident:>4} {token_at(snapshot, position)}"
 
-        widest = max(len(label(p)) for p in range(min(snapshot.timesteps, 256)))
+        if self._widest[0] is not batch:
+            self._widest = batch, max(len(label(p)) for p in range(min(snapshot.timesteps, 256)))
+        # The rows are the batch's: the same batch object, the same rows.
         self.query_one(NumberGrid).set_data(
-            snapshot.timesteps, label, blocks, snapshot.position, widest,
+            snapshot.timesteps, label, blocks, snapshot.position, self._widest[1],
             dim_row=lambda p: bool(batch.pad_mask[0, p]),
-            title=f"{'pos':>{width}} {'id':>4} token")
+            title=f"{'pos':>{width}} {'id':>4} token", key=batch)

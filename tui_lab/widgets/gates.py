@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from .grid import Block, NumberGrid
 from .labels import token_at
+from .static import show_text
 
 EQUATIONS = {
     "lstm": (
@@ -58,9 +59,9 @@ class GatesPanel(Vertical):
     def show(self, snapshot) -> None:
         where = self.query_one("#gates-where", Static)
         grid = self.query_one(NumberGrid)
-        self.query_one("#gates-equations", Static).update(EQUATIONS[snapshot.config.cell])
+        show_text(self.query_one("#gates-equations", Static), EQUATIONS[snapshot.config.cell])
         if not snapshot.t:
-            where.update("before the first step: press space (or l / →) to step")
+            show_text(where, "before the first step: press space (or l / →) to step")
             grid.set_data(0, str, [], None, 4)
             return
         k = snapshot.t - 1
@@ -73,7 +74,7 @@ class GatesPanel(Vertical):
         elif masked.any():
             rows = ", ".join(str(b + 1) for b in range(len(masked)) if masked[b])
             text += f" · rows {rows} masked: state carried"
-        where.update(text)
+        show_text(where, text)
         units = snapshot.units
         many = snapshot.batch_size > 1
 

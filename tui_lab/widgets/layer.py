@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
-from rich.console import Group
 from textual.widgets import Static
 
+from .static import show_text
 from .style import number, shape
 
 SEQUENCE_ROWS = 8
@@ -21,6 +20,19 @@ def _error(value, missing: str) -> str:
     return missing if value is None else f"{value:.1e}"
 
 
+def _table(text: Text, rows: list[tuple[str, ...]]) -> None:
+    """Append rows as columns two spaces apart, the first row (the header) and the last
+    column bold: what rich's Table(box=None, pad_edge=False) draws, as plain Text, which is
+    cheap to compare and render on every step."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    last = len(widths) - 1
+    for n, row in enumerate(rows):
+        for i, (cell, width) in enumerate(zip(row, widths)):
+            padded = (" " if i else "") + cell.ljust(width) + (" " if i < last else "")
+            text.append(padded, "bold" if n == 0 or i == last else "")
+        text.append("\n")
+
+
 class LayerPanel(Static):
     def show(self, snapshot) -> None:
         config = snapshot.config
@@ -31,18 +43,17 @@ class LayerPanel(Static):
         head = Text()
         head.append(f"keras.layers.{config.cell_title}({units}, go_backwards={config.go_backwards})",
                     "bold")
-        head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)\n")
-        table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False)
-        for column in ("return_sequences", "return_state", "returns", "shapes"):
-            table.add_column(column, style="" if column != "shapes" else "bold")
+        head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)\n\n")
+        table = [("return_sequences", "return_state", "returns", "shapes")]
         seq, last = shape(B, T, units), shape(B, units)
         for rs in (False, True):
             for st in (False, True):
                 first = "sequence" if rs else "output"
                 names = f"[{first}, {', '.join(states)}]" if st else first
                 shapes = " ".join([seq if rs else last] + ([last] * len(states) if st else []))
-                table.add_row(str(rs), str(st), Text(names), Text(shapes))
-        body = Text()
+                table.append((str(rs), str(st), names, shapes))
+        _table(head, table)
+        body = head
         row = " (batch row 1)" if B > 1 else ""
         layer_ready = snapshot.layer_sequence is not None
         if snapshot.at_end and layer_ready:
@@ -73,4 +84,4 @@ class LayerPanel(Static):
         body.append(_error(snapshot.max_abs_error, "layer not run yet"))
         body.append(" · numpy gates vs Keras cell: ", "bold")
         body.append(_error(snapshot.gate_max_abs_error, "n/a (numpy engine)"))
-        self.update(Group(head, table, body))
+        show_text(self, body)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from .static import show_text
+
 
 class LinesPanel(Static):
     """▶ marks the line cursor (j/k), ● the lines being stepped (m marks several as a batch)."""
@@ -36,7 +38,7 @@ class LinesPanel(Static):
             height -= 1
         if not lines:
             text.append(f"{source}: raw vectors, no text lines")
-            self.update(text)
+            show_text(self, text)
             return
         chosen = set(selection)
         width = len(str(len(lines)))
@@ -47,4 +49,4 @@ class LinesPanel(Static):
             style = "bold reverse" if n == cursor else ("bold" if n in chosen else "")
             text.append(f"{mark}{dot}{n:>{width}} ", style)
             text.append(lines[n - 1] + "\n", style)
-        self.update(text)
+        show_text(self, text)

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from .grid import Block, NumberGrid
 from .labels import step_label, step_title
+from .static import show_text
 from .style import NEGATIVE, PLAIN, POSITIVE, number, spark
 
 
@@ -58,8 +59,7 @@ class Trajectories(ScrollView, can_focus=False):
         finite = series[series == series]
         scale = float(abs(finite).max()) if len(finite) else 0.0
         segments = [Segment(label, Style(bold=True))]
-        for value in series:
-            value = float(value)
+        for value in series.tolist():
             color = POSITIVE if value >= 0 else NEGATIVE
             segments.append(Segment(spark(value, scale), Style(color=color.rich_color)))
         segments.append(Segment(f" {number(float(series[-1]))} ±{scale:.2g}", Style(dim=True)))
@@ -68,6 +68,10 @@ class Trajectories(ScrollView, can_focus=False):
 
 class StatesPanel(Vertical):
     """The state table (one row per step, current step marked ▶) above the trajectories."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._widest: tuple[object, int] = (None, 0)  # (history, widest row label)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="states-legend", classes="legend")
@@ -80,10 +84,16 @@ class StatesPanel(Vertical):
         blocks = state_blocks(snapshot)
         title = snapshot.config.cell_title
         what = "h = output, c = cell state" if snapshot.c is not None else "h = output = state"
-        self.query_one("#states-legend", Static).update(
-            f"{title}: {what} · blue < 0 < red, stronger = larger · ▶ current step")
-        width = max(len(step_label(snapshot, k)) for k in range(min(snapshot.timesteps, 64)))
+        show_text(self.query_one("#states-legend", Static),
+                  f"{title}: {what} · blue < 0 < red, stronger = larger · ▶ current step")
+        # snapshot.h is a view of the lab's History, which is filled forward only and replaced
+        # whenever what a step computes changes: while its array is the same, so is a step's row.
+        history = snapshot.h.base
+        if self._widest[0] is not history:
+            self._widest = history, max(len(step_label(snapshot, k))
+                                        for k in range(min(snapshot.timesteps, 64)))
         self.query_one(NumberGrid).set_data(
             snapshot.t, lambda k: step_label(snapshot, k), blocks,
-            snapshot.t - 1 if snapshot.t else None, width, title=step_title(snapshot))
+            snapshot.t - 1 if snapshot.t else None, self._widest[1], title=step_title(snapshot),
+            key=history)
         self.query_one(Trajectories).show(blocks)

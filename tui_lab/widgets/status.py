@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from .static import show_text
+
 
 class StatusBar(Static):
     def show(self, snapshot=None, *, busy: str = "", playing: bool = False, source: str = "") -> None:
@@ -13,7 +15,7 @@ class StatusBar(Static):
             text.append(" tui-lab ", "bold reverse")
             text.append(f" {source} · ")
             text.append(busy or "Loading TensorFlow…", "italic")
-            self.update(text)
+            show_text(self, text)
             return
         config = snapshot.config
         text.append(f" {config.cell_title}({config.units}) ", "bold reverse")
@@ -35,4 +37,4 @@ class StatusBar(Static):
             text.append(" · ▶ playing", "bold")
         if busy:
             text.append(f" · {busy}", "italic")
-        self.update(text)
+        show_text(self, text)

@@ -33,8 +33,7 @@ def level(value: float) -> int:
 
 
 @lru_cache(maxsize=512)
-def _style(base_hex: str, sign: int, lvl: int, bold: bool) -> Style:
-    base = Color.parse(base_hex)
+def _style(base: Color, sign: int, lvl: int, bold: bool) -> Style:
     target = POSITIVE if sign > 0 else NEGATIVE
     background = base.blend(target, 0.75 * lvl / LEVELS)
     return Style(bgcolor=background.rich_color, color=background.get_contrast_text(0.95).rich_color,
@@ -45,7 +44,7 @@ def diverging(value: float, base: Color, bold: bool = False) -> Style:
     """A background tint for value: blue for negative, red for positive, stronger when bigger."""
     if value != value:
         return Style(dim=True, bold=bold)
-    return _style(base.hex, 1 if value >= 0 else -1, level(value), bold)
+    return _style(base, 1 if value >= 0 else -1, level(value), bold)
 
 
 def spark(value: float, scale: float) -> str:

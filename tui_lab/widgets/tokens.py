@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from .labels import token_at
+from .static import show_text
 
 
 class TokensPanel(Static):
@@ -112,4 +113,4 @@ class TokensPanel(Static):
         text.append(f"{where} · {direction} · padding={snapshot.config.padding!r} "
                     f"truncating={snapshot.config.truncating!r} maxlen={snapshot.config.maxlen}",
                     "italic")
-        self.update(text)
+        show_text(self, text)
