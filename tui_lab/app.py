@@ -8,6 +8,7 @@ TensorFlow is never imported here: `lab.build()` (in a worker) imports it quietl
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -36,6 +37,7 @@ from .widgets.status import StatusBar
 from .widgets.tokens import TokensPanel
 
 RUN_CHUNK = 256  # steps between progress reports when running to the end
+BUSY_DELAY = 0.15  # seconds before the status bar says what is running
 
 
 class Turns:
@@ -154,6 +156,9 @@ class LabApp(ModelActions, App):
                 self._report(self._show_first, snapshot)
 
     def _show_first(self, snapshot) -> None:
+        # TensorFlow leaves ~300,000 objects that live as long as the process: keep them out
+        # of the garbage collector's full passes, each of which held a key up for 100-200 ms.
+        gc.freeze()
         self._show(snapshot)
         self.submit("Checking against the Keras layer", lambda lab: None)
 
@@ -168,7 +173,9 @@ class LabApp(ModelActions, App):
         """Run operation(lab) in a worker after every earlier one; show the new snapshot."""
         self._pending += 1
         self._busy_label = label
-        self._status()
+        # Only work that takes a while is named in the status bar: a step is on screen within a
+        # frame, and painting "Step" first would cost a frame of its own.
+        self.set_timer(BUSY_DELAY, self._status_if_busy)
         self._call(self._turns.ticket(), label, operation, done)
 
     @work(thread=True, group="lab")
@@ -231,6 +238,10 @@ class LabApp(ModelActions, App):
 
     def _lab_screen(self) -> LabScreen:
         return next(s for s in self.screen_stack if isinstance(s, LabScreen))
+
+    def _status_if_busy(self) -> None:
+        if self._pending and any(isinstance(s, LabScreen) for s in self.screen_stack):
+            self._status()
 
     def _status(self) -> None:
         busy = self._busy_label if self._pending else ""
