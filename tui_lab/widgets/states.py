@@ -17,6 +17,10 @@ from .static import show_text
 from .style import NEGATIVE, PLAIN, POSITIVE, number, spark
 
 
+SPARK_STYLES = {True: Style(color=POSITIVE.rich_color), False: Style(color=NEGATIVE.rich_color)}
+LABEL_STYLE, VALUE_STYLE = Style(bold=True), Style(dim=True)
+
+
 def state_blocks(snapshot) -> list[Block]:
     """One block of columns per state (h, c) and batch row: values (steps taken, units)."""
     blocks = []
@@ -58,11 +62,10 @@ class Trajectories(ScrollView, can_focus=False):
             return Strip([Segment(label + "·", PLAIN)]).extend_cell_length(width, PLAIN)
         finite = series[series == series]
         scale = float(abs(finite).max()) if len(finite) else 0.0
-        segments = [Segment(label, Style(bold=True))]
+        segments = [Segment(label, LABEL_STYLE)]
         for value in series.tolist():
-            color = POSITIVE if value >= 0 else NEGATIVE
-            segments.append(Segment(spark(value, scale), Style(color=color.rich_color)))
-        segments.append(Segment(f" {number(float(series[-1]))} ±{scale:.2g}", Style(dim=True)))
+            segments.append(Segment(spark(value, scale), SPARK_STYLES[value >= 0]))
+        segments.append(Segment(f" {number(float(series[-1]))} ±{scale:.2g}", VALUE_STYLE))
         return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
 
 
