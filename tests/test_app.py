@@ -322,6 +322,29 @@ async def test_panels_tabs_theme_scroll_and_quit():
     assert app.return_code == 0
 
 
+async def test_a_step_redraws_only_what_it_changed(monkeypatch):
+    """A step moves the ▶ markers: the embeddings and state tables draw two rows again (the
+    old and the new marked row), not the whole table; the lines panel is not even updated."""
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space")
+        lines = app.screen.query_one(LinesPanel).content
+        drawn = []
+        render_row = NumberGrid._render_row
+
+        def spy(grid, row):
+            drawn.append((grid.id, row))
+            return render_row(grid, row)
+
+        monkeypatch.setattr(NumberGrid, "_render_row", spy)
+        await press(pilot, "space")
+        assert app.lab.t == 2
+        assert sorted(row for grid, row in drawn if grid == "embeddings-grid") == [0, 1]
+        assert sorted(row for grid, row in drawn if grid == "states-grid") == [0, 1]
+        assert app.screen.query_one(LinesPanel).content is lines
+
+
 async def test_wide_terminal_shows_every_panel_and_small_one_a_notice():
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
