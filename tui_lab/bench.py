@@ -272,11 +272,10 @@ def _keypress_child(count: int) -> None:
     for idleness), and the time is taken when the refresh after the new states is done."""
     import asyncio
 
-    from textual import events
-
-    from tui_lab.app import LabApp
+    from tui_lab.app import LabApp  # first: it sets Textual's frame rate before Textual loads
     from tui_lab.config import LabConfig
     from tui_lab.controller import Lab
+    from textual import events
 
     class Timed(LabApp):
         shown: asyncio.Event
