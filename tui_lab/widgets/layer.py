@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widgets import Static
 
 from .static import show_text
@@ -33,7 +35,17 @@ def _table(text: Text, rows: list[tuple[str, ...]]) -> None:
         text.append("\n")
 
 
-class LayerPanel(Static):
+class LayerPanel(Vertical):
+    """Two texts: the call and its shapes (they change with the settings) above the values
+    (they change on every step), so a step re-renders only the lower one."""
+
+    DEFAULT_CSS = "LayerPanel { height: auto; } LayerPanel > Static { height: auto; }"
+
+    def compose(self) -> ComposeResult:
+        self._head, self._values = Static(), Static()
+        yield self._head
+        yield self._values
+
     def show(self, snapshot) -> None:
         config = snapshot.config
         B, T, units = snapshot.batch_size, snapshot.timesteps, snapshot.units
@@ -53,7 +65,8 @@ class LayerPanel(Static):
                 shapes = " ".join([seq if rs else last] + ([last] * len(states) if st else []))
                 table.append((str(rs), str(st), names, shapes))
         _table(head, table)
-        body = head
+        head.rstrip()
+        body = Text()
         row = " (batch row 1)" if B > 1 else ""
         layer_ready = snapshot.layer_sequence is not None
         if snapshot.at_end and layer_ready:
@@ -84,4 +97,5 @@ class LayerPanel(Static):
         body.append(_error(snapshot.max_abs_error, "layer not run yet"))
         body.append(" · numpy gates vs Keras cell: ", "bold")
         body.append(_error(snapshot.gate_max_abs_error, "n/a (numpy engine)"))
-        show_text(self, body)
+        show_text(self._head, head)
+        show_text(self._values, body)
