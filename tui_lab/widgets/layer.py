@@ -46,6 +46,12 @@ class LayerPanel(Vertical):
         yield self._head
         yield self._values
 
+    @property
+    def content(self) -> Text:
+        """Everything the panel shows, as one text."""
+        parts = [self._head.content, self._values.content]
+        return Text("\n").join(p if isinstance(p, Text) else Text(str(p)) for p in parts)
+
     def show(self, snapshot) -> None:
         config = snapshot.config
         B, T, units = snapshot.batch_size, snapshot.timesteps, snapshot.units
