@@ -23,6 +23,8 @@ from tui_lab.widgets.layer import LayerPanel
 from tui_lab.widgets.lines import LinesPanel
 from tui_lab.widgets.tokens import TokensPanel
 
+from pilot import make_app, press, settle
+
 pytestmark = pytest.mark.asyncio
 
 
@@ -37,21 +39,7 @@ def grid_text(grid: NumberGrid) -> str:
     return "\n".join(grid.render_line(y).text for y in range(grid.size.height))
 
 
-def make_app(**kwargs) -> LabApp:
-    app = LabApp(Lab(), play_interval=0.05, **kwargs)
-    app.animation_level = "none"
-    return app
 
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def press(pilot, *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
 
 
 def errors(app) -> list[str]:

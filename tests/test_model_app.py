@@ -15,17 +15,18 @@ import pytest
 from rich.console import Console
 
 from tui_lab import Lab
-from tui_lab.app import LabApp
 from tui_lab.cli import main
 from tui_lab.generation import generate
 from tui_lab.model_lab import ModelLab
-from tui_lab.models import open_model, shipped_model_path
+from tui_lab.models import shipped_model_path
 from tui_lab.screens.lab import LabScreen
 from tui_lab.screens.model_screens import GenerateScreen, LayerPickerScreen, VocabularyScreen
 from tui_lab.screens.train import TrainScreen, loss_plot
 from tui_lab.text import Corpus
 from tui_lab.widgets.model_bar import ModelBar
 from tui_lab.widgets.tokens import TokensPanel
+
+from pilot import make_app, press, settle
 
 pytestmark = pytest.mark.asyncio
 
@@ -39,21 +40,7 @@ def text_of(widget) -> str:
     return console.export_text()
 
 
-def make_app(lab=None, **kwargs) -> LabApp:
-    app = LabApp(lab or Lab(), **kwargs)
-    app.animation_level = "none"
-    return app
 
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def press(pilot, *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
 
 
 async def type_into(pilot, text: str) -> None:

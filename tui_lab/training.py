@@ -99,7 +99,8 @@ def progress_callback(epochs: int, stream):
     return Progress()
 
 
-def _check_output(path: Path) -> Path:
+def check_output(path: Path) -> Path:
+    """The .keras path training will write, or LabError saying why it cannot."""
     path = path.expanduser()
     if path.suffix != ".keras":
         raise LabError(f"the model file must end in .keras, not {path.name!r}")
@@ -140,7 +141,7 @@ def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
             raise LabError(f"{name} must be a whole number of at least {low}, not {value!r}")
     if not learning_rate > 0:
         raise LabError(f"the learning rate must be positive, not {learning_rate!r}")
-    output = _check_output(Path(output))
+    output = check_output(Path(output))
     path = Path(text) if text is not None else lyrics_path()
     data = training_data(read_lines(path), str(path))
 

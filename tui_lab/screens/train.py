@@ -92,16 +92,11 @@ class TrainingCancelled(Exception):
 
 
 def check_output(text: str) -> Path:
-    path = Path(text.strip()).expanduser()
     if not text.strip():
         raise LabError("give a file name ending in .keras")
-    if path.suffix != ".keras":
-        raise LabError(f"the model file must end in .keras, not {path.name!r}")
-    if path.is_dir():
-        raise LabError(f"{path} is a folder; give a file name")
-    if not path.parent.is_dir():
-        raise LabError(f"the folder {path.parent} does not exist")
-    return path
+    from ..training import check_output as check_model_path  # no TensorFlow import
+
+    return check_model_path(Path(text.strip()))
 
 
 FIELDS = {  # name: (label, low, high, hint)
