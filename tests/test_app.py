@@ -208,6 +208,44 @@ async def test_open_a_missing_file_notifies_and_keeps_the_state(tmp_path):
         assert "the dog ran far away" in text_of(app.screen.query_one(LinesPanel))
 
 
+async def test_opening_a_big_text_shows_progress_and_esc_stops_it(tmp_path):
+    from tui_lab.bench import write_big_file
+
+    big = tmp_path / "big.txt"
+    write_big_file(big, 800_000)  # about 20,000 lines: fitted in chunks of 10,000
+    app = make_app()
+    reports = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = app._progress
+
+        def progress(what, done, total):
+            reports.append((what, done, total))
+            shown(what, done, total)
+
+        app._progress = progress
+        await press(pilot, "o")
+        await pilot.press(*str(big))
+        await press(pilot, "enter")
+        assert app.lab.snapshot().source_name == str(big)
+        assert reports[0][0] == "reading big.txt" and reports[-1][1] == reports[-1][2] > 10_000
+
+        # Stopped as if esc came before the first chunk: nothing changes but a notice.
+        await press(pilot, "o")
+        await pilot.press(*str(big))
+        original = app.lab.open_text
+
+        def open_then_stop(path, progress=None, cancelled=None):
+            app.action_cancel()
+            return original(path, progress=progress, cancelled=cancelled)
+
+        app.lab.open_text = open_then_stop
+        app.lab.select_lines(3)
+        await press(pilot, "enter")
+        assert any("was cancelled" in m for m in errors(app))
+        assert app.lab.snapshot().selection == (3,)
+
+
 async def test_export_to_a_missing_folder_notifies_and_a_good_path_writes(tmp_path):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

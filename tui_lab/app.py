@@ -238,8 +238,8 @@ class LabApp(ModelActions, App):
         self._status()
         self.notify(message, title=f"{label}: not done", severity="error", timeout=8)
 
-    def _progress(self, done: int, total: int) -> None:
-        self._busy_label = f"running to the end: {done}/{total}"
+    def _progress(self, what: str, done: int, total: int) -> None:
+        self._busy_label = f"{what}: {done:,}/{total:,} (esc stops)"
         self._status()
 
     def _lab_screen(self) -> LabScreen:
@@ -281,12 +281,25 @@ class LabApp(ModelActions, App):
         def run(lab: Lab) -> None:
             def progress(done: int, total: int) -> None:
                 if total > RUN_CHUNK:
-                    self._report(self._progress, done, total)
+                    self._report(self._progress, "running to the end", done, total)
 
             if not lab.run_to_end(progress=progress, cancelled=self._cancel.is_set):
                 self._report(self.notify, f"stopped at step {lab.t}", title="Run to end")
 
         self.submit("Run to end", run)
+
+    def _open_text(self, target: Path) -> None:
+        """Open a text in a worker; a big one shows the lines fitted so far and esc stops it
+        (the lab keeps what it had)."""
+        self._cancel.clear()
+
+        def open_text(lab: Lab) -> None:
+            def progress(done: int, total: int) -> None:
+                self._report(self._progress, f"reading {target.name}", done, total)
+
+            lab.open_text(target, progress=progress, cancelled=self._cancel.is_set)
+
+        self.submit("Open", open_text, f"opened {target}")
 
     def action_cancel(self) -> None:
         """Stop a run to the end (at the last step computed) and auto-stepping."""
@@ -370,7 +383,7 @@ class LabApp(ModelActions, App):
             if target.suffix.lower() in (".npy", ".json"):
                 self.submit("Open", lambda lab: lab.open_vectors(target), f"opened {target}")
             else:
-                self.submit("Open", lambda lab: lab.open_text(target), f"opened {target}")
+                self._open_text(target)
             self.line_cursor = 1
             self.marks.clear()
 
