@@ -246,6 +246,18 @@ async def test_opening_a_big_text_shows_progress_and_esc_stops_it(tmp_path):
         assert app.lab.snapshot().selection == (3,)
 
 
+async def test_clicking_a_line_steps_it():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.show_panel("lines")
+        await settle(pilot)
+        panel = app.screen.query_one(LinesPanel)
+        await pilot.click(panel, offset=(5, 3))  # the fourth row: line 4
+        await settle(pilot)
+        assert app.lab.snapshot().selection == (4,) and app.line_cursor == 4
+
+
 async def test_export_to_a_missing_folder_notifies_and_a_good_path_writes(tmp_path):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

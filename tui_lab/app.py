@@ -353,6 +353,11 @@ class LabApp(ModelActions, App):
             number = self.line_cursor
             self.submit(f"Line {number}", lambda lab: lab.select_lines([number]))
 
+    def on_lines_panel_chosen(self, message: LinesPanel.Chosen) -> None:
+        """A click on a line does what enter does on it."""
+        self.line_cursor = message.number
+        self.action_choose_line()
+
     def action_mark_line(self) -> None:
         """Mark / unmark the cursor line; the marked lines are stepped together as a batch."""
         if not self._need_lines():

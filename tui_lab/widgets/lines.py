@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widgets import Static
 
 from .static import show_text
@@ -11,9 +13,22 @@ from .static import show_text
 class LinesPanel(Static):
     """▶ marks the line cursor (j/k), ● the lines being stepped (m marks several as a batch)."""
 
+    class Chosen(Message):
+        """A line was clicked: step it (number is 1-based)."""
+
+        def __init__(self, number: int) -> None:
+            super().__init__()
+            self.number = number
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self._args = None
+        self._rows: list[int] = []  # the line number painted on each row (0: not a line)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and 0 <= offset.y < len(self._rows) and self._rows[offset.y]:
+            self.post_message(self.Chosen(self._rows[offset.y]))
 
     def show(self, lines, selection, cursor: int, typed=None, source: str = "") -> None:
         """cursor is 1-based; typed is the Encoded row of a typed sentence, if that is the input."""
@@ -29,7 +44,9 @@ class LinesPanel(Static):
         lines, selection, cursor, typed, source = self._args
         text = Text(no_wrap=True, overflow="ellipsis")
         height = max(3, self.size.height or 10)
+        self._rows = []
         if typed is not None:
+            self._rows.append(0)
             text.append("typed: ", "bold")
             for word, oov in zip(typed.tokens, typed.oov):
                 text.append(word, "bold red underline" if oov else "")
@@ -47,6 +64,7 @@ class LinesPanel(Static):
             mark = "▶" if n == cursor else " "
             dot = "●" if n in chosen else " "
             style = "bold reverse" if n == cursor else ("bold" if n in chosen else "")
+            self._rows.append(n)
             text.append(f"{mark}{dot}{n:>{width}} ", style)
             text.append(lines[n - 1] + "\n", style)
         show_text(self, text)
