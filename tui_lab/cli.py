@@ -39,14 +39,22 @@ def _maxlen(text: str) -> int | None:
     return None if text.lower() == "none" else _positive_int(text)
 
 
-def _line_numbers(text: str) -> list[int]:
-    try:
-        numbers = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected line numbers like 2 or 2,5, not {text!r}") from None
-    if not numbers:
-        raise argparse.ArgumentTypeError("expected at least one line number")
-    return numbers
+def comma_numbers(what: str, example: str):
+    """An argparse type for whole numbers separated by commas ("2,5")."""
+
+    def parse(text: str) -> list[int]:
+        try:
+            numbers = [int(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what} like {example}, not {text!r}") from None
+        if not numbers:
+            raise argparse.ArgumentTypeError(f"expected at least one of the {what}")
+        return numbers
+
+    return parse
+
+
+_line_numbers = comma_numbers("line numbers", "2 or 2,5")
 
 
 def _add_lab_options(parser: argparse.ArgumentParser) -> None:

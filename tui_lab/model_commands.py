@@ -8,15 +8,10 @@ import argparse
 import json
 import sys
 
+from .cli import comma_numbers
 
-def _ids(text: str) -> list[int]:
-    try:
-        ids = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected ids like 1,2,3, not {text!r}") from None
-    if not ids:
-        raise argparse.ArgumentTypeError("expected at least one id")
-    return ids
+
+_ids = comma_numbers("ids", "1,2,3")
 
 
 def add_model_options(parser: argparse.ArgumentParser, *, default_model: bool) -> None:
