@@ -419,3 +419,23 @@ async def test_no_color_still_shows_signed_numbers(monkeypatch):
         await press(pilot, "space", "space")
         svg = app.export_screenshot()
         assert "+0.005" in svg and "-0.009" in svg  # numbers carry their sign without colour
+
+
+@pytest.mark.parametrize("engine,status,layer", [
+    ("keras", "Keras cell", "numbers from: Keras cell API (compiled): cell(x_t, [h, c], "
+                            "training=False) at every step"),
+    ("numpy", "numpy equations", "numbers from: numpy equations, checked against the cell"),
+])
+async def test_the_engine_that_made_the_numbers_is_named(engine, status, layer):
+    from tui_lab import LabConfig
+    from tui_lab.widgets.status import StatusBar
+
+    app = make_app(Lab(LabConfig(engine=engine)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "end")
+        assert f" LSTM(4)  {status} · line 1 · step 7/7" in text_of(app.screen.query_one(StatusBar))
+        readout = app.screen.query_one(LayerPanel).content.plain
+        assert layer in readout
+        # Float errors on screen at a fixed resolution (the exact value is in the snapshot).
+        assert "max |error| steps vs layer: < 1e-5 ✓ · numpy equations vs cell: < 1e-5 ✓" in readout

@@ -105,7 +105,7 @@ def bad_inputs(tmp):
         (["trace", "--maxlen", "0"], "maxlen must be at least 1"),
         (["trace", "--cell", "rnn"], "unknown cell 'rnn'"),
         (["trace", "--padding", "both"], "padding must be 'pre' or 'post'"),
-        (["trace", "--engine", "torch"], "engine must be 'numpy' or 'keras'"),
+        (["trace", "--engine", "torch"], "engine must be 'keras' or 'numpy'"),
         (["trace", "--weights", str(tmp / "nokernel.npz")], "has no 'kernel' array"),
         (["trace", "--weights", str(tmp / "badshape.npz")], "recurrent_kernel has shape (4, 12)"),
         (["trace", "--initial-state", str(tmp / "nokernel.npz")], "has no 'h' array"),

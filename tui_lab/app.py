@@ -166,7 +166,9 @@ class LabApp(ModelActions, App):
         # of the garbage collector's full passes, each of which held a key up for 100-200 ms.
         gc.freeze()
         self._show(snapshot)
-        self.submit("Checking against the Keras layer", lambda lab: None)
+        # Off the UI thread: trace the compiled cell step and run the layer once, so the
+        # first step key does not wait for tf.function's tracing.
+        self.submit("Checking against the Keras layer", lambda lab: lab.warm_up())
 
     def _report(self, callback, *args, **kwargs) -> None:
         try:

@@ -36,20 +36,27 @@ FULL = Sizes(repeats=200, units=64, long_steps=1000, late_steps=10_000,
 QUICK = Sizes(repeats=20, units=8, long_steps=50, late_steps=200, big_file_bytes=20_000,
               processes=1)
 
+CELLS = ("lstm", "gru", "simple_rnn")
+ENGINES = ("keras", "numpy")  # the default engine first; figures of the other carry its name
+
 # (key, target description, check(figures) -> bool | None)
 TARGETS = [
+    ("engine", "the default engine", None),
     ("tf_import_s", "reference", None),
     ("first_paint_s", "<= 0.25 x tf_import_s",
      lambda f: f["first_paint_s"] <= 0.25 * f["tf_import_s"]),
     ("ready_s", "<= tf_import_s + 0.7 s", lambda f: f["ready_s"] <= f["tf_import_s"] + 0.7),
     *[(f"step_ms_{cell}", f"<= 0.5 x eager_cell_ms_{cell}",
        (lambda c: lambda f: f[f"step_ms_{c}"] <= 0.5 * f[f"eager_cell_ms_{c}"])(cell))
-      for cell in ("lstm", "gru", "simple_rnn")],
-    *[(f"eager_cell_ms_{cell}", "reference", None) for cell in ("lstm", "gru", "simple_rnn")],
+      for cell in CELLS],
+    *[(f"step_ms_numpy_{cell}", "numpy engine, for comparison", None) for cell in CELLS],
+    *[(f"eager_cell_ms_{cell}", "reference", None) for cell in CELLS],
     ("keypress_ms_median", "<= 16", lambda f: f["keypress_ms_median"] <= 16),
     ("keypress_ms_p95", "<= 33", lambda f: f["keypress_ms_p95"] <= 33),
     ("run_to_end_ratio", "<= 1.5", lambda f: f["run_to_end_ratio"] <= 1.5),
     ("run_to_end_ms", "the lab's run to end", None),
+    ("run_to_end_ratio_numpy", "numpy engine, for comparison", None),
+    ("run_to_end_ms_numpy", "numpy engine, for comparison", None),
     ("tf_function_layer_ms", "reference", None),
     ("step_late_ratio", "<= 1.2", lambda f: f["step_late_ratio"] <= 1.2),
     ("big_file_open_s", "<= 3 s", lambda f: f["big_file_open_s"] <= 3),
@@ -113,8 +120,19 @@ def app_start(sizes: Sizes) -> dict:
     return {"first_paint_s": statistics.median(paints), "ready_s": statistics.median(readies)}
 
 
+def _timed_steps(lab, count: int) -> list[float]:
+    steps = []
+    for _ in range(count):
+        start = time.perf_counter()
+        lab.step()
+        steps.append(time.perf_counter() - start)
+    return steps
+
+
 def step_and_eager_cell(sizes: Sizes) -> dict:
-    """One controller step (numpy engine: equations, gates, record) vs one eager Keras cell call."""
+    """One controller step (default engine: the compiled Keras cell call, the numpy gates and
+    their check, the record) vs one eager call of the same Keras cell object; the numpy
+    engine's step beside them."""
     from . import tf_loader
     from .config import LabConfig
     from .controller import Lab
@@ -122,16 +140,14 @@ def step_and_eager_cell(sizes: Sizes) -> dict:
     tf_loader.keras()  # imported before timing anything
     rng = np.random.default_rng(0)
     figures = {}
-    for cell in ("lstm", "gru", "simple_rnn"):
+    for cell in CELLS:
         vectors = rng.normal(size=(1, sizes.repeats + 2, sizes.units)).astype(np.float32)
-        lab = Lab(LabConfig(cell=cell, units=sizes.units), vectors=vectors)
-        lab.step()  # the first step also projects the whole input (x @ kernel)
-        steps = []
-        for _ in range(sizes.repeats):
-            start = time.perf_counter()
-            lab.step()
-            steps.append(time.perf_counter() - start)
-        keras_cell = lab._runner.cell  # the same Keras cell object, called eagerly
+        for engine in ENGINES:
+            lab = Lab(LabConfig(cell=cell, units=sizes.units, engine=engine), vectors=vectors)
+            lab.step()  # the first step traces the compiled cell call
+            suffix = "" if engine == ENGINES[0] else f"_{engine}"
+            figures[f"step_ms{suffix}_{cell}"] = _median_ms(_timed_steps(lab, sizes.repeats))
+        keras_cell = lab.keras_cell  # the Keras cell object the lab calls, here eagerly
         x = vectors[:, 0]
         h = np.zeros((1, sizes.units), np.float32)
         states = [h, h] if cell == "lstm" else [h]
@@ -141,7 +157,6 @@ def step_and_eager_cell(sizes: Sizes) -> dict:
             start = time.perf_counter()
             keras_cell(x, states)
             calls.append(time.perf_counter() - start)
-        figures[f"step_ms_{cell}"] = _median_ms(steps)
         figures[f"eager_cell_ms_{cell}"] = _median_ms(calls)
     return figures
 
@@ -154,36 +169,45 @@ def _long_line(words: int) -> str:
 
 
 def run_to_end(sizes: Sizes) -> dict:
-    """Run to end of a T-token line, all states and gates recorded, vs tf.function(LSTM)."""
+    """Run to end of a T-token line, all states and gates recorded and checked, on each
+    engine, vs tf.function(LSTM) on the same input."""
     from . import tf_loader
     from .config import LabConfig
     from .controller import Lab
 
     keras = tf_loader.keras()
     tf = tf_loader.tensorflow()
+    repeats = max(3, sizes.repeats // 20)
+    ours = {}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "long.txt"
         path.write_text(_long_line(sizes.long_steps) + "\n", encoding="utf-8")
-        lab = Lab(LabConfig(units=sizes.units, embedding_dim=sizes.units, maxlen=None), text=path)
-        lab.build()
-    ours = []
-    for _ in range(max(3, sizes.repeats // 20)):
-        lab.select_lines(1)  # a fresh, empty history
-        start = time.perf_counter()
-        lab.run_to_end()
-        ours.append(time.perf_counter() - start)
+        for engine in ENGINES:
+            lab = Lab(LabConfig(units=sizes.units, embedding_dim=sizes.units, maxlen=None,
+                                engine=engine), text=path)
+            lab.run_to_end()  # traces the compiled loop
+            ours[engine] = []
+            for _ in range(repeats):
+                lab.select_lines(1)  # a fresh, empty history
+                start = time.perf_counter()
+                lab.run_to_end()
+                ours[engine].append(time.perf_counter() - start)
     x = lab.snapshot(layer=False).batch.x
     layer = keras.layers.LSTM(sizes.units, return_sequences=True, return_state=True)
     layer.build(x.shape)
     compiled = tf.function(layer)
     compiled(x)  # trace
     reference = []
-    for _ in range(max(3, sizes.repeats // 20)):
+    for _ in range(repeats):
         start = time.perf_counter()
         compiled(x)
         reference.append(time.perf_counter() - start)
-    return {"run_to_end_ms": _median_ms(ours), "tf_function_layer_ms": _median_ms(reference),
-            "run_to_end_ratio": statistics.median(ours) / statistics.median(reference)}
+    figures = {"tf_function_layer_ms": _median_ms(reference)}
+    for engine, samples in ours.items():
+        suffix = "" if engine == ENGINES[0] else f"_{engine}"
+        figures[f"run_to_end_ms{suffix}"] = _median_ms(samples)
+        figures[f"run_to_end_ratio{suffix}"] = statistics.median(samples) / statistics.median(reference)
+    return figures
 
 
 def step_late(sizes: Sizes) -> dict:
@@ -332,7 +356,8 @@ def table(figures: dict) -> str:
         if key not in figures:
             continue
         met = "" if check is None else ("yes" if check(figures) else "NO")
-        rows.append((key, f"{figures[key]:.4g}", target, met))
+        value = figures[key]
+        rows.append((key, value if isinstance(value, str) else f"{value:.4g}", target, met))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
              for row in rows]
@@ -362,7 +387,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     say = (lambda name: sys.stderr.write(f"measuring {name} ...\n")) if not args.json else None
-    figures = measure(sizes, say)
+    from .config import LabConfig
+
+    figures = {"engine": LabConfig().engine, **measure(sizes, say)}
     figures["targets_met"] = met(figures)
     if args.json:
         print(json.dumps(figures))

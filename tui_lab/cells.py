@@ -1,12 +1,15 @@
 """Keras cells and layers built with the lab's weights, and the weights themselves.
 
-Weights are plain numpy in Keras layout ([kernel, recurrent_kernel, bias], see
-../shared/notes/keras-cells.md): the cell stepped one timestep at a time, the full layer used
-as the cross-check and the numpy gate equations all read the same arrays.
+Weights are plain numpy in Keras layout ([kernel, recurrent_kernel, bias]; LSTM columns
+[i|f|g|o], GRU [z|r|h~], as keras/src/layers/rnn/lstm.py and gru.py lay them out): the cell
+stepped one timestep at a time, the full layer used as the cross-check and the numpy gate
+equations all read the same arrays.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -164,14 +167,9 @@ def save_npz(path: str | Path, weights: Weights) -> None:
 
 
 class CellRunner:
-    """One recurrent cell with the lab's weights.
-
-    Two engines step it: "keras" calls the Keras cell object (the cell API, cell(x, states))
-    and checks the numpy gate equations against it; "numpy" runs those equations alone, with
-    the input projection x @ kernel done for the whole sequence in one product (about a
-    hundred times faster than an eager cell call). Either way the full Keras layer, owned
-    here too and compiled with tf.function, is the cross-check for the whole sequence.
-    """
+    """One recurrent cell with the lab's weights: the Keras cell (compiled, shared by every
+    lab whose cell has the same shape, see KerasCell) and the numpy equations on the same
+    arrays. stepper.py decides which of the two produces the states."""
 
     def __init__(self, config: LabConfig, weights: Weights):
         self.config = config
@@ -184,52 +182,205 @@ class CellRunner:
         return self.config.cell == "lstm"
 
     @cached_property
-    def cell(self):
-        cell = new_cell(self.config)
-        cell.build((None, self.weights.input_dim))
-        cell.set_weights(self.weights.cell_weights())
-        return cell
-
-    @cached_property
-    def layer(self):
-        layer = new_layer(self.config, self.weights.input_dim)
-        layer.set_weights(self.weights.cell_weights())
-        return layer
-
-    def keras_step(self, x: np.ndarray, h: np.ndarray, c: np.ndarray | None):
-        """One timestep through the Keras cell API: (h_t, c_t or None) as float32 numpy."""
-        states = [h, c] if self.has_cell_state else [h]
-        _, new_states = self.cell(x, states, training=False)
-        h_new = np.asarray(new_states[0])
-        c_new = np.asarray(new_states[1]) if self.has_cell_state else None
-        return h_new, c_new
+    def keras(self) -> BoundCell:
+        """The Keras cell and layer, holding these weights whenever they are called."""
+        shape = CellShape(self.config.cell, self.weights.units, self.weights.input_dim,
+                          self.weights.bias is not None,
+                          self.config.reset_after if self.config.cell == "gru" else True)
+        return BoundCell(keras_cell(shape), self.weights, self.config.go_backwards)
 
     def project(self, x: np.ndarray) -> np.ndarray:
         """x @ kernel + input bias for every timestep at once: (..., blocks*units)."""
         w = self.weights
         return gates.input_projection(self.config.cell, x, w.kernel, w.bias, self.config.reset_after)
 
-    def numpy_step(self, xw: np.ndarray, h: np.ndarray, c: np.ndarray | None):
-        """One timestep from the projected input: (gates, h_t, c_t or None)."""
+    def equations(self, xw: np.ndarray, h: np.ndarray, c: np.ndarray | None):
+        """The numpy equations from the projected input, for any leading shape:
+        (gates, h_t, c_t or None)."""
         return self._step(xw, h, c, self.weights.recurrent_kernel, self._recurrent_bias,
                           self.config.reset_after)
-
-    @cached_property
-    def _compiled_layer(self):
-        tf = tf_loader.tensorflow()
-        layer = self.layer
-
-        # One trace per (masked or not); reduce_retracing keeps new lengths from retracing.
-        @tf.function(reduce_retracing=True)
-        def run(x, initial, mask):
-            return layer(x, initial_state=initial, mask=mask, training=False)
-
-        return run
 
     def run_layer(self, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None,
                   mask: np.ndarray | None):
         """The full Keras layer on x (B, T, D): (sequence, [h] or [h, c]) as numpy."""
-        initial = [h0, c0] if self.has_cell_state else [h0]
-        outputs = self._compiled_layer(x, initial, mask)
+        return self.keras.run_layer(x, h0, c0, mask)
+
+
+@dataclass(frozen=True)
+class CellShape:
+    """What a Keras cell's structure depends on (its weights' values aside)."""
+
+    cell: str
+    units: int
+    input_dim: int
+    use_bias: bool
+    reset_after: bool
+
+    def config(self) -> LabConfig:
+        return LabConfig(cell=self.cell, units=self.units, use_bias=self.use_bias,
+                         reset_after=self.reset_after)
+
+
+class KerasCell:
+    """A Keras cell object with its compiled functions, and the matching Keras layers.
+
+    - step(x, states): one call `cell(x, states, training=False)` in a tf.function with a
+      fixed input signature (batch None: any line or batch, one trace);
+    - run(xs, keep, states): a compiled loop of the same call over the timesteps of xs,
+      every state written to a TensorArray; where `keep` is True (a masked row) the state is
+      carried, as Keras' masking does;
+    - the layer (`keras.layers.LSTM(..., return_sequences=True, return_state=True)`),
+      compiled, for the cross-check.
+    Tracing costs a few hundred ms, so one KerasCell serves every lab with this shape:
+    each call first assigns the caller's weights if another lab's are loaded (a few small
+    variable assignments)."""
+
+    def __init__(self, shape: CellShape):
+        tf = tf_loader.tensorflow()
+        self.shape = shape
+        self.lock = threading.RLock()
+        self.weights: Weights | None = None  # the weights the variables hold now
+        self.cell = new_cell(shape.config())
+        self.cell.build((None, shape.input_dim))
+        count = 2 if shape.cell == "lstm" else 1
+        x_spec = tf.TensorSpec([None, shape.input_dim], tf.float32)
+        state_specs = [tf.TensorSpec([None, shape.units], tf.float32)] * count
+        self.compiled_step = tf.function(self._step, input_signature=[x_spec, state_specs])
+        self.compiled_run = tf.function(self._run, input_signature=[
+            tf.TensorSpec([None, None, shape.input_dim], tf.float32),
+            tf.TensorSpec([None, None], tf.bool), state_specs])
+        self._layers: dict[bool, tuple] = {}  # go_backwards -> (layer, compiled call)
+        self._constant = tf.constant
+
+    @cached_property
+    def _step_function(self):
+        # The traced graph itself: calling it skips tf.function's per-call matching of the
+        # arguments against its traces (about half of a step's time at this size).
+        return self.compiled_step.get_concrete_function()
+
+    @cached_property
+    def _run_function(self):
+        return self.compiled_run.get_concrete_function()
+
+    def step(self, x, states):
+        """One compiled cell call on numpy arrays (float32)."""
+        constant = self._constant
+        return self._step_function(constant(x), [constant(s) for s in states])
+
+    def run(self, xs, keep, states):
+        """The compiled loop on numpy arrays (float32 inputs and states, bool keep)."""
+        constant = self._constant
+        return self._run_function(constant(xs), constant(keep), [constant(s) for s in states])
+
+    def _step(self, x, states):
+        _, new_states = self.cell(x, states, training=False)
+        return list(new_states)
+
+    def _run(self, xs, keep, states):
+        tf = tf_loader.tensorflow()
+        count = tf.shape(xs)[0]
+        written = [tf.TensorArray(tf.float32, size=count) for _ in states]
+        for t in tf.range(count):
+            _, new_states = self.cell(xs[t], states, training=False)
+            kept = keep[t][:, tf.newaxis]
+            states = [tf.where(kept, old, new) for old, new in zip(states, new_states)]
+            written = [array.write(t, state) for array, state in zip(written, states)]
+        return [array.stack() for array in written]
+
+    def layer(self, go_backwards: bool):
+        """(layer, compiled call) for this direction, made on first use."""
+        if go_backwards not in self._layers:
+            tf = tf_loader.tensorflow()
+            config = self.shape.config().replace(go_backwards=go_backwards)
+            layer = new_layer(config, self.shape.input_dim)
+
+            # One trace per (masked or not); reduce_retracing keeps new lengths from retracing.
+            @tf.function(reduce_retracing=True)
+            def run(x, initial, mask):
+                return layer(x, initial_state=initial, mask=mask, training=False)
+
+            self._layers[go_backwards] = (layer, run)
+            if self.weights is not None:
+                layer.set_weights(self.weights.cell_weights())
+        return self._layers[go_backwards]
+
+    def hold(self, weights: Weights) -> None:
+        """Load these weights into the cell and the layers unless they hold them already."""
+        if self.weights is not weights:
+            arrays = weights.cell_weights()
+            self.cell.set_weights(arrays)
+            for layer, _ in self._layers.values():
+                layer.set_weights(arrays)
+            self.weights = weights
+
+
+_CACHE: OrderedDict[CellShape, KerasCell] = OrderedDict()
+_CACHE_SIZE = 8  # cell shapes kept compiled (a few MiB each)
+_CACHE_LOCK = threading.Lock()
+
+
+def keras_cell(shape: CellShape) -> KerasCell:
+    """The compiled Keras cell for this shape (made, and traced on first call, once)."""
+    with _CACHE_LOCK:
+        if shape in _CACHE:
+            _CACHE.move_to_end(shape)
+        else:
+            _CACHE[shape] = KerasCell(shape)
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        return _CACHE[shape]
+
+
+class BoundCell:
+    """A KerasCell used with one lab's weights: every call holds the lock and those weights.
+    Inputs and results are float32 numpy arrays."""
+
+    def __init__(self, keras: KerasCell, weights: Weights, go_backwards: bool):
+        self._keras, self._weights, self._go_backwards = keras, weights, go_backwards
+
+    @property
+    def cell(self):
+        """The Keras cell object itself, holding these weights (until another lab with a cell
+        of the same shape calls it)."""
+        with self._keras.lock:
+            self._keras.hold(self._weights)
+        return self._keras.cell
+
+    def _states(self, h, c) -> list:
+        return [h, c] if self._keras.shape.cell == "lstm" else [h]
+
+    @staticmethod
+    def _split(states):
+        h = np.asarray(states[0])
+        return h, (np.asarray(states[1]) if len(states) > 1 else None)
+
+    def step(self, x: np.ndarray, h: np.ndarray, c: np.ndarray | None):
+        """One compiled cell call: (h_t, c_t or None), each (B, units)."""
+        with self._keras.lock:
+            self._keras.hold(self._weights)
+            return self._split(self._keras.step(x, self._states(h, c)))
+
+    def run(self, xs: np.ndarray, keep: np.ndarray, h: np.ndarray, c: np.ndarray | None):
+        """The compiled loop over xs (T, B, D): the states after each step, (T, B, units)."""
+        with self._keras.lock:
+            self._keras.hold(self._weights)
+            return self._split(self._keras.run(xs, keep, self._states(h, c)))
+
+    def step_many(self, xs: np.ndarray, h: np.ndarray, c: np.ndarray | None):
+        """The cell on n steps at once, each from its own given state: (n, B, D) inputs and
+        (n, B, units) states go in as one batch of n*B rows (one compiled call)."""
+        n, batch = xs.shape[:2]
+        rows = lambda a: None if a is None else a.reshape(n * batch, a.shape[-1])  # noqa: E731
+        h_new, c_new = self.step(rows(xs), rows(h), rows(c))
+        back = lambda a: None if a is None else a.reshape(n, batch, -1)  # noqa: E731
+        return back(h_new), back(c_new)
+
+    def run_layer(self, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None,
+                  mask: np.ndarray | None):
+        """The full Keras layer on x (B, T, D): (sequence, [h] or [h, c]) as numpy."""
+        with self._keras.lock:
+            _, run = self._keras.layer(self._go_backwards)
+            self._keras.hold(self._weights)
+            outputs = run(x, self._states(h0, c0), mask)
         sequence, *states = (np.asarray(o) for o in outputs)
         return sequence, states

@@ -87,9 +87,10 @@ def _add_lab_options(parser: argparse.ArgumentParser) -> None:
                        help="GRU reset_after (default on)")
     model.add_argument("--seed", type=_positive_int, default=0,
                        help="seed for every initial weight (default 0)")
-    model.add_argument("--engine", default="numpy",
-                       help="numpy: the cell's equations on its weights (fast, default); keras: "
-                            "call the Keras cell object every step (the cell API)")
+    model.add_argument("--engine", default="keras",
+                       help="keras: call the Keras cell object at every step through its cell "
+                            "API, compiled (default); numpy: the cell's equations on the same "
+                            "weights, checked against the cell")
     model.add_argument("--weights", metavar="FILE.npz",
                        help="kernel, recurrent_kernel, optional bias and embedding (Keras layout)")
     model.add_argument("--initial-state", metavar="FILE.npz", help="initial state: keys h (and c)")

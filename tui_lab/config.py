@@ -23,10 +23,12 @@ MAX_MAXLEN = 1_000_000
 # An embedding table bigger than this (num_words x output_dim floats) would take GiBs.
 MAX_EMBEDDING_PARAMS = 64_000_000
 PADDING_CHOICES = ("pre", "post")
-# How a step is computed: "numpy" runs the cell's equations on its weights (fast),
-# "keras" calls the Keras cell object itself (the cell API). Both are checked against the
-# full Keras layer.
-ENGINES = ("numpy", "keras")
+# How a step is computed (stepper.py): "keras" calls the Keras cell object through its cell
+# API, compiled (the default); "numpy" runs the cell's equations on the same weights, checked
+# against the cell. Both are checked against the full Keras layer.
+ENGINES = ("keras", "numpy")
+ENGINE_TITLES = {"keras": "Keras cell API (compiled)",
+                 "numpy": "numpy equations, checked against the cell"}
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class LabConfig:
     use_bias: bool = True
     reset_after: bool = True  # GRU only
     seed: int = 0
-    engine: str = "numpy"
+    engine: str = "keras"
 
     def __post_init__(self) -> None:
         validate(self)
@@ -61,6 +63,11 @@ class LabConfig:
     @property
     def cell_title(self) -> str:
         return CELL_TITLES[self.cell]
+
+    @property
+    def engine_title(self) -> str:
+        """What produces the numbers, in words (shown in the status bar and Layer panel)."""
+        return ENGINE_TITLES[self.engine]
 
     @property
     def gate_names(self) -> tuple[str, ...]:
@@ -97,7 +104,7 @@ def validate(config: LabConfig) -> None:
             raise LabError(f"{name} must be true or false, not {getattr(config, name)!r}")
     _check_int("seed", config.seed, 0, 2**31 - 1)
     if config.engine not in ENGINES:
-        raise LabError(f"engine must be 'numpy' or 'keras', not {config.engine!r}")
+        raise LabError(f"engine must be 'keras' or 'numpy', not {config.engine!r}")
     if config.num_words * config.embedding_dim > MAX_EMBEDDING_PARAMS:
         raise LabError(
             f"num_words x embedding_dim = {config.num_words * config.embedding_dim:,} weights is too "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import inputs, tf_loader
+from . import inputs, stepper, tf_loader
 from .cells import CellRunner, Weights, read_npz, seeded_weights, weights_from_npz
 from .config import LabConfig
 from .errors import LabError
@@ -72,7 +72,6 @@ class Lab:
         self._batch: Batch | None = None
         self._history: History | None = None
         self._layer: tuple[np.ndarray, tuple[np.ndarray, ...]] | None = None
-        self._projection: np.ndarray | None = None  # x @ kernel per step (numpy engine)
         self._cursor = 0
 
     # ----- reading --------------------------------------------------------------------------
@@ -119,6 +118,20 @@ class Lab:
         line or the app can set the lab up without waiting); this build then checks it all."""
         if self._history is None:
             self._commit(build=True)
+
+    @property
+    def keras_cell(self):
+        """The Keras cell object this lab calls at every step (keras.layers.LSTMCell ...),
+        holding the lab's weights."""
+        self.build()
+        return self._runner.keras.cell
+
+    def warm_up(self) -> None:
+        """Trace the compiled cell step now (a fraction of a second, once per cell shape) with
+        one unrecorded call, so that the first step taken does not wait for it."""
+        self.build()
+        h0, c0 = self._initial_states()
+        self._runner.keras.step(self._batch.x[:, self._history.order[0]], h0, c0)
 
     # ----- stepping -------------------------------------------------------------------------
     def step(self) -> bool:
@@ -169,45 +182,36 @@ class Lab:
         return self.seek(self.timesteps, progress, cancelled)
 
     def _compute_until(self, end: int) -> None:
-        """Fill the history up to (not including) step `end`."""
-        history, runner = self._history, self._runner
-        masking = self._config.mask_padding and self._batch.pad_mask.any()
-        keras_engine = self._config.engine == "keras"
-        if not keras_engine and self._projection is None:
-            # x @ kernel for every step at once, in processing order: (T, B, blocks*units).
-            self._projection = np.ascontiguousarray(
-                np.swapaxes(runner.project(self._batch.x[:, history.order]), 0, 1))
-        h0, c0 = self._initial_states()
-        no_mask = np.zeros(len(h0), bool)
-        for k in range(history.computed, end):
-            h_prev = history.h[k - 1] if k else h0
-            c_prev = (history.c[k - 1] if k else c0) if history.c is not None else None
-            masked = self._batch.pad_mask[:, history.order[k]] if masking else no_mask
-            if masked.all():
-                # As Keras does with mask_zero=True: no cell call, the state is carried.
-                y_prev = history.output[k - 1] if k else np.zeros_like(h0)
-                nan = np.full_like(h0, np.nan)
-                history.record(k, h_prev, c_prev, y_prev, dict.fromkeys(history.gates, nan),
-                               masked, 0.0)
-                continue
-            if keras_engine:
-                x = self._batch.x[:, history.order[k]]
-                h, c = runner.keras_step(x, h_prev, c_prev)
-                gates, h_check, c_check = runner.numpy_step(runner.project(x), h_prev, c_prev)
-                error = float(np.abs(h_check - h).max())
-                if c is not None:
-                    error = max(error, float(np.abs(c_check - c).max()))
-            else:
-                gates, h, c = runner.numpy_step(self._projection[k], h_prev, c_prev)
-                error = 0.0
-            output = h
-            if masked.any():
-                keep = masked[:, None]
-                h = np.where(keep, h_prev, h)
-                c = np.where(keep, c_prev, c) if c is not None else None
-                gates = {name: np.where(keep, np.nan, g) for name, g in gates.items()}
-                output = np.where(keep, history.output[k - 1] if k else 0.0, h)
-            history.record(k, h, c, output, gates, masked, error)
+        """Fill the history up to (not including) step `end` (stepper.py does the maths)."""
+        history, batch = self._history, self._batch
+        k0 = history.computed
+        if end <= k0:
+            return
+        positions = history.order[k0:end]
+        xs = np.swapaxes(batch.x[:, positions], 0, 1)  # (n, B, D) in processing order
+        if self._config.mask_padding:
+            keep = np.ascontiguousarray(batch.pad_mask[:, positions].T)  # masked: state carried
+        else:
+            keep = np.zeros(xs.shape[:2], bool)
+        h0, c0 = self._state_before(k0)
+        steps = stepper.compute(self._runner, self._config.engine, xs, keep, h0, c0)
+        output = steps.h
+        if keep.any():
+            # As Keras does with a mask: a masked row repeats the previous output (zeros
+            # before the first real step), while its state is carried.
+            output = steps.h.copy()
+            previous = history.output[k0 - 1] if k0 else np.zeros_like(h0)
+            for k in range(len(output)):
+                output[k] = np.where(keep[k][:, None], previous, output[k])
+                previous = output[k]
+        history.record(k0, steps.h, steps.c, output, steps.gates, keep, steps.check)
+
+    def _state_before(self, k: int):
+        """(h, c) that step k starts from."""
+        if k == 0:
+            return self._initial_states()
+        history = self._history
+        return history.h[k - 1], (history.c[k - 1] if history.c is not None else None)
 
     # ----- input ----------------------------------------------------------------------------
     def open_text(self, path: str | Path, progress: Progress | None = None,
@@ -394,8 +398,8 @@ class Lab:
         cursor = min(self._cursor, history.timesteps) if keep_cursor else 0
         (self._config, self._corpus, self._vectors, self._features, self._selection,
          self._sentence, self._loaded, self._initial, self._runner, self._batch, self._history,
-         self._layer, self._projection) = (config, corpus, vectors, features, selection, sentence,
-                                           loaded, initial, runner, batch, history, None, None)
+         self._layer) = (config, corpus, vectors, features, selection, sentence, loaded,
+                         initial, runner, batch, history, None)
         self._cursor = 0
         self.seek(cursor)
 
@@ -513,6 +517,6 @@ class Lab:
             layer_sequence=readonly(sequence),
             layer_states=None if states is None else tuple(readonly(s) for s in states),
             max_abs_error=error,
-            gate_max_abs_error=history.gate_error(t) if self._config.engine == "keras" else None,
+            gate_max_abs_error=history.gate_error(t),
             initial_state_given=self._initial is not None,
         )

@@ -24,7 +24,7 @@ class History:
         self.output = np.zeros(shape, np.float32)  # what the layer returns (differs when masked)
         self.gates = {name: np.zeros(shape, np.float32) for name in gate_names}
         self.masked = np.zeros((timesteps, batch), bool)  # rows whose cell call was skipped
-        # Running maxima over steps 0..k: |numpy equations - Keras cell| (keras engine only)
+        # Running maxima over steps 0..k: |numpy equations - Keras cell| (both engines)
         # and |stepped output - Keras layer|.
         self.gate_error_max = np.zeros(timesteps, np.float32)
         self.layer_error_max = np.zeros(timesteps, np.float32)
@@ -35,17 +35,23 @@ class History:
     def timesteps(self) -> int:
         return len(self.order)
 
-    def record(self, k: int, h, c, output, gates: dict, masked, gate_error: float) -> None:
-        assert k == self.computed, "steps are recorded in order"
-        self.h[k] = h
+    def record(self, k0: int, h, c, output, gates: dict, masked, check) -> None:
+        """Steps k0..k0+n-1: each array (n, batch, units); masked (n, batch); check (n,) the
+        per-step |numpy equations - Keras cell|."""
+        assert k0 == self.computed, "steps are recorded in order"
+        end = k0 + len(h)
+        self.h[k0:end] = h
         if self.c is not None:
-            self.c[k] = c
-        self.output[k] = output
+            self.c[k0:end] = c
+        self.output[k0:end] = output
         for name, value in gates.items():
-            self.gates[name][k] = value
-        self.masked[k] = masked
-        self.gate_error_max[k] = max(gate_error, self.gate_error_max[k - 1]) if k else gate_error
-        self.computed = k + 1
+            self.gates[name][k0:end] = value
+        self.masked[k0:end] = masked
+        errors = np.asarray(check, np.float32).copy()
+        if k0:
+            errors[0] = max(errors[0], self.gate_error_max[k0 - 1])
+        self.gate_error_max[k0:end] = np.maximum.accumulate(errors)
+        self.computed = end
 
     def check_against(self, sequence: np.ndarray, upto: int) -> None:
         """Fill the layer error for steps below `upto` from the layer's (B, T, units) output."""

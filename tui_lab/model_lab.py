@@ -179,7 +179,7 @@ class ModelLab:
 
     def __init__(self, model: TrainedModel, layer: str | None = None, direction: str = "forward", *,
                  lines: list[str] | tuple[str, ...] | None = None, source: str | None = None,
-                 selection=(1,), sentence: str | None = None, engine: str = "numpy",
+                 selection=(1,), sentence: str | None = None, engine: str = "keras",
                  generation: Generation | None = None):
         if lines is None:
             lines, source = read_lines(lyrics_path()), LYRICS_NAME
@@ -385,7 +385,7 @@ class ModelLab:
 def open_model_lab(path, *, layer: str | None = None, word_index=None, fit_text=None,
                    raw_ids: bool = False, lines=None, source: str | None = None,
                    selection=(1,), sentence: str | None = None,
-                   engine: str = "numpy") -> ModelLab:
+                   engine: str = "keras") -> ModelLab:
     """Open a .keras model and make its ModelLab on these lines (the lyrics if None).
 
     Without any word_index, LabError unless raw_ids (each id is then its own word)."""

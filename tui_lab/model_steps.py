@@ -117,7 +117,7 @@ def _cell_setup(model: TrainedModel, info: RecurrentLayer, sub):
 
 
 def direction_lab(model: TrainedModel, name: str | None, direction: str = "forward", *,
-                  corpus: Corpus | None = None, ids=None, engine: str = "numpy") -> Lab:
+                  corpus: Corpus | None = None, ids=None, engine: str = "keras") -> Lab:
     """A Lab stepping one direction of layer `name` with the model's weights.
 
     Give either `corpus` (text with the model's word_index: `model.corpus(lines, name)`; the

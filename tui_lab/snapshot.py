@@ -59,7 +59,7 @@ class Snapshot:
     layer_sequence: np.ndarray | None  # (B, T, units)
     layer_states: tuple[np.ndarray, ...] | None  # (h,) or (h, c), each (B, units)
     max_abs_error: float | None  # stepped outputs (and final states at the end) vs the layer
-    gate_max_abs_error: float | None  # numpy gates vs the Keras cell (engine "keras" only)
+    gate_max_abs_error: float | None  # numpy equations vs the Keras cell, every step so far
     initial_state_given: bool = False
     notes: tuple[str, ...] = field(default=())
 

@@ -10,8 +10,8 @@ JSON layout (arrays keep the batch axis even when the batch is 1):
     steps         in processing order: {t, position, x, h, c (LSTM), gates {name: (B, units)}}
                   plus output and masked when mask_padding is on (gates are null where masked)
     layer         sequence (B, T, units) and states, as the Keras layer returns them
-    max_abs_error stepped states vs the Keras layer; gate_max_abs_error numpy gates vs the
-                  Keras cell (engine "keras"; null with the numpy engine, which has no cell call)
+    max_abs_error stepped states vs the Keras layer; gate_max_abs_error the numpy
+                  equations vs the Keras cell at every step (either engine, see stepper.py)
 The .npz holds the same arrays stacked over steps (steps_h is (T, B, units), ...), with the
 non-array parts (config, word_index, tokens, ids) as JSON strings.
 """
@@ -135,8 +135,7 @@ def trace_arrays(snapshot: Snapshot) -> dict[str, np.ndarray]:
     for i, state in enumerate(snapshot.layer_states):
         arrays[f"layer_states_{i}"] = state
     arrays["max_abs_error"] = np.array(snapshot.max_abs_error)
-    if snapshot.gate_max_abs_error is not None:  # measured by the keras engine only
-        arrays["gate_max_abs_error"] = np.array(snapshot.gate_max_abs_error)
+    arrays["gate_max_abs_error"] = np.array(snapshot.gate_max_abs_error)
     return arrays
 
 

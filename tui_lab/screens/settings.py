@@ -32,13 +32,12 @@ HINTS = {
     "use_bias": "the cell's use_bias",
     "reset_after": "GRU only: reset gate after the matmul (Keras default)",
     "seed": "seed of the initial weights",
-    "engine": "numpy: the cell's equations (fast) · keras: the Keras cell API",
+    "engine": "what computes each step (the layer checks both)",
 }
 CHOICES = {"cell": [(title, cell) for cell, title in CELL_TITLES.items()],
            "padding": [(p, p) for p in PADDING_CHOICES],
            "truncating": [(p, p) for p in PADDING_CHOICES]}
-if hasattr(config_module, "ENGINES"):
-    CHOICES["engine"] = [(e, e) for e in config_module.ENGINES]
+CHOICES["engine"] = [(config_module.ENGINE_TITLES[e], e) for e in config_module.ENGINES]
 
 
 def parse(name: str, text: str):

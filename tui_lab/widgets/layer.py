@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from .static import show_text
-from .style import number, shape
+from .style import agreement, number, shape
 
 SEQUENCE_ROWS = 8
 
@@ -16,10 +16,6 @@ SEQUENCE_ROWS = 8
 def _values(vector, limit: int = 8) -> str:
     values = " ".join(number(float(v)) for v in vector[:limit])
     return values + (f" …+{len(vector) - limit}" if len(vector) > limit else "")
-
-
-def _error(value, missing: str) -> str:
-    return missing if value is None else f"{value:.1e}"
 
 
 def _table(text: Text, rows: list[tuple[str, ...]]) -> None:
@@ -61,7 +57,14 @@ class LayerPanel(Vertical):
         head = Text()
         head.append(f"keras.layers.{config.cell_title}({units}, go_backwards={config.go_backwards})",
                     "bold")
-        head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)\n\n")
+        head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)\n")
+        head.append("numbers from: ", "bold")
+        head.append(config.engine_title)
+        states_arg = "[h, c]" if lstm else "[h]"
+        if config.engine == "keras":
+            head.append(f": cell(x_t, {states_arg}, training=False) at every step\n\n")
+        else:
+            head.append(": gates.py at every step, the cell called on the same states\n\n")
         table = [("return_sequences", "return_state", "returns", "shapes")]
         seq, last = shape(B, T, units), shape(B, units)
         for rs in (False, True):
@@ -100,8 +103,8 @@ class LayerPanel(Vertical):
             else:
                 body.append("   ·  not reached yet\n", "dim")
         body.append("max |error| steps vs layer: ", "bold")
-        body.append(_error(snapshot.max_abs_error, "layer not run yet"))
-        body.append(" · numpy gates vs Keras cell: ", "bold")
-        body.append(_error(snapshot.gate_max_abs_error, "n/a (numpy engine)"))
+        body.append(agreement(snapshot.max_abs_error, "layer not run yet"))
+        body.append(" · numpy equations vs cell: ", "bold")
+        body.append(agreement(snapshot.gate_max_abs_error))
         show_text(self._head, head)
         show_text(self._values, body)

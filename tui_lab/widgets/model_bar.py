@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from .style import number
+from .style import agreement, number
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 
@@ -17,10 +17,6 @@ def bar(fraction: float, width: int) -> str:
     eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
     full, part = divmod(eighths, 8)
     return ("█" * full + (EIGHTHS[part] if part else "")).ljust(width)
-
-
-def _error(value) -> str:
-    return "n/a" if value is None else f"{value:.1e}"
 
 
 def _values(vector, limit: int) -> str:
@@ -74,9 +70,9 @@ class ModelBar(Static):
             text.append("\n")
         text.append(" vs model: " if view.generation is not None and not wide else "vs model: ",
                     "bold")
-        text.append(f"layer output max|err| {_error(view.max_abs_error)}")
+        text.append(f"layer output max|err| {agreement(view.max_abs_error)}")
         text.append(" · head(stepped) vs model(ids) ")
-        text.append(_error(view.head_error))
+        text.append(agreement(view.head_error))
         if view.generation is None and view.next_words:
             text.append(" · next: ", "bold")
             text.append(" ".join(f"{c.word} {c.probability:.2f}" for c in view.next_words[:3]))

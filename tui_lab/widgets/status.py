@@ -19,6 +19,8 @@ class StatusBar(Static):
             return
         config = snapshot.config
         text.append(f" {config.cell_title}({config.units}) ", "bold reverse")
+        # Which engine made the numbers, always in view.
+        text.append(" Keras cell ·" if config.engine == "keras" else " numpy equations ·", "bold")
         if snapshot.sentence is not None:
             what = "typed"
         elif snapshot.selection:

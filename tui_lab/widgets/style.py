@@ -25,6 +25,21 @@ def number(value: float, width: int = 6) -> str:
     return f"{value:+.0e}".rjust(width)
 
 
+# The lab's promise: every stepped number equals Keras to this tolerance.
+TOLERANCE = 1e-5
+
+
+def agreement(value: float | None, missing: str = "n/a") -> str:
+    """A max |error| at a fixed resolution. The exact value (around 1e-7, its last digits
+    depending on the machine's threads and CPU) stays in the trace and the Python API; on
+    screen it is "< 1e-5 ✓", or the value and a warning past the tolerance."""
+    if value is None:
+        return missing
+    if value < TOLERANCE:
+        return "< 1e-5 ✓"
+    return f"{value:.1e} ✗ above 1e-5"
+
+
 def level(value: float) -> int:
     """Colour intensity 0..LEVELS on a square-root scale of |value| (1.0 and above: full)."""
     if value != value:
