@@ -422,9 +422,8 @@ async def test_no_color_still_shows_signed_numbers(monkeypatch):
 
 
 @pytest.mark.parametrize("engine,status,layer", [
-    ("keras", "Keras cell", "numbers from: Keras cell API (compiled): cell(x_t, [h, c], "
-                            "training=False) at every step"),
-    ("numpy", "numpy equations", "numbers from: numpy equations, checked against the cell"),
+    ("keras", "Keras cell", "engine: Keras cell API (compiled): cell(x_t, [h, c]) each step"),
+    ("numpy", "numpy equations", "engine: numpy equations, checked against the cell\n"),
 ])
 async def test_the_engine_that_made_the_numbers_is_named(engine, status, layer):
     from tui_lab import LabConfig

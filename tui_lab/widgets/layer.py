@@ -58,13 +58,11 @@ class LayerPanel(Vertical):
         head.append(f"keras.layers.{config.cell_title}({units}, go_backwards={config.go_backwards})",
                     "bold")
         head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)\n")
-        head.append("numbers from: ", "bold")
+        head.append("engine: ", "bold")
         head.append(config.engine_title)
-        states_arg = "[h, c]" if lstm else "[h]"
         if config.engine == "keras":
-            head.append(f": cell(x_t, {states_arg}, training=False) at every step\n\n")
-        else:
-            head.append(": gates.py at every step, the cell called on the same states\n\n")
+            head.append(f": cell(x_t, {'[h, c]' if lstm else '[h]'}) each step")
+        head.append("\n\n")
         table = [("return_sequences", "return_state", "returns", "shapes")]
         seq, last = shape(B, T, units), shape(B, units)
         for rs in (False, True):
