@@ -186,14 +186,16 @@ def test_initial_state_must_fit(lab):
 
 
 def test_long_runs_report_progress_and_can_be_cancelled():
-    vectors = np.random.default_rng(0).normal(size=(1, 1000, 3)).astype(np.float32)
-    lab = Lab(vectors=vectors)
+    vectors = np.random.default_rng(0).normal(size=(2, 1000, 3)).astype(np.float32)
+    config = LabConfig(units=128)  # 2 rows x 128 units: chunks of 65,536 / 256 = 256 steps
+    lab = Lab(config, vectors=vectors)
+    assert lab.chunk_steps == 256
     reports = []
     assert lab.run_to_end(progress=lambda done, total: reports.append((done, total)))
-    assert reports[-1] == (1000, 1000) and len(reports) == 4  # chunks of 256 steps
+    assert reports == [(256, 1000), (512, 1000), (768, 1000), (1000, 1000)]
     assert lab.snapshot().max_abs_error < 1e-5
 
-    lab = Lab(vectors=vectors)
+    lab = Lab(config, vectors=vectors)
     calls = []
 
     def cancel_after_two_chunks():

@@ -192,13 +192,21 @@ class CellRunner:
     def project(self, x: np.ndarray) -> np.ndarray:
         """x @ kernel + input bias for every timestep at once: (..., blocks*units)."""
         w = self.weights
-        return gates.input_projection(self.config.cell, x, w.kernel, w.bias, self.config.reset_after)
+        rows = x.reshape(-1, x.shape[-1])  # one matrix product, not one per leading index
+        projected = gates.input_projection(self.config.cell, rows, w.kernel, w.bias,
+                                           self.config.reset_after)
+        return projected.reshape(x.shape[:-1] + projected.shape[-1:])
 
     def equations(self, xw: np.ndarray, h: np.ndarray, c: np.ndarray | None):
         """The numpy equations from the projected input, for any leading shape:
         (gates, h_t, c_t or None)."""
-        return self._step(xw, h, c, self.weights.recurrent_kernel, self._recurrent_bias,
-                          self.config.reset_after)
+        lead = h.shape[:-1]
+        flat = lambda a: None if a is None else a.reshape(-1, a.shape[-1])  # noqa: E731
+        found, h_new, c_new = self._step(flat(xw), flat(h), flat(c),
+                                         self.weights.recurrent_kernel, self._recurrent_bias,
+                                         self.config.reset_after)
+        back = lambda a: None if a is None else a.reshape(lead + a.shape[-1:])  # noqa: E731
+        return {name: back(g) for name, g in found.items()}, back(h_new), back(c_new)
 
     def run_layer(self, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None,
                   mask: np.ndarray | None):
@@ -245,10 +253,11 @@ class KerasCell:
         count = 2 if shape.cell == "lstm" else 1
         x_spec = tf.TensorSpec([None, shape.input_dim], tf.float32)
         state_specs = [tf.TensorSpec([None, shape.units], tf.float32)] * count
+        xs_spec = tf.TensorSpec([None, None, shape.input_dim], tf.float32)
         self.compiled_step = tf.function(self._step, input_signature=[x_spec, state_specs])
-        self.compiled_run = tf.function(self._run, input_signature=[
-            tf.TensorSpec([None, None, shape.input_dim], tf.float32),
-            tf.TensorSpec([None, None], tf.bool), state_specs])
+        self.compiled_run = tf.function(self._run, input_signature=[xs_spec, state_specs])
+        self.compiled_masked_run = tf.function(self._masked_run, input_signature=[
+            xs_spec, tf.TensorSpec([None, None], tf.bool), state_specs])
         self._layers: dict[bool, tuple] = {}  # go_backwards -> (layer, compiled call)
         self._constant = tf.constant
 
@@ -262,6 +271,10 @@ class KerasCell:
     def _run_function(self):
         return self.compiled_run.get_concrete_function()
 
+    @cached_property
+    def _masked_run_function(self):
+        return self.compiled_masked_run.get_concrete_function()
+
     def step(self, x, states):
         """One compiled cell call on numpy arrays (float32)."""
         constant = self._constant
@@ -270,20 +283,36 @@ class KerasCell:
     def run(self, xs, keep, states):
         """The compiled loop on numpy arrays (float32 inputs and states, bool keep)."""
         constant = self._constant
-        return self._run_function(constant(xs), constant(keep), [constant(s) for s in states])
+        states = [constant(s) for s in states]
+        if keep.any():
+            return self._masked_run_function(constant(xs), constant(keep), states)
+        return self._run_function(constant(xs), states)
 
     def _step(self, x, states):
         _, new_states = self.cell(x, states, training=False)
         return list(new_states)
 
-    def _run(self, xs, keep, states):
+    def _run(self, xs, states):
         tf = tf_loader.tensorflow()
         count = tf.shape(xs)[0]
+        # Read through a TensorArray, as Keras' own layer loop does (faster than xs[t]).
+        inputs = tf.TensorArray(tf.float32, size=count).unstack(xs)
         written = [tf.TensorArray(tf.float32, size=count) for _ in states]
         for t in tf.range(count):
-            _, new_states = self.cell(xs[t], states, training=False)
-            kept = keep[t][:, tf.newaxis]
-            states = [tf.where(kept, old, new) for old, new in zip(states, new_states)]
+            _, states = self.cell(inputs.read(t), states, training=False)
+            written = [array.write(t, state) for array, state in zip(written, states)]
+        return [array.stack() for array in written]
+
+    def _masked_run(self, xs, keep, states):
+        tf = tf_loader.tensorflow()
+        count = tf.shape(xs)[0]
+        inputs = tf.TensorArray(tf.float32, size=count).unstack(xs)
+        kept = tf.TensorArray(tf.bool, size=count).unstack(keep)
+        written = [tf.TensorArray(tf.float32, size=count) for _ in states]
+        for t in tf.range(count):
+            _, new_states = self.cell(inputs.read(t), states, training=False)
+            carry = kept.read(t)[:, tf.newaxis]
+            states = [tf.where(carry, old, new) for old, new in zip(states, new_states)]
             written = [array.write(t, state) for array, state in zip(written, states)]
         return [array.stack() for array in written]
 

@@ -25,7 +25,11 @@ from .snapshot import Batch, Snapshot, readonly, vector_batch
 from .text import Corpus
 
 MAX_BATCH = 1024
-CHUNK = 256  # steps computed between progress reports and cancel checks in long runs
+# Long runs are computed in chunks, with a progress report and a cancel check after each.
+# A chunk holds about the same work whatever the size (units x batch rows), so esc answers
+# within a fraction of a second: 1,024 steps of a 64-unit line, 16 of a 4,096-unit one.
+CHUNK_WORK = 65_536
+CHUNK_STEPS = (16, 1024)
 Progress = Callable[[int, int], None]
 Features = Callable[[np.ndarray], np.ndarray]  # padded ids (B, T) -> layer input (B, T, D)
 # Settings that the weights depend on: changing one of them makes new weights.
@@ -167,11 +171,18 @@ class Lab:
             if cancelled is not None and cancelled():
                 self._cursor = history.computed
                 return False
-            self._compute_until(min(t, history.computed + CHUNK))
+            self._compute_until(min(t, history.computed + self.chunk_steps))
             if progress is not None:
                 progress(history.computed, t)
         self._cursor = int(t)
         return True
+
+    @property
+    def chunk_steps(self) -> int:
+        """Steps computed between progress reports and cancel checks in a long run."""
+        self.build()
+        low, high = CHUNK_STEPS
+        return max(low, min(high, CHUNK_WORK // (self._config.units * self._batch.shape[0])))
 
     def reset(self) -> None:
         """Back to before the first step (the history is kept)."""

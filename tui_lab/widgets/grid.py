@@ -113,17 +113,18 @@ class NumberGrid(ScrollView, can_focus=False):
             self.refresh(Region(0, y, region.width, 1))
 
     def follow(self) -> int:
-        """Scroll so the current row is on screen; returns the top row."""
+        """Scroll so the current row is on screen; returns the top row.
+
+        When the current row leaves the view it comes back in the middle of it, not at its
+        edge: a scroll repaints the whole table, so stepping on scrolls every half page
+        instead of at every step (a step otherwise repaints two rows)."""
         top = int(self.scroll_y)
         if self.current is None:
             return top
         visible = max(1, self.scrollable_content_region.height - 1)
-        if self.current < top:
-            top = self.current
-        elif self.current >= top + visible:
-            top = self.current - visible + 1
-        else:
+        if top <= self.current < top + visible:
             return top
+        top = max(0, self.current - visible // 2)
         self.scroll_to(y=top, animate=False, immediate=True)
         return int(self.scroll_y)
 
