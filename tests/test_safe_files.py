@@ -406,3 +406,18 @@ def test_training_estimate():
                                  bidirectional=True, batch_size=32, total=8 * GIB)
     resources.check_training(100, 10, 150, cell="lstm", units=32, embedding_dim=16,
                              bidirectional=False, batch_size=32, total=8 * GIB)
+
+
+def test_the_command_line_checks_the_real_batch_and_length(tmp_path, monkeypatch, capfd):
+    from tui_lab.cli import main
+
+    monkeypatch.setattr(resources, "total_memory", lambda: 16 * GIB)
+    lines = ",".join(str(n) for n in range(1, 22))
+    assert main(["trace", "--units", "512", "--maxlen", "100000", "--line", lines]) == 2
+    assert "over 100,000 timesteps x batch 21 with input size 4 needs ~48.1 GiB" in capfd.readouterr().err
+    np.save(tmp_path / "v.npy", np.zeros((3, 200_000, 2), np.float32))
+    assert main(["trace", "--units", "512", "--inputs", str(tmp_path / "v.npy")]) == 2
+    assert "over 200,000 timesteps x batch 3 with input size 2" in capfd.readouterr().err
+    (tmp_path / "long.txt").write_text("oh, " * 300_000 + "\n")
+    assert main(["trace", str(tmp_path / "long.txt"), "--maxlen", "none", "--units", "512"]) == 2
+    assert "over 300,000 timesteps x batch 1" in capfd.readouterr().err

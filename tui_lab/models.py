@@ -299,6 +299,11 @@ def open_model(path: str | Path | None = None, *, word_index: str | Path | dict 
     path = Path(path) if path is not None else shipped_model_path()
     if word_index is not None and fit_text is not None:
         raise LabError("give either a word_index or a text to fit the tokenizer on, not both")
+    # A bad vocabulary file is refused before the model (and TensorFlow) is loaded.
+    if word_index is not None and not isinstance(word_index, dict):
+        files.regular_file(word_index, "word_index file", MAX_WORD_INDEX_BYTES)
+    if fit_text is not None:
+        files.regular_file(fit_text, "file")
     model = load_keras_model(path)
     num_words = source = None
     if isinstance(word_index, dict):
