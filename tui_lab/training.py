@@ -146,6 +146,8 @@ def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
     bar; None draws none."""
     from .text import read_lines
 
+    if cell not in CELLS:
+        raise LabError(f"unknown cell {cell!r}; choose one of: {', '.join(CELLS)}")
     for name, value, low, high in (("units", units, 1, MAX_UNITS),
                                    ("embedding_dim", embedding_dim, 1, MAX_EMBEDDING_DIM),
                                    ("epochs", epochs, 1, MAX_EPOCHS), ("seed", seed, 0, MAX_SEED),
