@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import secrets
 import shutil
@@ -137,8 +138,6 @@ def read_bytes(path, what: str = "file", limit: int | None = None) -> bytes:
 def json_from_bytes(data: bytes, name: str, what: str = "valid JSON"):
     """JSON text (UTF-8, with or without a BOM) as Python data; LabError "name is not what
     (why)" if it cannot be read."""
-    import json
-
     try:
         return json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:

@@ -29,6 +29,7 @@ from .controller import Lab, Snapshot
 from .errors import LabError
 
 FORMATS = ("json", "npz")
+MAX_TRACE_BYTES = 8 << 30
 
 
 def _list(array):
@@ -183,7 +184,8 @@ def write_trace(lab: Lab, path: str | Path, fmt: str | None = None) -> Path:
 def load_trace(path: str | Path) -> dict:
     """Read a trace written by write_trace back (JSON as a dict, .npz as a dict of arrays)."""
     path = Path(path)
+    data = files.read_bytes(path, "trace file", MAX_TRACE_BYTES)
     if path.suffix.lower() == ".npz":
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    return json.loads(path.read_text(encoding="utf-8"))
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return {key: arrays[key] for key in arrays.files}
+    return files.json_from_bytes(data, str(path))
