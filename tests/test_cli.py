@@ -163,7 +163,10 @@ def odd_inputs(tmp):
     with open(tmp / "huge.npy", "wb") as out:
         np.lib.format.write_array_header_1_0(
             out, {"descr": "<f4", "fortran_order": False, "shape": (10**12,)})
+    # float64 beyond float32: numpy warns "overflow" while the lab converts it
+    np.savez(tmp / "overflow.npz", kernel=np.full((4, 16), 1e39), recurrent_kernel=np.zeros((4, 16)))
     return [
+        (["trace", "--weights", str(tmp / "overflow.npz")], "NaN or infinite"),  # no warning line
         (["trace", str(tmp / "pipe.txt")], "pipe.txt is a named pipe (FIFO), not a file"),
         (["trace", "/dev/zero"], "/dev/zero is a device, not a file"),
         (["trace", "/dev/urandom"], "/dev/urandom is a device, not a file"),
