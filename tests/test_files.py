@@ -1,6 +1,7 @@
 """Weights, initial states, raw vectors and text files from disk, and what a bad one says."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -189,11 +190,15 @@ def test_missing_folder_and_unreadable_files(tmp_path, monkeypatch):
     locked = tmp_path / "locked.txt"
     locked.write_text("secret")
 
-    def denied(self):  # chmod 0 cannot stop root, who runs these tests in CI
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
+
+    def denied(path, *args, **kwargs):  # chmod 0 cannot stop root, who runs these tests in CI
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
 
     lab = Lab()
-    monkeypatch.setattr(type(locked), "read_bytes", denied)
+    monkeypatch.setattr(os, "open", denied)
     with pytest.raises(LabError, match="cannot read .*locked.txt: permission denied"):
         lab.open_text(locked)
 

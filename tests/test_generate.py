@@ -100,12 +100,12 @@ def test_generate_command_errors(keras, tmp_path, capfd):
     cases = [
         (["--model", str(model_copy), "--seed-text", "yes"], "--word-index FILE"),
         (["--seed-text", "zzz qqq"], "no words the model knows"),
-        (["--seed-text", "yes", "--words", "0"], "number of words"),
+        (["--seed-text", "yes", "--words", "0"], "--words: expected a whole number from 1 to 1,000"),
         (["--seed-text", "yes", "--ids", "2"], "not both"),
         (["--ids", "999"], "outside the model's Embedding"),
         ([], "--seed-text"),
         (["--seed-text", "yes", "--layer", "nope"], "no recurrent layer"),
-        (["--seed-text", "yes", "--words", "many"], "invalid int"),
+        (["--seed-text", "yes", "--words", "many"], "expected a whole number, not 'many'"),
     ]
     for argv, message in cases:
         assert main(["generate", *argv]) == 2, argv

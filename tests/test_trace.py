@@ -109,3 +109,29 @@ def test_bad_trace_paths_leave_nothing(tmp_path):
     with pytest.raises(LabError, match="unknown trace format 'csv'"):
         write_trace(lab, tmp_path / "t.csv", "csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_export_goes_through_the_atomic_writer(tmp_path, monkeypatch):
+    """The app's export is write_trace: a FIFO is refused (and stays one), a symlink is
+    written through, and a trace too big for memory is refused before it is made."""
+    import os
+    import stat
+
+    from tui_lab import resources
+
+    lab = lab_at_step(t=0)
+    os.mkfifo(tmp_path / "pipe.json")
+    with pytest.raises(LabError, match=r"pipe.json is a named pipe \(FIFO\), not a trace file"):
+        write_trace(lab, tmp_path / "pipe.json")
+    assert stat.S_ISFIFO(os.stat(tmp_path / "pipe.json").st_mode)
+    with pytest.raises(LabError, match="the file name is too long"):
+        write_trace(lab, tmp_path / ("a" * 300 + ".json"))
+    (tmp_path / "link.npz").symlink_to("real.npz")
+    write_trace(lab, tmp_path / "link.npz")
+    assert (tmp_path / "link.npz").is_symlink()
+    assert load_trace(tmp_path / "real.npz")["steps_h"].shape == (7, 1, 4)
+    monkeypatch.setattr(resources, "total_memory", lambda: 2**17)
+    with pytest.raises(LabError, match=r"the trace of LSTM\(4\) .* as JSON .* needs ~.* of memory; "
+                                       r"this machine has 128 KiB"):
+        write_trace(lab, tmp_path / "t.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.npz", "pipe.json", "real.npz"]

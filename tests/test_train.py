@@ -115,3 +115,132 @@ def test_train_command(keras, text, tmp_path, capfd):
         assert main(argv) == 2
         stdout, stderr = capfd.readouterr()
         assert stderr.count("\n") == 1 and stderr.startswith("tui-lab train: error:"), stderr
+
+
+# ----- files and signals --------------------------------------------------------------------
+import os  # noqa: E402
+import signal  # noqa: E402
+import stat  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from tui_lab import training  # noqa: E402
+
+
+def test_model_files_follow_the_umask(keras, text, tmp_path):
+    saved = os.umask(0o027)
+    try:
+        result = train(text, tmp_path / "m.keras", units=2, embedding_dim=2, epochs=1,
+                       progress=None)
+    finally:
+        os.umask(saved)
+    for path in (result.model_path, result.word_index_path):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras", "m.word_index.json", "tiny.txt"]
+
+
+def test_outputs_that_are_not_files_are_refused_before_training(text, tmp_path):
+    os.mkfifo(tmp_path / "p.keras")
+    os.mkfifo(tmp_path / "q.word_index.json")
+    (tmp_path / "d.keras").mkdir()
+    for name, message in (("p.keras", r"p.keras is a named pipe \(FIFO\), not a model file"),
+                          ("q.keras", r"is a named pipe \(FIFO\), not a word_index file"),
+                          ("d.keras", "is a folder, not a model file"),
+                          ("a" * 300 + ".keras", "the file name is too long")):
+        with pytest.raises(LabError, match=message):
+            train(text, tmp_path / name, progress=None)
+    assert stat.S_ISFIFO(os.stat(tmp_path / "p.keras").st_mode)
+
+
+def test_training_settings_are_bounded(text, tmp_path):
+    for kwargs, message in (({"units": 10**9}, "units must be a whole number from 1 to 4,096"),
+                            ({"embedding_dim": 10**9}, "embedding_dim .* from 1 to 4,096"),
+                            ({"epochs": 10**9}, "epochs .* from 1 to 100,000"),
+                            ({"seed": 2**32}, "seed .* from 0 to 4,294,967,295"),
+                            ({"learning_rate": float("inf")}, "learning rate must be above 0"),
+                            ({"learning_rate": float("nan")}, "learning rate must be above 0")):
+        with pytest.raises(LabError, match=message):
+            train(text, tmp_path / "m.keras", progress=None, **kwargs)
+
+
+def test_a_huge_single_line_is_refused_before_its_ngrams_exist(keras):
+    line = "oh yes i am the great pretender " * 70_000  # 1.2 MB, 490,000 words
+    with pytest.raises(LabError, match=r"training on one line \(489,999 prefixes padded to "
+                                       r"489,999 words\) needs ~.* TiB of memory"):
+        training_data([line], "one line")
+
+
+def kill_self_when(monkeypatch, keras, signum, where):
+    """Send signum to this process at `where`: the end of training (a callback), inside a
+    finalizer there (Python swallows what it raises), or while Keras saves the model."""
+
+    class Finalizer:
+        def __del__(self):
+            os.kill(os.getpid(), signum)
+            for _ in range(10_000):  # the handler runs here, inside __del__
+                pass
+
+    original = training.progress_callback
+
+    def progress(epochs, stream):
+        callback = original(epochs, stream)
+        end = callback.on_train_end
+
+        def on_train_end(logs=None):
+            end(logs)
+            if where == "end of training":
+                os.kill(os.getpid(), signum)
+            elif where == "finalizer":
+                Finalizer()
+
+        callback.on_train_end = on_train_end
+        return callback
+
+    save = keras.Model.save
+
+    def saving(model, path, *args, **kwargs):
+        save(model, path, *args, **kwargs)
+        if where == "saving":
+            os.kill(os.getpid(), signum)
+
+    monkeypatch.setattr(training, "progress_callback", progress)
+    monkeypatch.setattr(keras.Model, "save", saving)
+
+
+@pytest.mark.parametrize("where", ["end of training", "finalizer", "saving"])
+@pytest.mark.parametrize("signum,code,word", [(signal.SIGTERM, 143, "terminated"),
+                                              (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_after_the_last_epoch_writes_nothing(keras, text, tmp_path, capfd, monkeypatch,
+                                                      where, signum, code, word):
+    kill_self_when(monkeypatch, keras, signum, where)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["train", str(text), "--units", "2", "--embedding-dim", "2", "--epochs", "1",
+                 "-o", str(out / "m.keras")]) == code
+    err = capfd.readouterr().err
+    assert err.endswith(f"]\ntui-lab train: {word}\n") or err.endswith(f"\ntui-lab train: {word}\n")
+    assert "Exception ignored" not in err and "Traceback" not in err
+    assert list(out.iterdir()) == []  # no model, no word_index, no temporary file
+
+
+@pytest.mark.parametrize("signum,code,word", [(signal.SIGTERM, 143, "terminated"),
+                                              (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_while_training_in_a_real_process(text, tmp_path, signum, code, word):
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "tui_lab", "train", str(text), "--units", "2",
+                             "--embedding-dim", "2", "--epochs", "100000", "-o",
+                             str(out / "m.keras")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        seen = b""
+        while b"epoch 2/" not in seen:  # training has started
+            byte = proc.stderr.read(1)
+            assert byte, seen
+            seen += byte
+        proc.send_signal(signum)
+        rest = proc.communicate(timeout=60)[1]
+    finally:
+        proc.kill()
+    assert proc.returncode == code
+    assert rest.decode().endswith(f"\ntui-lab train: {word}\n") and b"Traceback" not in rest
+    assert list(out.iterdir()) == []

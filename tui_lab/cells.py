@@ -90,17 +90,12 @@ def seeded_weights(config: LabConfig, input_dim: int | None) -> Weights:
 
 
 def read_npz(path: str | Path, what: str) -> dict[str, np.ndarray]:
-    """The arrays of an .npz file; LabError if it cannot be read as one."""
-    path = Path(path)
-    if not path.is_file():
-        raise LabError(f"no such {what} file: {path}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: np.asarray(data[key]) for key in data.files}
-    except PermissionError:
-        raise LabError(f"cannot read {path}: permission denied") from None
-    except Exception as error:  # zipfile/ValueError/OSError: all mean "not a usable npz"
-        raise LabError(f"{path} is not a readable .npz file ({type(error).__name__})") from None
+    """The arrays of an .npz file (a regular file, each array's header checked before its
+    data is read); LabError if it cannot be read as one."""
+    from . import files
+
+    data = files.read_bytes(path, f"{what} file", files.MAX_NPZ_BYTES)
+    return files.npz_from_bytes(data, str(path), files.MAX_NPZ_VALUES)
 
 
 def _float_array(arrays: dict, key: str, path) -> np.ndarray:

@@ -7,8 +7,10 @@ Every user mistake ends as one line on stderr and exit code 2, never a traceback
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
+import warnings
 
 PROG = "tui-lab"
 COMMANDS = {
@@ -17,7 +19,11 @@ COMMANDS = {
     "generate": "continue a text word by word with a trained model, showing the top-k",
     "bench": "measure the lab's speed beside Keras (--quick: a few seconds; --json)",
 }
-USAGE_ERROR = 2
+USAGE_ERROR = 2  # a user mistake, a file that cannot be read or written: one line on stderr
+INTERRUPTED = 130  # ctrl+c (128 + SIGINT)
+TERMINATED = 143  # SIGTERM (128 + SIGTERM)
+# Errors of writing to stdout or stderr that come from where they lead, not from a bug.
+OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,8 +37,37 @@ class _Parser(argparse.ArgumentParser):
 def _positive_int(text: str) -> int:
     try:
         return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    except ValueError:  # also an integer of more than 4,300 digits
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text[:40]!r}") from None
+
+
+def int_in(low: int, high: int):
+    """An argparse type: a whole number from low to high (the range is in the message)."""
+
+    def parse(text: str) -> int:
+        value = _positive_int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low:,} to "
+                                             f"{high:,}, not {text[:40]}")
+        return value
+
+    return parse
+
+
+def float_in(low: float, high: float):
+    """An argparse type: a finite number above low and at most high (no inf, no nan)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {text[:40]!r}") from None
+        if not low < value <= high:  # false for nan too
+            raise argparse.ArgumentTypeError(f"expected a number above {low:g} and at most "
+                                             f"{high:g}, not {text[:40]}")
+        return value
+
+    return parse
 
 
 def _maxlen(text: str) -> int | None:
@@ -145,8 +180,9 @@ def build_model_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
-def make_lab(args):
-    """A Lab set up from the shared options; nothing is built (no TensorFlow) yet."""
+def make_lab(args, fmt: str | None = None):
+    """A Lab set up from the shared options; nothing is built (no TensorFlow) yet, and the
+    memory it (and its trace in fmt) would take is checked."""
     from . import inputs
     from .config import LabConfig
     from .controller import Lab
@@ -161,14 +197,16 @@ def make_lab(args):
                        truncating=args.truncating, go_backwards=args.go_backwards,
                        mask_padding=args.mask_padding, use_bias=args.use_bias,
                        reset_after=args.reset_after, seed=args.seed, engine=args.engine)
-    if args.inputs:
-        lab = Lab(config, vectors=inputs.read_vectors(args.inputs))
+    vectors = inputs.read_vectors(args.inputs) if args.inputs else None
+    if vectors is not None:
+        lab = Lab(config, vectors=vectors)
     else:
         lab = Lab(config, text=args.file)
     if args.weights:
         lab.load_weights(args.weights)
     if args.initial_state:
         lab.load_initial_state(args.initial_state)
+    _check_memory(lab, args, vectors, fmt)
     if args.text is not None:
         lab.type_sentence(args.text)
     elif args.line:
@@ -176,33 +214,62 @@ def make_lab(args):
     return lab
 
 
+def _words(line: str) -> int:
+    """How many words Keras' Tokenizer makes of a line, at most (its filters split too)."""
+    import re
+
+    return len(re.findall(r"[^\s!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~]+", line))
+
+
+def _check_memory(lab, args, vectors, fmt: str | None) -> None:
+    """Refuse a run (and its trace) too big for this machine before anything is allocated."""
+    from . import resources
+
+    config = lab.config
+    if vectors is not None:
+        batch, timesteps, features = vectors.shape
+        dims = {"input_dim": features, "text": False}
+    else:
+        lines = lab.lines
+        rows = [args.text] if args.text is not None else \
+            [lines[n - 1] for n in (args.line or [1]) if 1 <= n <= len(lines)]
+        batch = max(1, len(rows))
+        timesteps = config.maxlen or max([_words(row) for row in rows] + [1])
+        dims = {}
+    resources.check_lab(config, timesteps, batch, **dims)
+    if fmt is not None:
+        resources.check_trace(config, timesteps, batch, fmt, **dims)
+
+
 def run_trace(argv: list[str]) -> int:
-    from . import trace
+    from . import files, trace
 
     args = build_trace_parser().parse_args(argv)
     fmt = trace.format_for(args.output, args.format)
     if fmt == "npz" and not args.output:
-        sys.stderr.write(f"{PROG} trace: error: --format npz needs -o FILE\n")
+        sys.stderr.write(f"{PROG} trace: error: --format npz needs -o FILE (or -o - for stdout)\n")
         return USAGE_ERROR
     if args.model:
         from .model_commands import run_model_trace
 
         return run_model_trace(args)
-    lab = make_lab(args)
-    if args.output:
+    lab = make_lab(args, fmt)
+    if args.output and not files.is_stdout(args.output):
         trace.write_trace(lab, args.output, fmt)
+    elif fmt == "json":
+        files.write_stdout(trace.trace_json(trace.full_snapshot(lab)) + "\n")
     else:
-        text = trace.trace_json(trace.full_snapshot(lab))
-        sys.stdout.write(text + "\n")
+        files.write_stdout(trace.npz_bytes(trace.full_snapshot(lab)))
     return 0
 
 
 def _model_request(args) -> dict | None:
     """What the app opens once it is up (loading a model needs TensorFlow: not before the
     first paint). Only what can be checked without TensorFlow is checked here."""
-    from pathlib import Path
-
+    from . import files
     from .errors import LabError
+    from .models import MAX_MODEL_BYTES, MAX_WORD_INDEX_BYTES
+    from .text import MAX_TEXT_BYTES
 
     if not args.model:
         if args.layer or args.word_index or args.fit_text:
@@ -213,14 +280,13 @@ def _model_request(args) -> dict | None:
                        "--weights and --initial-state")
     if args.word_index and args.fit_text:
         raise LabError("give either --word-index or --fit-text, not both")
-    path = Path(args.model).expanduser()
-    if not path.is_file():
-        raise LabError(f"no such model file: {path}")
+    path = files.regular_file(args.model, "model file", MAX_MODEL_BYTES)
     if path.suffix != ".keras":
         raise LabError(f"{path} is not a .keras model file (the lab opens Keras 3 '.keras' files)")
-    for option, value in (("--word-index", args.word_index), ("--fit-text", args.fit_text)):
-        if value and not Path(value).expanduser().is_file():
-            raise LabError(f"{option}: no such file: {value}")
+    if args.word_index:
+        files.regular_file(args.word_index, "word_index file", MAX_WORD_INDEX_BYTES)
+    if args.fit_text:
+        files.regular_file(args.fit_text, "file", MAX_TEXT_BYTES)
     return {"path": path, "layer": args.layer, "word_index": args.word_index,
             "fit_text": args.fit_text}
 
@@ -237,39 +303,79 @@ def run_app(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from .errors import LabError
-
     command = argv[0] if argv and argv[0] in COMMANDS else None
     prog = f"{PROG} {command}" if command else PROG
+    from . import interrupts
+
+    # SIGTERM cleans up like ctrl+c (the app handles its own keys).
+    restore = interrupts.install() if command in ("trace", "train", "generate") else None
     try:
-        if command == "trace":
-            return run_trace(argv[1:])
-        if command == "bench":
-            from . import bench
+        with warnings.catch_warnings():
+            if not os.environ.get("TUI_LAB_DEBUG"):
+                # A numpy or Keras warning would add lines to the one-line error.
+                warnings.simplefilter("ignore")
+            return _main(command, argv, prog)
+    finally:
+        if restore is not None:
+            restore()
 
-            return bench.main(argv[1:])
-        if command in ("train", "generate"):
-            from . import model_commands
 
-            args = build_model_parser(command).parse_args(argv[1:])
-            run = model_commands.run_train if command == "train" else model_commands.run_generate
-            return run(args)
-        return run_app(argv)
+def _main(command: str | None, argv: list[str], prog: str) -> int:
+    from .errors import LabError
+
+    try:
+        code = _run(command, argv)
+        sys.stdout.flush()  # `> /dev/full`: report it here, not as noise at exit
+        return code
     except SystemExit as exit_:  # argparse: --help (0) or a usage error (2), already printed
         return exit_.code if isinstance(exit_.code, int) else USAGE_ERROR
     except LabError as error:
         sys.stderr.write(f"{prog}: error: {error}\n")
         return USAGE_ERROR
-    except KeyboardInterrupt:
-        sys.stderr.write(f"{prog}: interrupted\n")
-        return 130
+    except KeyboardInterrupt as interrupt:  # ctrl+c, or SIGTERM (Terminated): files cleaned up
+        from .interrupts import Terminated
+
+        terminated = isinstance(interrupt, Terminated)
+        sys.stderr.write(f"{prog}: {'terminated' if terminated else 'interrupted'}\n")
+        return TERMINATED if terminated else INTERRUPTED
     except BrokenPipeError:
         # e.g. `tui-lab trace | head`: the reader left; nothing to report.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        from .files import silence_stdout
+
+        silence_stdout()
         return 0
-    except Exception as error:  # a bug, not the user's fault: still one line, details on request
-        if os.environ.get("TUI_LAB_DEBUG"):
-            raise
-        sys.stderr.write(f"{prog}: internal error: {type(error).__name__}: {error} "
-                         f"(set TUI_LAB_DEBUG=1 to see the traceback)\n")
-        return 1
+    except OSError as error:
+        if error.errno not in OUTPUT_ERRNOS:
+            return _internal_error(prog, error)
+        from .files import silence_stdout  # printing to a full disk: the user's to fix
+
+        silence_stdout()
+        sys.stderr.write(f"{prog}: error: cannot write the output: {error.strerror or error}\n")
+        return USAGE_ERROR
+    except Exception as error:
+        return _internal_error(prog, error)
+
+
+def _internal_error(prog: str, error: Exception) -> int:
+    """A bug, not the user's fault: still one line, details on request."""
+    if os.environ.get("TUI_LAB_DEBUG"):
+        raise error
+    sys.stderr.write(f"{prog}: internal error: {type(error).__name__}: {error} "
+                     f"(set TUI_LAB_DEBUG=1 to see the traceback)\n")
+    return 1
+
+
+def _run(command: str | None, argv: list[str]) -> int:
+    if command == "trace":
+        return run_trace(argv[1:])
+    if command == "bench":
+        from . import bench
+
+        return bench.main(argv[1:])
+    if command in ("train", "generate"):
+        from . import model_commands
+
+        args = build_model_parser(command).parse_args(argv[1:])
+        run = model_commands.run_train if command == "train" else model_commands.run_generate
+        return run(args)
+    return run_app(argv)

@@ -5,23 +5,32 @@ Loaded from .npy or JSON, shape (timesteps, features) or (batch, timesteps, feat
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
+from . import files
 from .errors import LabError
 
 MAX_VECTOR_VALUES = 50_000_000
+MAX_VECTOR_BYTES = 1 << 30  # a .npy of float64 at MAX_VECTOR_VALUES is 400 MB; JSON is wordier
 
 
 def as_vector_batch(values, name: str = "the vectors") -> np.ndarray:
     """A float32 (batch, timesteps, features) array; LabError for anything else."""
+    rectangular = LabError(f"{name} must be a rectangular array of numbers "
+                           f"(timesteps x features, or batch x timesteps x features)")
     try:
-        array = np.asarray(values, dtype=np.float32)
+        values = np.asarray(values)  # its own dtype first: strings and dates show as such
+        if values.dtype.kind not in files.REAL_KINDS + "O":
+            # Complex numbers would lose their imaginary part, dates become day counts.
+            raise LabError(f"{name} must be real numbers, not {values.dtype}")
+        with np.errstate(all="ignore"):  # beyond float32 becomes inf, refused below
+            array = values.astype(np.float32)
+    except OverflowError:  # a JSON integer beyond any float
+        raise LabError(f"{name} hold a number too large for float32") from None
     except (ValueError, TypeError):
-        raise LabError(f"{name} must be a rectangular array of numbers "
-                       f"(timesteps x features, or batch x timesteps x features)") from None
+        raise rectangular from None
     if array.ndim == 2:
         array = array[np.newaxis]
     if array.ndim != 3:
@@ -38,26 +47,16 @@ def as_vector_batch(values, name: str = "the vectors") -> np.ndarray:
 
 
 def read_vectors(path: str | Path) -> np.ndarray:
-    """Vectors from a .npy or .json file."""
+    """Vectors from a .npy or .json file (a regular file; the .npy header is checked before
+    its data is read, so a header claiming 10^12 values costs nothing)."""
     path = Path(path)
-    if not path.is_file():
-        raise LabError(f"no such vectors file: {path}")
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".npy":
-            values = np.load(path, allow_pickle=False)
-        elif suffix == ".json":
-            values = json.loads(path.read_text(encoding="utf-8"))
-        else:
-            raise LabError(f"{path}: vectors must be a .npy or .json file")
-    except LabError:
-        raise
-    except PermissionError:
-        raise LabError(f"cannot read {path}: permission denied") from None
-    except UnicodeDecodeError:
-        raise LabError(f"{path} is not UTF-8 JSON text") from None
-    except json.JSONDecodeError as error:
-        raise LabError(f"{path} is not valid JSON (line {error.lineno}: {error.msg})") from None
-    except (ValueError, OSError, EOFError) as error:
-        raise LabError(f"{path} is not a readable .npy file ({error})") from None
+    if suffix not in (".npy", ".json"):
+        files.regular_file(path, "vectors file")  # a missing file or a folder says so first
+        raise LabError(f"{path}: vectors must be a .npy or .json file")
+    data = files.read_bytes(path, "vectors file", MAX_VECTOR_BYTES)
+    if suffix == ".npy":
+        values = files.npy_from_bytes(data, str(path), MAX_VECTOR_VALUES)
+    else:
+        values = files.json_from_bytes(data, str(path))
     return as_vector_batch(values, f"the vectors in {path.name}")

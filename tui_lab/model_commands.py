@@ -8,8 +8,11 @@ import argparse
 import json
 import sys
 
-from .cli import comma_numbers
+from .cli import comma_numbers, float_in, int_in
+from .config import MAX_EMBEDDING_DIM, MAX_UNITS
 
+MAX_TOP_K = 1000
+MAX_TEMPERATURE = 100.0
 
 _ids = comma_numbers("ids", "1,2,3")
 
@@ -27,15 +30,22 @@ def add_model_options(parser: argparse.ArgumentParser, *, default_model: bool) -
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    from .training import MAX_EPOCHS, MAX_LEARNING_RATE, MAX_SEED
+
     parser.add_argument("file", nargs="?", metavar="FILE",
                         help="a UTF-8 text, one line per sequence (default: the lesson's lyrics)")
     parser.add_argument("--cell", default="lstm", help="simple_rnn, lstm or gru (default lstm)")
     parser.add_argument("--bidirectional", action="store_true", help="wrap it in Bidirectional")
-    parser.add_argument("--units", type=int, default=32, help="recurrent units (default 32)")
-    parser.add_argument("--embedding-dim", type=int, default=16, help="Embedding output_dim (16)")
-    parser.add_argument("--epochs", type=int, default=100, help="epochs (default 100)")
-    parser.add_argument("--learning-rate", type=float, default=0.01, help="Adam's (default 0.01)")
-    parser.add_argument("--seed", type=int, default=0, help="same seed, same weights (default 0)")
+    parser.add_argument("--units", type=int_in(1, MAX_UNITS), default=32,
+                        help=f"recurrent units, 1-{MAX_UNITS} (default 32)")
+    parser.add_argument("--embedding-dim", type=int_in(1, MAX_EMBEDDING_DIM), default=16,
+                        help=f"Embedding output_dim, 1-{MAX_EMBEDDING_DIM} (default 16)")
+    parser.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=100,
+                        help=f"epochs, 1-{MAX_EPOCHS} (default 100)")
+    parser.add_argument("--learning-rate", type=float_in(0, MAX_LEARNING_RATE), default=0.01,
+                        help=f"Adam's, above 0 and at most {MAX_LEARNING_RATE:g} (default 0.01)")
+    parser.add_argument("--seed", type=int_in(0, MAX_SEED), default=0,
+                        help="same seed, same weights, 0-2**32-1 (default 0)")
     parser.add_argument("-o", "--output", default="model.keras", metavar="FILE.keras",
                         help="the model (default model.keras); word_index goes beside it")
 
@@ -53,12 +63,19 @@ def run_train(args) -> int:
 
 
 def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
+    from .generation import MAX_WORDS
+    from .training import MAX_SEED
+
     add_model_options(parser, default_model=True)
     parser.add_argument("--seed-text", default="", metavar="TEXT", help="the words to continue")
-    parser.add_argument("--words", type=int, default=10, help="how many words to add (default 10)")
-    parser.add_argument("--top-k", type=int, default=5, help="candidates shown and sampled (5)")
-    parser.add_argument("--temperature", type=float, help="sample with this temperature")
-    parser.add_argument("--sample-seed", type=int, help="sample, seeding numpy's Generator")
+    parser.add_argument("--words", type=int_in(1, MAX_WORDS), default=10,
+                        help=f"how many words to add, 1-{MAX_WORDS} (default 10)")
+    parser.add_argument("--top-k", type=int_in(1, MAX_TOP_K), default=5,
+                        help=f"candidates shown and sampled, 1-{MAX_TOP_K} (5)")
+    parser.add_argument("--temperature", type=float_in(0, MAX_TEMPERATURE),
+                        help=f"sample with this temperature (above 0, at most {MAX_TEMPERATURE:g})")
+    parser.add_argument("--sample-seed", type=int_in(0, MAX_SEED),
+                        help="sample, seeding numpy's Generator (0-2**32-1)")
     parser.add_argument("--greedy", action="store_true", help="always the most probable (default)")
     parser.add_argument("--layer", help="the recurrent layer stepped at each word (default: last)")
 
@@ -108,10 +125,12 @@ def run_generate(args) -> int:
 def run_model_trace(args) -> int:
     """The trace of one recurrent layer of a model: the lab's trace per direction, plus the
     model's checks. JSON only (to stdout or -o)."""
-    from . import trace
+    from . import files, trace
     from .errors import LabError
     from .text import lyrics_path, read_lines
 
+    if args.output and not files.is_stdout(args.output):
+        files.AtomicFile(args.output, "trace file")  # a bad -o is refused before TensorFlow
     if args.inputs or args.weights or args.initial_state:
         raise LabError("--model brings its own inputs and weights: drop --inputs, --weights and "
                        "--initial-state")
@@ -136,6 +155,8 @@ def run_model_trace(args) -> int:
     # Text is stepped as text, so each direction's trace has its words, ids and padding.
     run = model.step(args.layer, texts=[text]) if text is not None else \
         model.step(args.layer, model.pad([ids]))
+    for direction in run.directions:
+        trace.check_size(direction.lab, "json")
     result = {
         "model": {"path": model.path, "layers": [layer.describe() for layer in model.layers],
                   "layer": run.layer.name, "bidirectional": run.layer.bidirectional,
@@ -146,10 +167,10 @@ def run_model_trace(args) -> int:
         "max_abs_error": run.max_abs_error, "head_max_abs_error": run.head_error,
     }
     text = json.dumps(result, allow_nan=False)
-    if args.output:
-        _write_atomic(args.output, text)
+    if args.output and not files.is_stdout(args.output):
+        files.write_atomic(args.output, text, "trace file")
     else:
-        sys.stdout.write(text + "\n")
+        files.write_stdout(text + "\n")
     return 0
 
 
@@ -157,20 +178,3 @@ def _as_list(value):
     return [v.tolist() for v in value] if isinstance(value, list) else value.tolist()
 
 
-def _write_atomic(path, text: str) -> None:
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from .errors import LabError
-
-    path = Path(path).expanduser()
-    if not path.parent.is_dir():
-        raise LabError(f"cannot write {path}: the folder {path.parent} does not exist")
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    finally:
-        Path(temp).unlink(missing_ok=True)

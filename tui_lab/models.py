@@ -10,20 +10,20 @@ states against the model's own layer and the head against `model(ids)`.
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import tf_loader
+from . import files, tf_loader
 from .errors import LabError
 from .text import OOV_TOKEN, assets_dir
 
 RECURRENT = {"SimpleRNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}
 SHIPPED_MODEL = "lyrics_lstm.keras"
 MAX_WORD_INDEX_BYTES = 50 * 1024 * 1024
+MAX_MODEL_BYTES = 2 << 30
 
 
 def shipped_model_path() -> Path:
@@ -38,14 +38,8 @@ def word_index_path(model_path: str | Path) -> Path:
 
 def read_word_index(path: str | Path) -> dict[str, int]:
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_WORD_INDEX_BYTES:
-            raise LabError(f"{path} is too large to be a word_index")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LabError(f"no such word_index file: {path}") from None
-    except (OSError, UnicodeDecodeError, ValueError):
-        raise LabError(f"{path} is not a word_index: expected a JSON object of word -> id") from None
+    data = files.json_from_bytes(files.read_bytes(path, "word_index file", MAX_WORD_INDEX_BYTES),
+                                 str(path), "a word_index: expected a JSON object of word -> id")
     valid = isinstance(data, dict) and data and all(
         isinstance(w, str) and isinstance(i, int) and not isinstance(i, bool) and i >= 1
         for w, i in data.items())
@@ -56,9 +50,7 @@ def read_word_index(path: str | Path) -> dict[str, int]:
 
 def load_keras_model(path: str | Path):
     """keras.saving.load_model with safe_mode on; every failure becomes one LabError."""
-    path = Path(path)
-    if not path.is_file():
-        raise LabError(f"no such model file: {path}")
+    path = files.regular_file(path, "model file", MAX_MODEL_BYTES)
     if path.suffix != ".keras":
         raise LabError(f"{path} is not a .keras model file (the lab opens Keras 3 '.keras' files)")
     keras = tf_loader.keras()
@@ -307,6 +299,11 @@ def open_model(path: str | Path | None = None, *, word_index: str | Path | dict 
     path = Path(path) if path is not None else shipped_model_path()
     if word_index is not None and fit_text is not None:
         raise LabError("give either a word_index or a text to fit the tokenizer on, not both")
+    # A bad vocabulary file is refused before the model (and TensorFlow) is loaded.
+    if word_index is not None and not isinstance(word_index, dict):
+        files.regular_file(word_index, "word_index file", MAX_WORD_INDEX_BYTES)
+    if fit_text is not None:
+        files.regular_file(fit_text, "file")
     model = load_keras_model(path)
     num_words = source = None
     if isinstance(word_index, dict):
@@ -317,7 +314,7 @@ def open_model(path: str | Path | None = None, *, word_index: str | Path | dict 
         num_words = _embedding_size(model) or 2
         corpus = Corpus.from_file(fit_text, num_words)
         index, source = dict(corpus.word_index), f"the tokenizer fitted on {fit_text}"
-    elif word_index_path(path).is_file():
+    elif word_index_path(path).exists():  # a folder or a device there is refused by name
         index, source = read_word_index(word_index_path(path)), str(word_index_path(path))
     else:
         index = None

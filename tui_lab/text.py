@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import tf_loader
+from . import files, tf_loader
 from .errors import LabError
 
 OOV_TOKEN = "<OOV>"
@@ -37,23 +37,10 @@ def lyrics_path() -> Path:
 
 
 def read_lines(path: str | Path) -> list[str]:
-    """The non-blank lines of a UTF-8 text file; LabError for anything that is not one."""
+    """The non-blank lines of a UTF-8 text file; LabError for anything that is not one
+    (a folder, a device or a named pipe is refused at once, see files.read_bytes)."""
     path = Path(path)
-    try:
-        if path.is_dir():
-            raise LabError(f"{path} is a folder, not a text file")
-        size = path.stat().st_size
-        if size > MAX_TEXT_BYTES:
-            raise LabError(f"{path} is {size / 2**20:.0f} MiB; the lab opens text files up to "
-                           f"{MAX_TEXT_BYTES // 2**20} MiB")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise LabError(f"no such file: {path}") from None
-    except PermissionError:
-        raise LabError(f"cannot read {path}: permission denied") from None
-    except OSError as error:
-        raise LabError(f"cannot read {path}: {error.strerror or error}") from None
-    return lines_from_bytes(data, str(path))
+    return lines_from_bytes(files.read_bytes(path, "file", MAX_TEXT_BYTES), str(path))
 
 
 def lines_from_bytes(data: bytes, name: str) -> list[str]:

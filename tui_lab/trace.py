@@ -18,17 +18,18 @@ non-array parts (config, word_index, tokens, ids) as JSON strings.
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from . import files, resources
 from .controller import Lab, Snapshot
 from .errors import LabError
 
 FORMATS = ("json", "npz")
+MAX_TRACE_BYTES = 8 << 30
 
 
 def _list(array):
@@ -152,42 +153,38 @@ def trace_json(snapshot: Snapshot) -> str:
     return json.dumps(trace_dict(snapshot), allow_nan=False)
 
 
+def npz_bytes(snapshot: Snapshot) -> bytes:
+    """The trace's arrays as the bytes of an .npz file."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **trace_arrays(snapshot))
+    return buffer.getvalue()
+
+
+def check_size(lab: Lab, fmt: str) -> None:
+    """LabError if serializing this lab's whole trace would not fit in memory."""
+    snapshot = lab.snapshot(layer=False)  # sizes only: the layer need not run for them
+    batch, timesteps, input_dim = snapshot.batch.x.shape
+    resources.check_trace(lab.config, timesteps, batch, fmt, input_dim=input_dim,
+                          text=snapshot.weights.embedding is not None)
+
+
 def write_trace(lab: Lab, path: str | Path, fmt: str | None = None) -> Path:
-    """Write the whole trace to path, atomically: no half-written file is ever left."""
+    """Write the whole trace to path atomically (files.AtomicFile): the old file or the
+    complete new one, never half of one, and no temporary file left behind."""
     fmt = format_for(path, fmt)
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise LabError(f"{path} is a folder; give a file name for the trace")
-    folder = path.parent
-    if not folder.is_dir():
-        raise LabError(f"cannot write {path}: the folder {folder} does not exist")
-    snapshot = full_snapshot(lab)
-    try:
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    except PermissionError:
-        raise LabError(f"cannot write {path}: permission denied") from None
-    except OSError as error:
-        raise LabError(f"cannot write {path}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            if fmt == "json":
-                out.write(trace_json(snapshot).encode())
-            else:
-                np.savez(out, **trace_arrays(snapshot))
-        os.replace(temp, path)
-    except OSError as error:
-        Path(temp).unlink(missing_ok=True)
-        raise LabError(f"cannot write {path}: {error.strerror or error}") from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
+    with files.AtomicFile(path, "trace file") as out:  # refuses a folder or a device first
+        check_size(lab, fmt)
+        snapshot = full_snapshot(lab)
+        out.write(trace_json(snapshot).encode() if fmt == "json" else npz_bytes(snapshot))
+        files.commit_all(out)
+    return out.path
 
 
 def load_trace(path: str | Path) -> dict:
     """Read a trace written by write_trace back (JSON as a dict, .npz as a dict of arrays)."""
     path = Path(path)
+    data = files.read_bytes(path, "trace file", MAX_TRACE_BYTES)
     if path.suffix.lower() == ".npz":
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    return json.loads(path.read_text(encoding="utf-8"))
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return {key: arrays[key] for key in arrays.files}
+    return files.json_from_bytes(data, str(path))

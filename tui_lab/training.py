@@ -4,26 +4,29 @@ Embedding -> recurrent layer (optionally Bidirectional) -> Dense softmax over th
 exactly as the lesson builds it. The tokenizer is the lab's (Corpus: Keras' Tokenizer with
 oov_token "<OOV>"); vocabulary = len(word_index) + 1, so every id the Tokenizer gives has a row
 in the Embedding and a column in the Dense. The model and its word_index are written
-atomically: an interrupted run leaves no file behind.
+atomically (files.AtomicFile): an interrupted run leaves no file behind, not even a
+temporary one.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import tf_loader
-from .config import CELL_TITLES, CELLS, MAX_NUM_WORDS
+from . import files, interrupts, resources, tf_loader
+from .config import CELL_TITLES, CELLS, MAX_EMBEDDING_DIM, MAX_NUM_WORDS, MAX_UNITS
 from .errors import LabError
 from .models import word_index_path
 from .text import Corpus, lyrics_path
 
 MAX_VOCABULARY = 50_000
+MAX_EPOCHS = 100_000
+MAX_SEED = 2**32 - 1  # what keras.utils.set_random_seed takes
+MAX_LEARNING_RATE = 10.0
+MAX_BATCH_SIZE = 65_536
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,15 @@ def training_data(lines: list[str], name: str = "text") -> TrainingData:
     if vocab_size > MAX_VOCABULARY:
         raise LabError(f"{name} has {len(word_index):,} different words; the lab trains small "
                        f"models on at most {MAX_VOCABULARY - 1:,}")
-    prefixes = []
-    for ids in corpus.tokenizer.texts_to_sequences(lines):
-        prefixes.extend(ids[:end] for end in range(2, len(ids) + 1))
-    if not prefixes:
+    rows = corpus.tokenizer.texts_to_sequences(lines)
+    samples = sum(max(len(ids) - 1, 0) for ids in rows)
+    if not samples:
         raise LabError(f"{name} has no line with two words or more, so there is no next word to learn")
-    longest = max(len(p) for p in prefixes)
+    longest = max(len(ids) for ids in rows)
+    resources.check_dataset(samples, longest - 1, name)  # before the prefixes are made
+    prefixes = []
+    for ids in rows:
+        prefixes.extend(ids[:end] for end in range(2, len(ids) + 1))
     padded = keras.utils.pad_sequences(prefixes, maxlen=longest, padding="pre").astype(np.int32)
     return TrainingData(word_index, padded[:, :-1], padded[:, -1], vocab_size)
 
@@ -103,24 +109,29 @@ def check_output(path: Path) -> Path:
     """The .keras path training will write, or LabError saying why it cannot."""
     path = path.expanduser()
     if path.suffix != ".keras":
-        raise LabError(f"the model file must end in .keras, not {path.name!r}")
-    if path.is_dir():
-        raise LabError(f"{path} is a folder; give a file name for the model")
-    if not path.parent.is_dir():
-        raise LabError(f"cannot write {path}: the folder {path.parent} does not exist")
+        raise LabError(f"the model file must end in .keras, not {files.shown(path.name)!r}")
+    files.AtomicFile(path, "model file")  # a folder, a device, a missing folder: refused now
+    files.AtomicFile(word_index_path(path), "word_index file")
     return path
 
 
-def _temp_beside(path: Path, suffix: str) -> Path:
-    try:
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=suffix)
-    except OSError as error:
-        raise LabError(f"cannot write {path}: {error.strerror or error}") from None
-    os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; the result should be a normal file
-    return Path(temp)
+def save(model, word_index: dict[str, int], output: Path) -> Path:
+    """Write the model and its word_index (returns the word_index's path): both or neither.
+
+    Keras writes under interrupts.deferred(): a ctrl+c or SIGTERM raised inside its zip and
+    h5py code could be swallowed by a finalizer and leave a model written after all; noted
+    instead, it cancels both files at the commit point (files.commit_all)."""
+    index_path = word_index_path(output)
+    with files.AtomicFile(output, "model file", ".keras") as model_file, \
+            files.AtomicFile(index_path, "word_index file", ".json") as index_file:
+        with interrupts.deferred():
+            try:
+                model.save(model_file.temp)
+            except OSError as error:
+                raise model_file.error(error) from None
+            index_file.write(json.dumps(word_index, ensure_ascii=False).encode())
+            files.commit_all(index_file, model_file)
+    return index_path
 
 
 def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
@@ -135,15 +146,23 @@ def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
     bar; None draws none."""
     from .text import read_lines
 
-    for name, value, low in (("units", units, 1), ("embedding_dim", embedding_dim, 1),
-                             ("epochs", epochs, 1), ("seed", seed, 0), ("batch_size", batch_size, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise LabError(f"{name} must be a whole number of at least {low}, not {value!r}")
-    if not learning_rate > 0:
-        raise LabError(f"the learning rate must be positive, not {learning_rate!r}")
+    if cell not in CELLS:
+        raise LabError(f"unknown cell {cell!r}; choose one of: {', '.join(CELLS)}")
+    for name, value, low, high in (("units", units, 1, MAX_UNITS),
+                                   ("embedding_dim", embedding_dim, 1, MAX_EMBEDDING_DIM),
+                                   ("epochs", epochs, 1, MAX_EPOCHS), ("seed", seed, 0, MAX_SEED),
+                                   ("batch_size", batch_size, 1, MAX_BATCH_SIZE)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise LabError(f"{name} must be a whole number from {low:,} to {high:,}, not {value!r}")
+    if not 0 < learning_rate <= MAX_LEARNING_RATE:  # false for nan too
+        raise LabError(f"the learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, "
+                       f"not {learning_rate!r}")
     output = check_output(Path(output))
     path = Path(text) if text is not None else lyrics_path()
     data = training_data(read_lines(path), str(path))
+    resources.check_training(len(data.xs), data.xs.shape[1], data.vocab_size, cell=cell,
+                             units=units, embedding_dim=embedding_dim,
+                             bidirectional=bidirectional, batch_size=batch_size)
 
     keras = tf_loader.keras()
     keras.utils.set_random_seed(seed)
@@ -160,19 +179,7 @@ def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
             progress.write("\n")  # end the progress line; nothing has been written yet
         raise
 
-    model_temp = _temp_beside(output, ".keras")
-    index_path = word_index_path(output)
-    index_temp = _temp_beside(index_path, ".json")
-    try:
-        model.save(model_temp)
-        index_temp.write_text(json.dumps(data.word_index, ensure_ascii=False), encoding="utf-8")
-        os.replace(index_temp, index_path)
-        os.replace(model_temp, output)
-    except OSError as error:
-        raise LabError(f"cannot write {output}: {error.strerror or error}") from None
-    finally:
-        model_temp.unlink(missing_ok=True)
-        index_temp.unlink(missing_ok=True)
+    index_path = save(model, data.word_index, output)
     logs = {k: float(v[-1]) for k, v in history.history.items()}
     return TrainResult(output, index_path, epochs, logs.get("loss", float("nan")),
                        logs.get("accuracy", float("nan")))
