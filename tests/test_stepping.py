@@ -228,3 +228,15 @@ def test_snapshot_without_layer_until_it_has_run(lab):
     full = lab.snapshot()
     assert full.layer_sequence.shape == (1, 7, 4) and full.max_abs_error < 1e-5
     assert lab.snapshot(layer=False).layer_sequence is not None  # ran once: kept
+
+
+def test_a_history_too_big_for_memory_is_refused_and_the_lab_kept(monkeypatch):
+    from tui_lab import resources
+
+    monkeypatch.setattr(resources, "total_memory", lambda: 2**30)  # a 1 GiB machine
+    vectors = np.zeros((1, 10_000, 2), np.float32)
+    lab = Lab(vectors=vectors)
+    lab.step()
+    with pytest.raises(LabError, match=r"LSTM\(4,096\) over 10,000 timesteps x batch 1 .* needs"):
+        lab.configure(units=4096)  # ~2 GiB of history: more than half of 1 GiB
+    assert lab.config.units == 4 and lab.t == 1 and lab.snapshot().h.shape == (1, 1, 4)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import inputs, stepper, tf_loader
+from . import inputs, resources, stepper, tf_loader
 from .cells import CellRunner, Weights, read_npz, seeded_weights, weights_from_npz
 from .config import LabConfig
 from .errors import LabError
@@ -402,6 +402,9 @@ class Lab:
             raise LabError(f"the initial state has {initial[0].shape[0]} rows but the batch has "
                            f"{batch.shape[0]}")
         steps = batch.shape[1]
+        # Refuse a history that would not fit in memory before allocating it.
+        resources.check_lab(config, steps, batch.shape[0], runner.weights.input_dim,
+                            text=vectors is None)
         order = np.arange(steps)[::-1].copy() if config.go_backwards else np.arange(steps)
         history = History(order, batch.shape[0], config.units, config.gate_names,
                           config.cell == "lstm")
