@@ -234,9 +234,9 @@ def test_a_history_too_big_for_memory_is_refused_and_the_lab_kept(monkeypatch):
     from tui_lab import resources
 
     monkeypatch.setattr(resources, "total_memory", lambda: 2**30)  # a 1 GiB machine
-    vectors = np.zeros((1, 10_000, 2), np.float32)
+    vectors = np.zeros((1, 20_000, 2), np.float32)
     lab = Lab(vectors=vectors)
     lab.step()
-    with pytest.raises(LabError, match=r"LSTM\(4,096\) over 10,000 timesteps x batch 1 .* needs"):
-        lab.configure(units=4096)  # ~2 GiB of history: more than half of 1 GiB
+    with pytest.raises(LabError, match=r"LSTM\(1,024\) over 20,000 timesteps x batch 1 .* needs"):
+        lab.configure(units=1024)  # ~1 GiB of history: more than half of 1 GiB
     assert lab.config.units == 4 and lab.t == 1 and lab.snapshot().h.shape == (1, 1, 4)
