@@ -66,10 +66,11 @@ class NumberGrid(ScrollView, can_focus=False):
 
     def set_data(self, rows: int, label: Callable[[int], str], blocks: list[Block],
                  current: int | None, label_width: int, dim_row=None, title: str | None = None,
-                 key: object = None) -> None:
+                 key: object = None, capacity: int = 0) -> None:
         """Show rows x blocks. key: any object that stays the same (`is`) for as long as a
         row's label and values do not change (the lab's history, the embedded batch); with
-        key=None every row is drawn again."""
+        key=None every row is drawn again. capacity: the rows the table will grow to (the
+        scroll range is set for them at once, so a new row does not rescale the scrollbar)."""
         title = self.label_title if title is None else title
         label_width = max(label_width, len(title)) + 3
         columns = sum(b.values.shape[1] for b in blocks)
@@ -81,7 +82,8 @@ class NumberGrid(ScrollView, can_focus=False):
         self.dim_row = dim_row or (lambda row: False)
         self._key = key
         self._starts = [0, *np.cumsum([b.values.shape[1] for b in blocks]).tolist()]
-        self._set_virtual_size(Size(self.label_width + self.columns * CELL, rows + 1))
+        self._set_virtual_size(Size(self.label_width + self.columns * CELL,
+                                    max(rows, capacity) + 1))
         if not same:
             self._lines.clear()
             self._view = None

@@ -98,5 +98,5 @@ class StatesPanel(Vertical):
         self.query_one(NumberGrid).set_data(
             snapshot.t, lambda k: step_label(snapshot, k), blocks,
             snapshot.t - 1 if snapshot.t else None, self._widest[1], title=step_title(snapshot),
-            key=history)
+            key=history, capacity=snapshot.timesteps)
         self.query_one(Trajectories).show(blocks)
