@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
+
+from .checks import shown
 from .errors import LabError
 
 CELLS = ("simple_rnn", "lstm", "gru")
@@ -50,6 +53,14 @@ class LabConfig:
     engine: str = "keras"
 
     def __post_init__(self) -> None:
+        # numpy scalars (np.int64 read from an array, np.bool_) are taken as the Python int or
+        # bool they stand for, so the settings stay plain values (JSON, ==, hashing).
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.bool_):
+                object.__setattr__(self, f.name, bool(value))
+            elif isinstance(value, np.integer):
+                object.__setattr__(self, f.name, int(value))
         validate(self)
 
     def replace(self, **changes) -> LabConfig:
@@ -78,18 +89,19 @@ class LabConfig:
 
 
 def _check_int(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise LabError(f"{name} must be a whole number, not {value!r}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise LabError(f"{name} must be a whole number, not {shown(value)}")
     if value < low:
-        raise LabError(f"{name} must be at least {low}, not {value}")
+        raise LabError(f"{name} must be at least {low}, not {shown(value)}")
     if value > high:
-        raise LabError(f"{name} must be at most {high}, not {value}")
+        raise LabError(f"{name} must be at most {high}, not {shown(value)}")
 
 
 def validate(config: LabConfig) -> None:
     """Raise LabError naming the first setting that is out of range."""
-    if config.cell not in CELLS:
-        raise LabError(f"unknown cell {config.cell!r}; choose one of: {', '.join(CELLS)}")
+    # isinstance first: `array in CELLS` would compare elementwise and raise ValueError.
+    if not isinstance(config.cell, str) or config.cell not in CELLS:
+        raise LabError(f"unknown cell {shown(config.cell)}; choose one of: {', '.join(CELLS)}")
     _check_int("units", config.units, 1, MAX_UNITS)
     _check_int("embedding_dim", config.embedding_dim, 1, MAX_EMBEDDING_DIM)
     _check_int("num_words", config.num_words, 2, MAX_NUM_WORDS)
@@ -97,14 +109,14 @@ def validate(config: LabConfig) -> None:
         _check_int("maxlen", config.maxlen, 1, MAX_MAXLEN)
     for name in ("padding", "truncating"):
         value = getattr(config, name)
-        if value not in PADDING_CHOICES:
-            raise LabError(f"{name} must be 'pre' or 'post', not {value!r}")
+        if not isinstance(value, str) or value not in PADDING_CHOICES:
+            raise LabError(f"{name} must be 'pre' or 'post', not {shown(value)}")
     for name in ("go_backwards", "mask_padding", "use_bias", "reset_after"):
         if not isinstance(getattr(config, name), bool):
-            raise LabError(f"{name} must be true or false, not {getattr(config, name)!r}")
+            raise LabError(f"{name} must be true or false, not {shown(getattr(config, name))}")
     _check_int("seed", config.seed, 0, 2**31 - 1)
-    if config.engine not in ENGINES:
-        raise LabError(f"engine must be 'keras' or 'numpy', not {config.engine!r}")
+    if not isinstance(config.engine, str) or config.engine not in ENGINES:
+        raise LabError(f"engine must be 'keras' or 'numpy', not {shown(config.engine)}")
     if config.num_words * config.embedding_dim > MAX_EMBEDDING_PARAMS:
         raise LabError(
             f"num_words x embedding_dim = {config.num_words * config.embedding_dim:,} weights is too "

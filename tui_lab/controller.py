@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import inputs, resources, stepper, tf_loader
+from . import checks, inputs, resources, stepper, tf_loader
 from .cells import CellRunner, Weights, read_npz, seeded_weights, weights_from_npz
 from .config import LabConfig
 from .errors import LabError
@@ -53,6 +53,17 @@ class Lab:
         ready `corpus` (e.g. with a trained model's word_index) whose padded ids go through
         `features(padded) -> (B, T, D)` instead of the Embedding lookup (e.g. a trained
         model's layers below the one stepped)."""
+        if config is not None and not isinstance(config, LabConfig):
+            raise LabError(f"config must be a LabConfig (or None), not {checks.shown(config)}")
+        if sum(value is not None for value in (text, vectors, corpus)) > 1:
+            raise LabError("give one input: a text file, vectors or a corpus, not several")
+        if text is not None:
+            text = checks.path_argument(text, "the text file")
+        if corpus is not None and not isinstance(corpus, Corpus):
+            raise LabError(f"corpus must be a text.Corpus, not {checks.shown(corpus)}")
+        if pad_mask is not None and vectors is None:
+            raise LabError("a pad_mask marks padding in vectors: give the vectors too")
+        checks.callable_or_none(features, "features")
         config = config or LabConfig()
         self._config = config
         self._corpus: Corpus | None = None
@@ -161,9 +172,10 @@ class Lab:
         Long runs are computed in chunks: `progress(done, total)` is called after each, and
         when `cancelled()` turns true the lab stops at the last step computed and this
         returns False."""
+        t = checks.whole_number(t, "the step")
+        checks.callable_or_none(progress, "progress")
+        checks.callable_or_none(cancelled, "cancelled")
         self.build()
-        if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
-            raise LabError(f"the step must be a whole number, not {t!r}")
         if not 0 <= t <= self._history.timesteps:
             raise LabError(f"step {t} is outside 0..{self._history.timesteps}")
         history = self._history
@@ -190,6 +202,8 @@ class Lab:
 
     def run_to_end(self, progress: Progress | None = None,
                    cancelled: Callable[[], bool] | None = None) -> bool:
+        checks.callable_or_none(progress, "progress")
+        checks.callable_or_none(cancelled, "cancelled")
         return self.seek(self.timesteps, progress, cancelled)
 
     def _compute_until(self, end: int) -> None:
@@ -231,6 +245,9 @@ class Lab:
 
         A big file reports progress(lines fitted, lines) and can be cancelled (LabError,
         the lab keeps what it had)."""
+        path = checks.path_argument(path, "the text file")
+        checks.callable_or_none(progress, "progress")
+        checks.callable_or_none(cancelled, "cancelled")
         corpus = Corpus.from_file(path, self._config.num_words)
         if progress is not None or cancelled is not None:
             corpus.fit(progress, cancelled)
@@ -246,6 +263,12 @@ class Lab:
         """Step these lines (1-based numbers) together as one batch; one number is fine."""
         if self._corpus is None:
             raise LabError("there are no text lines to select: the input is raw vectors")
+        if isinstance(numbers, np.ndarray) and numbers.ndim == 1:
+            numbers = numbers.tolist()
+        if isinstance(numbers, (bool, np.bool_)) or not isinstance(
+                numbers, (int, np.integer, list, tuple, range)):
+            raise LabError(f"give a line number or a list of line numbers, not "
+                           f"{checks.shown(numbers)}")
         numbers = [numbers] if isinstance(numbers, (int, np.integer)) else list(numbers)
         if not numbers:
             raise LabError("select at least one line")
@@ -272,12 +295,14 @@ class Lab:
         """Step raw input vectors, (T, features) or (B, T, features), instead of text.
 
         `pad_mask` (B, T), True at padding, marks steps that mask_padding skips."""
+        if vectors is None:
+            raise LabError("give the vectors: (timesteps, features) or (batch, timesteps, features)")
         batch = vector_batch(vectors, pad_mask)
         self._commit(vectors=batch, corpus=None, features=None, selection=(), sentence=None,
                      keep_cursor=False, config=self._config.replace(embedding_dim=batch.x.shape[2]))
 
     def open_vectors(self, path: str | Path) -> None:
-        self.set_vectors(inputs.read_vectors(path))
+        self.set_vectors(inputs.read_vectors(checks.path_argument(path, "the vectors file")))
 
     # ----- settings and weights -------------------------------------------------------------
     def configure(self, **changes) -> None:
@@ -291,18 +316,26 @@ class Lab:
 
     def reseed(self, seed: int | None = None) -> None:
         """New initial weights from another seed (next seed if none is given)."""
+        if seed is not None:
+            seed = checks.whole_number(seed, "seed")  # its range is the config's to check
         self.configure(seed=self._config.seed + 1 if seed is None else seed)
 
     def load_weights(self, path: str | Path) -> None:
         """Use weights from an .npz (kernel, recurrent_kernel, optional bias and embedding).
 
         Units, input size, use_bias and GRU's reset_after are taken from the arrays."""
+        path = checks.path_argument(path, "the weights file")
         weights, implied = weights_from_npz(path, self._config)
         self.use_weights(weights, implied, str(path))
 
     def use_weights(self, weights: Weights, implied: dict, origin: str) -> None:
         """Use these weights (e.g. a trained model's); `implied` are the settings they fix
         (units, use_bias ...), kept while the weights are in use."""
+        if not isinstance(weights, Weights):
+            raise LabError(f"weights must be cells.Weights, not {checks.shown(weights)}")
+        if not isinstance(implied, dict):
+            raise LabError(f"implied must be a dict of settings, not {checks.shown(implied)}")
+        checks.text_argument(origin, "origin")
         implied = {**implied, "cell": self._config.cell}
         if weights.embedding is not None:
             implied["num_words"] = weights.embedding.shape[0]
@@ -316,17 +349,32 @@ class Lab:
     def set_initial_state(self, h=None, c=None) -> None:
         """Start from these states: h (and c for LSTM), shape (units,) or (batch, units).
 
-        Call with no arguments to go back to zeros."""
+        Call with no arguments to go back to zeros. h and c have the same number of rows:
+        1 (every row of the batch starts from it) or the batch's."""
         if h is None and c is None:
             self._commit(initial=None)
             return
-        initial = (self._state_array(h, "h"), None if c is None else self._state_array(c, "c"))
-        if self._config.cell == "lstm" and initial[1] is None:
-            initial = (initial[0], np.zeros_like(initial[0]))
-        self._commit(initial=initial)
+        if h is None:
+            raise LabError("an initial state needs h (c alone is not a state); give h, or h and c")
+        h = self._state_array(h, "h")
+        # c is kept even for SimpleRNN and GRU (zeros if not given), so that a later switch to
+        # LSTM starts from a real c, not from a missing one.
+        c = np.zeros_like(h) if c is None else self._state_array(c, "c")
+        if h.shape[0] != c.shape[0]:
+            raise LabError(f"initial state 'h' has {h.shape[0]} row(s) but 'c' has {c.shape[0]}; "
+                           f"give both the same rows: 1, or one per batch row")
+        if self._vectors is not None:
+            rows = self._vectors.x.shape[0]
+        else:
+            rows = 1 if self._sentence is not None else len(self._selection)
+        if h.shape[0] not in (1, rows):
+            raise LabError(f"the initial state has {h.shape[0]} rows but the batch has {rows}; "
+                           f"give 1 row (for every batch row) or {rows}")
+        self._commit(initial=(h, c))
 
     def load_initial_state(self, path: str | Path) -> None:
         """An initial state from an .npz with keys 'h' (and 'c' for LSTM)."""
+        path = checks.path_argument(path, "the initial-state file")
         arrays = read_npz(path, "initial-state")
         if "h" not in arrays:
             raise LabError(f"{path} has no 'h' array (an initial state needs 'h', and 'c' for LSTM)")
@@ -336,7 +384,13 @@ class Lab:
 
     def _state_array(self, value, name: str) -> np.ndarray:
         try:
-            array = np.asarray(value, dtype=np.float32)
+            values = np.asarray(value)
+            if values.dtype.kind not in "biufO":  # strings, dates, complex: not states
+                raise TypeError
+            with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused below
+                array = values.astype(np.float32)
+        except OverflowError:  # a Python int beyond any float
+            raise LabError(f"initial state '{name}' holds a number too large for float32") from None
         except (TypeError, ValueError):
             raise LabError(f"initial state '{name}' must be an array of numbers") from None
         if array.ndim == 1:
@@ -495,6 +549,7 @@ class Lab:
     def snapshot(self, layer: bool = True) -> Snapshot:
         """The picture views read. layer=False skips running the Keras layer if it has not
         run on this input yet (its fields are then None), so a first paint need not wait."""
+        layer = checks.boolean(layer, "layer")
         self.build()
         history, t = self._history, self._cursor
         sequence = states = None
