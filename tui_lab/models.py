@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import files, tf_loader
+from . import checks, files, tf_loader
 from .errors import LabError
 from .text import OOV_TOKEN, assets_dir
 
@@ -33,11 +33,14 @@ def shipped_model_path() -> Path:
 
 def word_index_path(model_path: str | Path) -> Path:
     """Where the word_index of a model is kept: model.keras -> model.word_index.json."""
-    return Path(model_path).with_suffix(".word_index.json")
+    path = checks.path_argument(model_path, "the model file")
+    if not path.name or path.name in (".", ".."):  # with_suffix would raise ValueError
+        raise LabError(f"{files.shown(path)} is not a model file name")
+    return path.with_suffix(".word_index.json")
 
 
 def read_word_index(path: str | Path) -> dict[str, int]:
-    path = Path(path)
+    path = checks.path_argument(path, "the word_index file")
     data = files.json_from_bytes(files.read_bytes(path, "word_index file", MAX_WORD_INDEX_BYTES),
                                  str(path), "a word_index: expected a JSON object of word -> id")
     valid = isinstance(data, dict) and data and all(
@@ -50,7 +53,8 @@ def read_word_index(path: str | Path) -> dict[str, int]:
 
 def load_keras_model(path: str | Path):
     """keras.saving.load_model with safe_mode on; every failure becomes one LabError."""
-    path = files.regular_file(path, "model file", MAX_MODEL_BYTES)
+    path = files.regular_file(checks.path_argument(path, "the model file"), "model file",
+                              MAX_MODEL_BYTES)
     if path.suffix != ".keras":
         raise LabError(f"{path} is not a .keras model file (the lab opens Keras 3 '.keras' files)")
     keras = tf_loader.keras()
@@ -102,28 +106,136 @@ def _first(value):
     return value[0] if isinstance(value, (list, tuple)) else value
 
 
+def _check_word_index(word_index, source: str) -> dict[str, int]:
+    """word -> id (ids >= 1, numpy ints accepted) as a plain dict; LabError otherwise."""
+    if not isinstance(word_index, dict) or not word_index:
+        raise LabError(f"{source} is not a word_index: expected a non-empty dict of word -> id")
+    clean = {}
+    for word, i in word_index.items():
+        if not isinstance(word, str) or isinstance(i, (bool, np.bool_)) \
+                or not isinstance(i, (int, np.integer)) or i < 1:
+            raise LabError(f"{source} is not a word_index: expected word -> id (ids >= 1), "
+                           f"found {checks.shown(word)}: {checks.shown(i)}")
+        clean[word] = int(i)
+    return clean
+
+
+def _config_layers(model) -> list[dict]:
+    """The layer entries of a functional model's config ([] for Sequential or a model whose
+    config cannot be read: those have no graph to inspect)."""
+    try:
+        config = model.get_config()
+    except Exception:  # a subclassed model without get_config
+        return []
+    layers = config.get("layers") if isinstance(config, dict) else None
+    return layers if isinstance(layers, list) else []
+
+
+def _histories(value):
+    """Every keras_history [layer name, node index, tensor index] inside a config value."""
+    if isinstance(value, dict):
+        history = value.get("keras_history")
+        if isinstance(history, (list, tuple)) and len(history) == 3:
+            yield tuple(history)
+        for item in value.values():
+            yield from _histories(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _histories(item)
+
+
+def _state_readers(model) -> dict[str, str]:
+    """layer name -> what reads one of its states (a tensor past its output, as
+    return_state=True gives them): "layer NAME" or "the model's output", from the model's
+    functional graph."""
+    readers: dict[str, str] = {}
+    for entry in _config_layers(model):
+        reader = entry.get("name") or entry.get("config", {}).get("name", "?")
+        for name, _node, tensor in _histories(entry.get("inbound_nodes", [])):
+            if isinstance(tensor, int) and tensor > 0:
+                readers.setdefault(name, f"layer {reader}")
+    try:
+        outputs = model.get_config().get("output_layers") or []
+    except Exception:
+        outputs = []
+    for item in outputs if isinstance(outputs, list) else []:
+        if isinstance(item, (list, tuple)) and len(item) == 3 and isinstance(item[2], int) \
+                and item[2] > 0:
+            readers.setdefault(item[0], "the model's output")
+    return readers
+
+
+def _check_one_output(model, path: str) -> None:
+    """One output tensor: the next-word distribution (or the last layer's output). A model
+    with several would give numpy a ragged list where the lab expects one array."""
+    if len(model.outputs) == 1:
+        return
+    names = []
+    try:
+        names = [str(item[0]) for item in model.get_config().get("output_layers") or []]
+    except Exception:
+        pass
+    which = f" (from layers {', '.join(names)})" if names else ""
+    raise LabError(f"{path} has {len(model.outputs)} outputs{which}; the lab opens models with "
+                   f"one output: the next-word distribution, or the last recurrent layer's output")
+
+
+def _check_recurrent(layer, path: str, state_reader: str | None) -> None:
+    """Refuse, at open, the recurrent layers whose numbers the lab's stepping cannot show
+    faithfully, naming the layer and what the lab supports."""
+    keras = tf_loader.keras()
+    bidirectional = isinstance(layer, keras.layers.Bidirectional)
+    parts = [layer.forward_layer, layer.backward_layer] if bidirectional else [layer]
+    if any(getattr(part, "stateful", False) for part in parts):
+        raise LabError(f"{path}: layer {layer.name} is stateful (stateful=True), so its state "
+                       f"carries over from one call to the next; the lab steps stateless layers "
+                       f"only, where every sequence starts from zeros")
+    if bidirectional:
+        kinds = [(type(part).__name__, int(getattr(part, "units", 0))) for part in parts]
+        if kinds[0] != kinds[1]:
+            raise LabError(f"{path}: layer {layer.name} is Bidirectional with a forward "
+                           f"{kinds[0][0]}({kinds[0][1]}) and a backward {kinds[1][0]}"
+                           f"({kinds[1][1]}); the lab steps Bidirectional layers whose two "
+                           f"directions are the same cell with the same units")
+    if state_reader is not None:
+        raise LabError(f"{path}: layer {layer.name} passes its states (return_state=True) to "
+                       f"{state_reader}; the lab opens models whose layers read only a recurrent "
+                       f"layer's output (Embedding -> recurrent layers -> head)")
+
+
 class TrainedModel:
     """A loaded model, its recurrent layers and (if known) the words its ids stand for."""
 
     def __init__(self, model, path: str, word_index: dict[str, int] | None,
                  vocabulary_source: str | None, num_words: int | None = None):
+        keras = tf_loader.keras()
+        if not isinstance(model, keras.Model):
+            raise LabError(f"a TrainedModel needs a Keras model, not {checks.shown(model)}")
+        path = str(checks.path_argument(path, "the model's path"))
+        vocabulary_source = checks.optional_text(vocabulary_source, "the vocabulary source")
+        if num_words is not None:
+            num_words = checks.whole_number(num_words, "num_words", 2)
+        if word_index is not None:
+            _check_word_index(word_index, vocabulary_source or "the word_index")
         self.model = model
         self.path = path
-        keras = tf_loader.keras()
         layers = model.layers
         embeddings = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Embedding)]
         if not embeddings:
             raise LabError(f"{path} has no Embedding layer: the lab opens models that read token ids")
         if len(model.inputs) != 1 or len(model.inputs[0].shape) != 2:
             raise LabError(f"{path}: the lab opens models with one input of token ids (batch, time)")
+        _check_one_output(model, path)
         self.embedding = layers[embeddings[0]]
         self.vocab_size = int(self.embedding.input_dim)
         self.mask_zero = bool(self.embedding.mask_zero)
         self._keras_layers: dict[str, object] = {}
         found = []
+        readers = _state_readers(model)
         for layer in layers[embeddings[0] + 1:]:
             info = self._describe(layer, len(found) + 1)
             if info is not None:
+                _check_recurrent(layer, path, readers.get(layer.name))
                 found.append(info)
                 self._keras_layers[info.name] = layer
         if not found:
@@ -165,6 +277,7 @@ class TrainedModel:
         """The recurrent layer called name (the last one if None)."""
         if name is None:
             return self.layers[-1]
+        checks.text_argument(name, "a layer name")
         for layer in self.layers:
             if layer.name == name:
                 return layer
@@ -180,6 +293,7 @@ class TrainedModel:
         if self.word_index is None:
             raise LabError(f"{self.path} has no word_index beside it, so its ids mean no words; "
                            f"give --word-index FILE, --fit-text FILE, or raw ids with --ids 1,2,3")
+        checks.text_argument(text, "the text to encode")
         words = tf_loader.tokenizer_module().text_to_word_sequence(text)
         oov = self.word_index.get(OOV_TOKEN)
         tokens, ids = [], []
@@ -208,17 +322,44 @@ class TrainedModel:
         return Corpus.from_word_index(list(lines), name, self.word_index, self.vocab_size)
 
     def check_ids(self, ids) -> list[int]:
-        ids = [int(i) for i in ids]
+        """A sequence of ids (whole numbers, numpy ints too) that fit the Embedding, as ints."""
+        if isinstance(ids, np.ndarray):
+            ids = ids.tolist() if ids.ndim == 1 else None
+        if not isinstance(ids, (list, tuple)):
+            raise LabError(f"ids must be a list of whole numbers, not {checks.shown(ids)}")
+        ids = [checks.whole_number(i, "an id") for i in ids]
         bad = [i for i in ids if not 0 <= i < self.vocab_size]
         if bad:
             raise LabError(f"id {bad[0]} is outside the model's Embedding (ids 0-{self.vocab_size - 1})")
         return ids
 
+    def id_array(self, ids) -> np.ndarray:
+        """Padded ids (B, T) that fit the Embedding, as int32; LabError for anything else."""
+        try:
+            array = np.asarray(ids)
+        except (TypeError, ValueError):  # a ragged list
+            array = None
+        if array is None or array.ndim != 2 or 0 in array.shape or \
+                array.dtype.kind not in "iu":
+            raise LabError(f"padded ids must be a (batch, time) array of whole numbers, not "
+                           f"{checks.shown(ids)}")
+        if array.min() < 0 or array.max() >= self.vocab_size:
+            bad = array.min() if array.min() < 0 else array.max()
+            raise LabError(f"id {bad} is outside the model's Embedding (ids 0-{self.vocab_size - 1})")
+        if self.maxlen is not None and array.shape[1] != self.maxlen:
+            raise LabError(f"padded ids must have {self.maxlen} positions (the model's input), "
+                           f"not {array.shape[1]}")
+        return array.astype(np.int32)
+
     def word(self, i: int) -> str:
-        return self.index_word.get(int(i), f"<id {int(i)}>")
+        i = checks.whole_number(i, "an id")
+        return self.index_word.get(i, f"<id {i}>")
 
     def pad(self, id_rows: list[list[int]]) -> np.ndarray:
         """Pad 'pre' (and keep the latest ids) to the model's input length, as the lesson does."""
+        if not isinstance(id_rows, (list, tuple)) or not id_rows:
+            raise LabError(f"give a list of id rows to pad, not {checks.shown(id_rows)}")
+        id_rows = [self.check_ids(row) for row in id_rows]
         keras = tf_loader.keras()
         maxlen = self.maxlen or max(1, max(len(row) for row in id_rows))
         return keras.utils.pad_sequences(id_rows, maxlen=maxlen, padding="pre",
@@ -230,7 +371,7 @@ class TrainedModel:
 
         Through Keras' compiled predict function (predict_on_batch): the same numbers as the
         eager call, about 1 ms instead of 20-40 ms once traced."""
-        return np.asarray(self.model.predict_on_batch(np.asarray(ids)))
+        return np.asarray(self.model.predict_on_batch(self.id_array(ids)))
 
     def _submodel(self, tensor):
         keras = tf_loader.keras()
@@ -238,14 +379,16 @@ class TrainedModel:
 
     def layer_input(self, name: str, ids: np.ndarray) -> np.ndarray:
         """What the layer reads: the model's layers before it run on ids, (B, T, D)."""
+        name, ids = self.layer(name).name, self.id_array(ids)
         if name not in self._inputs:
             layer = self._keras_layers[name]
             tensor = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input
             self._inputs[name] = self._submodel(tensor)
-        return np.asarray(self._inputs[name].predict_on_batch(np.asarray(ids)))
+        return np.asarray(self._inputs[name].predict_on_batch(ids))
 
     def layer_output(self, name: str, ids: np.ndarray):
         """The layer's own output inside the model (with the model's masking)."""
+        name, ids = self.layer(name).name, self.id_array(ids)
         key = ("output", name)
         if key not in self._inputs:
             layer = self._keras_layers[name]
@@ -255,10 +398,11 @@ class TrainedModel:
             else:
                 output = _first(output)
             self._inputs[key] = self._submodel(output)
-        return _numpy(self._inputs[key].predict_on_batch(np.asarray(ids)))
+        return _numpy(self._inputs[key].predict_on_batch(ids))
 
     def head(self, name: str):
         """The layers after the last recurrent layer, as a callable; None if not separable."""
+        name = self.layer(name).name
         if name != self.layers[-1].name:
             return None
         keras = tf_loader.keras()
@@ -271,8 +415,8 @@ class TrainedModel:
                     y = later(y, training=False)
                 return np.asarray(y)
             return apply
-        try:
-            model = keras.Model(layer.output, self.model.outputs[0])
+        try:  # the output only: states a layer returns but nothing reads are left out
+            model = keras.Model(_first(layer.output), self.model.outputs[0])
         except Exception:  # the head also reads other tensors: it cannot be split off
             return None
         return lambda y: np.asarray(model(y, training=False))
@@ -283,6 +427,15 @@ class TrainedModel:
         direction and the checks."""
         from .model_steps import step_layer
 
+        if (ids is None) == (texts is None):
+            raise LabError("give either padded ids or texts to step, one of them")
+        self.layer(name)  # an unknown layer is named before anything runs
+        if texts is not None:
+            texts = checks.text_lines(texts, "the texts")
+            if not texts:
+                raise LabError("give at least one text to step")
+        else:
+            ids = self.id_array(ids)
         return step_layer(self, name, ids, texts=texts)
 
 
@@ -296,7 +449,13 @@ def open_model(path: str | Path | None = None, *, word_index: str | Path | dict 
     the model opens but text cannot be encoded (raw ids still work)."""
     from .text import Corpus
 
-    path = Path(path) if path is not None else shipped_model_path()
+    path = checks.path_argument(path, "the model file") if path is not None else shipped_model_path()
+    if isinstance(word_index, dict):
+        word_index = _check_word_index(word_index, "the word_index")
+    elif word_index is not None:
+        word_index = checks.path_argument(word_index, "the word_index file")
+    if fit_text is not None:
+        fit_text = checks.path_argument(fit_text, "the text to fit the tokenizer on")
     if word_index is not None and fit_text is not None:
         raise LabError("give either a word_index or a text to fit the tokenizer on, not both")
     # A bad vocabulary file is refused before the model (and TensorFlow) is loaded.
