@@ -11,16 +11,19 @@ probabilities.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
+from .checks import boolean, finite_number, optional_text, shown, whole_number
 from .errors import LabError
 from .model_steps import LayerRun
 from .models import TrainedModel
 from .text import OOV_TOKEN
 
 MAX_WORDS = 1000
+MAX_SAMPLE_SEED = 2**32 - 1  # numpy's default_rng takes any, but seeds are shown and typed
 
 
 @dataclass(frozen=True)
@@ -56,29 +59,81 @@ def _choosable(model: TrainedModel, size: int) -> np.ndarray:
     return allowed
 
 
+def next_word_distribution(model: TrainedModel, predicted) -> np.ndarray:
+    """Row 1 of model(ids) as the next word's probabilities, (vocabulary,) float64.
+
+    A model whose output is not a softmax over its Embedding's ids (no head, a head without
+    softmax, another size) gives numbers that are not probabilities: LabError, rather than
+    ranking and sampling them as if they were. A head applied at every position (B, T, V)
+    gives the next word at its last position."""
+    out = np.asarray(predicted, np.float64)
+    if out.ndim == 3:
+        out = out[:, -1]
+    name = Path(model.path).name
+    expected = f"(batch, {model.vocab_size}) probabilities, a softmax over the Embedding's ids"
+    if out.ndim != 2 or out.shape[0] < 1 or out.shape[1] != model.vocab_size:
+        raise LabError(f"{name}'s output has shape {tuple(np.shape(predicted))}, not a next-word "
+                       f"distribution {expected}, so it cannot generate text")
+    row = out[0]
+    if not np.all(np.isfinite(row)) or row.min() < -1e-6 or abs(row.sum() - 1) > 1e-3:
+        raise LabError(f"{name}'s output is not a next-word distribution {expected} (its values "
+                       f"run from {row.min():.3g} to {row.max():.3g} and sum to {row.sum():.3g}), "
+                       f"so it cannot generate text")
+    return np.clip(row, 0.0, None)
+
+
+def sampling_weights(probabilities, temperature: float) -> np.ndarray:
+    """The chance of drawing each candidate: softmax(log p / temperature) over the candidates.
+
+    Computed from log-probabilities: p ** (1 / T) underflows to 0 for every candidate when T
+    is small (below about 6e-4 for p near 0.6), which used to fall back to a uniform draw. As
+    T -> 0 this tends to the greedy choice, which is what a temperature too small for floats
+    gives (all weight on the most probable; ties share it)."""
+    p = np.asarray(probabilities, np.float64)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        logits = np.log(p) / temperature
+    top = logits.max() if len(logits) else -np.inf
+    if not np.isfinite(top):  # every candidate has p = 0, or log p / T overflowed
+        weights = (p == p.max()).astype(np.float64)
+    else:
+        with np.errstate(under="ignore"):
+            weights = np.exp(logits - top)  # the largest is exp(0) = 1: no overflow
+    return weights / weights.sum()
+
+
 def generate(model: TrainedModel, seed_ids: list[int], words: int, *, top_k: int = 5,
              temperature: float | None = None, sample_seed: int | None = None,
              layer: str | None = None, step_states: bool = True) -> Iterator[GenerationStep]:
-    """Yield one GenerationStep per generated word, continuing from seed_ids.
+    """An iterator of one GenerationStep per generated word, continuing from seed_ids.
 
     Greedy unless temperature or sample_seed is given; sampling draws among the top-k with
-    probabilities p**(1/temperature), renormalised (temperature defaults to 1)."""
-    if isinstance(words, bool) or not isinstance(words, int) or not 1 <= words <= MAX_WORDS:
-        raise LabError(f"the number of words must be 1-{MAX_WORDS}, not {words!r}")
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-        raise LabError(f"top-k must be a whole number of at least 1, not {top_k!r}")
-    if temperature is not None and not (np.isfinite(temperature) and temperature > 0):
-        raise LabError(f"the temperature must be a positive number, not {temperature!r}")
+    probabilities softmax(log p / temperature) (temperature defaults to 1; a tiny one is
+    greedy). The arguments are checked here, at the call, not at the first word."""
+    if not isinstance(model, TrainedModel):
+        raise LabError(f"generate needs a TrainedModel (models.open_model), not {shown(model)}")
+    words = whole_number(words, "the number of words", 1, MAX_WORDS)
+    top_k = whole_number(top_k, "top-k", 1)
+    if temperature is not None:
+        temperature = finite_number(temperature, "the temperature", above=0)
+    if sample_seed is not None:
+        sample_seed = whole_number(sample_seed, "the sample seed", 0, MAX_SAMPLE_SEED)
+    layer = optional_text(layer, "the layer")
+    step_states = boolean(step_states, "step_states")
     ids = model.check_ids(seed_ids)
     if not ids:
         raise LabError("the seed text has no words the model knows; give at least one")
+    name = model.layer(layer).name if step_states else None
+    return _generate(model, ids, words, top_k, temperature, sample_seed, name)
+
+
+def _generate(model: TrainedModel, ids: list[int], words: int, top_k: int,
+              temperature: float | None, sample_seed: int | None,
+              name: str | None) -> Iterator[GenerationStep]:
     sampling = temperature is not None or sample_seed is not None
     rng = np.random.default_rng(sample_seed) if sampling else None
-    name = model.layer(layer).name if step_states else None
     for index in range(1, words + 1):
         padded = model.pad([ids])
-        probabilities = model.predict(padded)
-        probabilities = probabilities[0, -1] if probabilities.ndim == 3 else probabilities[0]
+        probabilities = next_word_distribution(model, model.predict(padded))
         allowed = _choosable(model, len(probabilities))
         order = [int(i) for i in np.argsort(-probabilities, kind="stable") if allowed[i]][:top_k]
         if not order:
@@ -86,9 +141,8 @@ def generate(model: TrainedModel, seed_ids: list[int], words: int, *, top_k: int
         top = tuple(Candidate(model.word(i), i, float(probabilities[i])) for i in order)
         choice = top[0]
         if sampling:
-            weights = np.array([c.probability for c in top], np.float64) ** (1.0 / (temperature or 1.0))
-            total = weights.sum()
-            weights = weights / total if total > 0 else np.full(len(top), 1 / len(top))
+            weights = sampling_weights([c.probability for c in top],
+                                       1.0 if temperature is None else temperature)
             choice = top[int(rng.choice(len(top), p=weights))]
         run = model.step(name, padded) if name is not None else None
         yield GenerationStep(index, padded[0], probabilities, top, choice, run)

@@ -25,7 +25,10 @@ import numpy as np
 
 from .controller import Lab, Progress, Snapshot
 from .errors import LabError
-from .generation import MAX_WORDS, Candidate, GenerationStep, _choosable, generate
+from .checks import (boolean, callable_or_none, finite_number, optional_text, path_argument,
+                     shown, text_argument, text_lines, whole_number)
+from .generation import (MAX_SAMPLE_SEED, MAX_WORDS, Candidate, GenerationStep, _choosable,
+                         generate, next_word_distribution, sampling_weights)
 from .model_steps import check_layer, direction_lab, directions_of, padded_ids
 from .models import RecurrentLayer, TrainedModel, open_model
 from .text import OOV_TOKEN, lyrics_path, read_lines
@@ -33,14 +36,20 @@ from .text import OOV_TOKEN, lyrics_path, read_lines
 RAW_IDS = "raw ids (no word_index): each id is written as its number"
 LYRICS_NAME = "The Great Pretender (built-in lyrics)"
 MAX_TOP_K = 20
+MAX_TEMPERATURE = 100.0
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, TrainedModel):
+        raise LabError(f"expected a TrainedModel (models.open_model), not {shown(model)}")
 
 
 # ----- generation ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class GenerationSettings:
     """How the next word is chosen. Greedy: the most probable. Otherwise a draw among the
-    top-k with probabilities p**(1/temperature), from numpy's Generator seeded with
-    sample_seed (the same seed gives the same words, as `tui-lab generate` does)."""
+    top-k with probabilities softmax(log p / temperature), from numpy's Generator seeded
+    with sample_seed (the same seed gives the same words, as `tui-lab generate` does)."""
 
     top_k: int = 5
     greedy: bool = True
@@ -49,15 +58,15 @@ class GenerationSettings:
     words: int = 10  # how many words one "run N words" adds
 
     def __post_init__(self) -> None:
-        for name, value, low, high in (("top-k", self.top_k, 1, MAX_TOP_K),
-                                       ("words", self.words, 1, MAX_WORDS),
-                                       ("sampler seed", self.sample_seed, 0, 2**32 - 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise LabError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
-        if isinstance(self.temperature, bool) or not isinstance(self.temperature, (int, float)) \
-                or not (np.isfinite(self.temperature) and 0 < self.temperature <= 100):
-            raise LabError(f"the temperature must be a number above 0 (at most 100), "
-                           f"not {self.temperature!r}")
+        # Stored as plain Python values (numpy ints and bools are accepted and converted).
+        for field, name, low, high in (("top_k", "top-k", 1, MAX_TOP_K),
+                                       ("words", "words", 1, MAX_WORDS),
+                                       ("sample_seed", "sampler seed", 0, MAX_SAMPLE_SEED)):
+            object.__setattr__(self, field, whole_number(getattr(self, field), name, low, high))
+        object.__setattr__(self, "greedy", boolean(self.greedy, "greedy"))
+        object.__setattr__(self, "temperature",
+                           finite_number(self.temperature, "the temperature", above=0,
+                                         high=MAX_TEMPERATURE))
 
     def describe(self) -> str:
         how = "greedy" if self.greedy else f"sampling T={self.temperature:g} seed {self.sample_seed}"
@@ -83,6 +92,10 @@ class Generation:
     the words equal `tui-lab generate` with the same settings)."""
 
     def __init__(self, model: TrainedModel, seed: str, settings: GenerationSettings):
+        _check_model(model)
+        text_argument(seed, "the seed text")
+        if not isinstance(settings, GenerationSettings):
+            raise LabError(f"settings must be GenerationSettings, not {shown(settings)}")
         tokens, ids = model.encode(seed)
         if not ids or all(model.word(i) == OOV_TOKEN for i in ids):
             raise LabError(f"the seed text {seed!r} has no words the model knows "
@@ -98,6 +111,8 @@ class Generation:
                                step_states=False)
 
     def text(self, words: int | None = None) -> str:
+        if words is not None:
+            words = whole_number(words, "words", 0)
         chosen = self.words if words is None else self.words[:words]
         return " ".join([self.seed, *chosen])
 
@@ -123,9 +138,7 @@ class Generation:
     def _weights(self, top) -> tuple[float, ...] | None:
         if self.settings.greedy or not top:
             return None
-        weights = np.array([c.probability for c in top], np.float64) ** (1.0 / self.settings.temperature)
-        total = weights.sum()
-        weights = weights / total if total > 0 else np.full(len(top), 1 / len(top))
+        weights = sampling_weights([c.probability for c in top], self.settings.temperature)
         return tuple(float(w) for w in weights)
 
 
@@ -162,12 +175,15 @@ class ModelSnapshot(Snapshot):
 def raw_ids_model(model: TrainedModel) -> TrainedModel:
     """The model with a word_index where each id stands for itself ("7" -> 7), so raw ids
     can be typed as a sentence and shown as tokens."""
+    _check_model(model)
     index = {OOV_TOKEN: 1, **{str(i): i for i in range(2, model.vocab_size)}}
     return TrainedModel(model.model, model.path, index, RAW_IDS)
 
 
 def raw_id_lines(model: TrainedModel, count: int = 12) -> list[str]:
     """Some lines of ids to step when the model has no word_index."""
+    _check_model(model)
+    count = whole_number(count, "the number of lines", 1, 10_000)
     width = max(2, min(model.maxlen or 8, 12))
     ids = list(range(2, model.vocab_size)) or [1]
     return [" ".join(str(ids[(start + k) % len(ids)]) for k in range(width))
@@ -181,6 +197,22 @@ class ModelLab:
                  lines: list[str] | tuple[str, ...] | None = None, source: str | None = None,
                  selection=(1,), sentence: str | None = None, engine: str = "keras",
                  generation: Generation | None = None):
+        _check_model(model)
+        layer = optional_text(layer, "the layer")
+        text_argument(direction, "the direction")
+        if lines is not None:
+            lines = text_lines(lines, "the lines")
+            if not lines:
+                raise LabError("give at least one line of text")
+        source = optional_text(source, "the source name")
+        if isinstance(selection, (int, np.integer)):
+            selection = (selection,)
+        if not isinstance(selection, (list, tuple, range)):
+            raise LabError(f"the selection must be a list of line numbers, not {shown(selection)}")
+        selection = tuple(whole_number(n, "a line number") for n in selection)
+        sentence = optional_text(sentence, "the sentence")
+        if generation is not None and not isinstance(generation, Generation):
+            raise LabError(f"generation must be a Generation or None, not {shown(generation)}")
         if lines is None:
             lines, source = read_lines(lyrics_path()), LYRICS_NAME
         self.model = model
@@ -243,11 +275,10 @@ class ModelLab:
 
     def _probabilities(self, predicted: np.ndarray) -> np.ndarray | None:
         """model(ids) for row 1, when the model's output is a next-word distribution."""
-        out = np.asarray(predicted)
-        out = out[0, -1] if out.ndim == 3 else out[0]
-        if out.ndim != 1 or len(out) != self.model.vocab_size or not np.isclose(out.sum(), 1, atol=1e-3):
+        try:
+            return next_word_distribution(self.model, predicted)
+        except LabError:  # no next-word head: the model still steps, it just cannot generate
             return None
-        return out
 
     def _top(self, probabilities, k: int) -> tuple[Candidate, ...]:
         if probabilities is None:
@@ -258,13 +289,14 @@ class ModelLab:
 
     # ----- input: every direction reads the same ---------------------------------------------
     def select_lines(self, numbers) -> None:
-        self.generation = None
+        # The shown lab first: a refused selection stops there, and the generation is kept.
         for lab in self._shown_first():
             lab.select_lines(numbers)
+        self.generation = None
 
     def type_sentence(self, sentence: str) -> None:
-        self.generation = None
         self._type(sentence)
+        self.generation = None
 
     def _type(self, sentence: str) -> None:
         for lab in self._shown_first():
@@ -275,6 +307,9 @@ class ModelLab:
 
     def open_text(self, path, progress: Progress | None = None, cancelled=None) -> None:
         """A text encoded with the model's word_index (no tokenizer is fitted)."""
+        path = path_argument(path, "the text file")
+        callable_or_none(progress, "progress")
+        callable_or_none(cancelled, "cancelled")
         lines = read_lines(path)
         other = ModelLab(self.model, self.info.name, self.direction, lines=lines,
                          source=str(path), engine=self.config.engine)
@@ -287,6 +322,8 @@ class ModelLab:
     # ----- layer and direction -----------------------------------------------------------------
     def with_layer(self, layer: str, direction: str = "forward") -> ModelLab:
         """The same input, another layer (or direction) of the model, at the same step."""
+        text_argument(layer, "the layer")
+        text_argument(direction, "the direction")
         snapshot = self.lab.snapshot(layer=False)
         other = ModelLab(self.model, layer, direction, lines=snapshot.lines,
                          source=snapshot.source_name, selection=snapshot.selection or (1,),
@@ -296,6 +333,7 @@ class ModelLab:
         return other
 
     def show_direction(self, direction: str) -> None:
+        text_argument(direction, "the direction")
         if direction not in self.labs:
             raise LabError(f"layer {self.info.name} is not Bidirectional: it has one direction")
         t = self.lab.t
@@ -309,12 +347,11 @@ class ModelLab:
     # ----- generation --------------------------------------------------------------------------
     def start_generation(self, seed: str, settings: GenerationSettings | None = None) -> None:
         """Start generating from `seed`; the lab steps the seed (the model's first context)."""
+        if settings is not None and not isinstance(settings, GenerationSettings):
+            raise LabError(f"settings must be GenerationSettings, not {shown(settings)}")
         generation = Generation(self.model, seed, settings or GenerationSettings())
         ids = self.model.pad([self.model.encode(generation.seed)[1]])
-        if self._probabilities(self.model.predict(ids)) is None:
-            raise LabError(f"{Path(self.model.path).name} does not end in a next-word "
-                           f"distribution (a softmax over its {self.model.vocab_size} ids), so it "
-                           f"cannot generate text")
+        next_word_distribution(self.model, self.model.predict(ids))  # LabError if it is none
         self._type(generation.seed)
         self.generation = generation
         self.lab.run_to_end()
@@ -324,6 +361,9 @@ class ModelLab:
         """Choose `count` next words; the lab then shows the context the last word was chosen
         from (the states that gave its probabilities). Returns the words added (fewer if
         cancelled)."""
+        count = whole_number(count, "the number of words", 1, MAX_WORDS)
+        callable_or_none(progress, "progress")
+        callable_or_none(cancelled, "cancelled")
         if self.generation is None:
             raise LabError("generation has not started: press w (or n) first")
         generation = self.generation
@@ -389,6 +429,7 @@ def open_model_lab(path, *, layer: str | None = None, word_index=None, fit_text=
     """Open a .keras model and make its ModelLab on these lines (the lyrics if None).
 
     Without any word_index, LabError unless raw_ids (each id is then its own word)."""
+    raw_ids = boolean(raw_ids, "raw_ids")
     model = open_model(path, word_index=word_index, fit_text=fit_text)
     if model.word_index is None:
         if not raw_ids:
