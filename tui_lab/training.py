@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import files, interrupts, resources, tf_loader
-from .config import CELL_TITLES, CELLS, MAX_EMBEDDING_DIM, MAX_NUM_WORDS, MAX_UNITS
+from . import checks, files, interrupts, resources, tf_loader
+from .config import (CELL_TITLES, CELLS, MAX_EMBEDDING_DIM, MAX_MAXLEN, MAX_NUM_WORDS,
+                     MAX_UNITS)
 from .errors import LabError
 from .models import word_index_path
 from .text import Corpus, lyrics_path
@@ -49,6 +50,8 @@ class TrainResult:
 def training_data(lines: list[str], name: str = "text") -> TrainingData:
     """The lesson's data: for each line with ids [a, b, c, d], the prefixes [a, b], [a, b, c],
     [a, b, c, d], padded 'pre' to the longest; the last id of each is the label."""
+    lines = checks.text_lines(lines, "the lines to train on")
+    name = checks.text_argument(name, "the text's name")
     keras = tf_loader.keras()
     corpus = Corpus(lines, name, MAX_NUM_WORDS)  # no num_words cut: every word keeps its id
     word_index = dict(corpus.word_index)
@@ -71,10 +74,12 @@ def training_data(lines: list[str], name: str = "text") -> TrainingData:
 
 def build_model(vocab_size: int, maxlen: int, *, cell: str = "lstm", units: int = 32,
                 embedding_dim: int = 16, bidirectional: bool = False):
+    vocab_size = checks.whole_number(vocab_size, "vocab_size", 2, MAX_VOCABULARY)
+    maxlen = checks.whole_number(maxlen, "maxlen", 1, MAX_MAXLEN)
+    cell, units, embedding_dim, bidirectional = _model_settings(cell, units, embedding_dim,
+                                                                bidirectional)
     keras = tf_loader.keras()
     layers = keras.layers
-    if cell not in CELLS:
-        raise LabError(f"unknown cell {cell!r}; choose one of: {', '.join(CELLS)}")
     recurrent = getattr(layers, CELL_TITLES[cell])(units, name=cell)
     if bidirectional:
         recurrent = layers.Bidirectional(recurrent, name=f"bidirectional_{cell}")
@@ -85,8 +90,27 @@ def build_model(vocab_size: int, maxlen: int, *, cell: str = "lstm", units: int 
     return keras.Model(inputs, outputs, name="next_word_model")
 
 
+def _model_settings(cell, units, embedding_dim, bidirectional) -> tuple[str, int, int, bool]:
+    """The model's settings checked (numpy ints accepted), in the order given."""
+    if not isinstance(cell, str) or cell not in CELLS:
+        raise LabError(f"unknown cell {checks.shown(cell)}; choose one of: {', '.join(CELLS)}")
+    return (cell, checks.whole_number(units, "units", 1, MAX_UNITS),
+            checks.whole_number(embedding_dim, "embedding_dim", 1, MAX_EMBEDDING_DIM),
+            checks.boolean(bidirectional, "bidirectional"))
+
+
+def _stream(stream, what: str):
+    if stream is not None and not callable(getattr(stream, "write", None)):
+        raise LabError(f"{what} must be a stream with write() (e.g. sys.stderr) or None, not "
+                       f"{checks.shown(stream)}")
+    return stream
+
+
 def progress_callback(epochs: int, stream):
     """A Keras Callback drawing one '\\r' line: epoch, a bar, loss and accuracy."""
+    epochs = checks.whole_number(epochs, "epochs", 1, MAX_EPOCHS)
+    if _stream(stream, "the progress stream") is None:
+        raise LabError("the progress stream must be a stream with write(), e.g. sys.stderr")
     keras = tf_loader.keras()
 
     class Progress(keras.callbacks.Callback):
@@ -105,9 +129,31 @@ def progress_callback(epochs: int, stream):
     return Progress()
 
 
+def finite_loss_guard():
+    """A Keras Callback that stops training at the first batch whose loss is NaN or infinite
+    and remembers where (`stopped`: epoch, batch, loss), so `train` can refuse to save a model
+    whose weights are no longer numbers (Keras itself would carry on and save it)."""
+    keras = tf_loader.keras()
+
+    class FiniteLoss(keras.callbacks.Callback):
+        stopped: tuple[int, int, float] | None = None
+        epoch = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            loss = (logs or {}).get("loss")
+            if loss is not None and not np.isfinite(float(loss)) and self.stopped is None:
+                self.stopped = (self.epoch + 1, batch + 1, float(loss))
+                self.model.stop_training = True
+
+    return FiniteLoss()
+
+
 def check_output(path: Path) -> Path:
     """The .keras path training will write, or LabError saying why it cannot."""
-    path = path.expanduser()
+    path = checks.path_argument(path, "the model file").expanduser()
     if path.suffix != ".keras":
         raise LabError(f"the model file must end in .keras, not {files.shown(path.name)!r}")
     files.AtomicFile(path, "model file")  # a folder, a device, a missing folder: refused now
@@ -134,6 +180,18 @@ def save(model, word_index: dict[str, int], output: Path) -> Path:
     return index_path
 
 
+def _callbacks(callbacks) -> list:
+    if not isinstance(callbacks, (list, tuple)):
+        raise LabError(f"callbacks must be a list of keras.callbacks.Callback, not "
+                       f"{checks.shown(callbacks)}")
+    # Keras is imported only to check callbacks that were given (then it is loaded anyway).
+    if callbacks and not all(isinstance(c, tf_loader.keras().callbacks.Callback)
+                             for c in callbacks):
+        raise LabError(f"callbacks must be a list of keras.callbacks.Callback, not "
+                       f"{checks.shown(callbacks)}")
+    return list(callbacks)
+
+
 def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
           cell: str = "lstm", units: int = 32, embedding_dim: int = 16,
           bidirectional: bool = False, epochs: int = 150, seed: int = 0,
@@ -146,19 +204,18 @@ def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
     bar; None draws none."""
     from .text import read_lines
 
-    if cell not in CELLS:
-        raise LabError(f"unknown cell {cell!r}; choose one of: {', '.join(CELLS)}")
-    for name, value, low, high in (("units", units, 1, MAX_UNITS),
-                                   ("embedding_dim", embedding_dim, 1, MAX_EMBEDDING_DIM),
-                                   ("epochs", epochs, 1, MAX_EPOCHS), ("seed", seed, 0, MAX_SEED),
-                                   ("batch_size", batch_size, 1, MAX_BATCH_SIZE)):
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise LabError(f"{name} must be a whole number from {low:,} to {high:,}, not {value!r}")
-    if not 0 < learning_rate <= MAX_LEARNING_RATE:  # false for nan too
-        raise LabError(f"the learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, "
-                       f"not {learning_rate!r}")
-    output = check_output(Path(output))
-    path = Path(text) if text is not None else lyrics_path()
+    cell, units, embedding_dim, bidirectional = _model_settings(cell, units, embedding_dim,
+                                                                bidirectional)
+    epochs = checks.whole_number(epochs, "epochs", 1, MAX_EPOCHS)
+    seed = checks.whole_number(seed, "seed", 0, MAX_SEED)
+    batch_size = checks.whole_number(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+    # inf or nan would train to a model of NaN weights and still write it.
+    learning_rate = checks.finite_number(learning_rate, "the learning rate", above=0,
+                                         high=MAX_LEARNING_RATE)
+    progress = _stream(progress, "progress")
+    keras_callbacks = _callbacks(callbacks)
+    output = check_output(output)
+    path = checks.path_argument(text, "the text to train on") if text is not None else lyrics_path()
     data = training_data(read_lines(path), str(path))
     resources.check_training(len(data.xs), data.xs.shape[1], data.vocab_size, cell=cell,
                              units=units, embedding_dim=embedding_dim,
@@ -170,14 +227,20 @@ def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
                         embedding_dim=embedding_dim, bidirectional=bidirectional)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    guard = finite_loss_guard()
     extra = [progress_callback(epochs, progress)] if progress is not None else []
     try:
         history = model.fit(data.xs, data.ys, epochs=epochs, batch_size=batch_size, verbose=0,
-                            callbacks=extra + list(callbacks))
+                            callbacks=[guard] + extra + keras_callbacks)
     except KeyboardInterrupt:
         if progress is not None:
             progress.write("\n")  # end the progress line; nothing has been written yet
         raise
+    if guard.stopped is not None:
+        epoch, batch, loss = guard.stopped
+        raise LabError(f"training stopped at epoch {epoch}, batch {batch}: the loss became "
+                       f"{loss}, so the weights are no longer numbers and nothing was written "
+                       f"(a smaller learning rate than {learning_rate:g} may keep it finite)")
 
     index_path = save(model, data.word_index, output)
     logs = {k: float(v[-1]) for k, v in history.history.items()}
