@@ -128,3 +128,127 @@ def test_readme_model_example_runs(lyrics_model, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("when [('when', ")
     assert float(out[-1].split()[-2]) < 1e-5 and float(out[-1].split()[-1]) < 1e-5
+
+
+# ----- temperature: log-probabilities, tiny temperatures are greedy -----------------------------
+def reference_weights(probabilities, temperature):
+    """p ** (1/T) renormalised, in exact decimal arithmetic: no float underflow at any T."""
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 50
+    powers = [Decimal(float(p)) ** (Decimal(1) / Decimal(repr(temperature))) for p in probabilities]
+    total = sum(powers)
+    return np.array([float(p / total) for p in powers])
+
+
+def test_tiny_temperature_picks_the_most_probable(lyrics_model):
+    """The issue's case: 'too real' continues with 'when' (p 0.649); T = 1e-4 used to draw
+    uniformly among the top-5 (p ** 10000 underflows) and picked 'real' (p 0.007)."""
+    ids = lyrics_model.encode("too real")[1]
+    greedy = [s.chosen.word for s in generate(lyrics_model, ids, 4, step_states=False)]
+    assert greedy[0] == "when"
+    for temperature in (1e-4, 1e-30, 1e-300):
+        for seed in range(5):
+            steps = list(generate(lyrics_model, ids, 4, temperature=temperature, sample_seed=seed,
+                                  step_states=False))
+            assert [s.chosen.word for s in steps] == greedy, (temperature, seed)
+            assert all(s.chosen == s.top[0] for s in steps)
+
+
+def test_sampling_weights_match_an_exact_reference():
+    from tui_lab.generation import sampling_weights
+
+    p = [0.649, 0.2, 0.1, 0.044, 0.007]
+    for temperature in (100.0, 2.0, 1.0, 0.5, 0.05, 0.01, 1e-3, 6e-4, 1e-4):
+        np.testing.assert_allclose(sampling_weights(p, temperature),
+                                   reference_weights(p, temperature), rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(sampling_weights(p, 1e-4), [1, 0, 0, 0, 0])
+    # Ties share the weight (also when every candidate has p = 0); a zero probability gets none.
+    np.testing.assert_allclose(sampling_weights([0.4, 0.4, 0.2], 1e-6), [0.5, 0.5, 0])
+    np.testing.assert_allclose(sampling_weights([0.5, 0.0, 0.5], 1.0), [0.5, 0, 0.5])
+    assert sampling_weights([0.0, 0.0], 1.0).tolist() == [0.5, 0.5]
+
+
+@pytest.mark.parametrize("temperature", [0.3, 1e-3])
+def test_sampled_words_follow_the_reference_draws(lyrics_model, temperature):
+    """Each word is numpy's Generator(seed).choice over the top-k with the exact weights."""
+    ids = lyrics_model.encode("oh yes")[1]
+    rng = np.random.default_rng(11)
+    for step in generate(lyrics_model, ids, 6, top_k=4, temperature=temperature, sample_seed=11,
+                         step_states=False):
+        weights = reference_weights([c.probability for c in step.top], temperature)
+        assert step.chosen == step.top[int(rng.choice(len(step.top), p=weights))]
+
+
+def test_app_generation_uses_the_same_weights(lyrics_model):
+    from tui_lab.generation import sampling_weights
+    from tui_lab.model_lab import Generation, GenerationSettings
+
+    settings = GenerationSettings(greedy=False, temperature=1e-4, sample_seed=0, top_k=5)
+    generation = Generation(lyrics_model, "too real", settings)
+    step = generation.next()
+    assert step.chosen.word == "when"
+    weights = generation.view(step.top).weights
+    assert weights[0] == 1.0 and sum(weights[1:]) == 0.0
+    settings = GenerationSettings(greedy=False, temperature=0.7, sample_seed=0, top_k=5)
+    view = Generation(lyrics_model, "too real", settings)
+    step = view.next()
+    np.testing.assert_allclose(view.view(step.top).weights,
+                               sampling_weights([c.probability for c in step.top], 0.7))
+    np.testing.assert_allclose(view.view(step.top).weights,
+                               reference_weights([c.probability for c in step.top], 0.7),
+                               rtol=1e-9)
+
+
+def test_tiny_temperature_on_the_command_line(lyrics_model, capfd):
+    assert main(["generate", "--seed-text", "too real", "--words", "1", "--temperature", "0.0001",
+                 "--sample-seed", "0"]) == 0
+    assert capfd.readouterr().out.splitlines()[1].startswith("  1. when ")
+
+
+# ----- models whose output is not a next-word distribution ---------------------------------------
+def not_a_distribution(keras, tmp_path):
+    """Models that open and step, but whose output is no softmax over the vocabulary."""
+    L = keras.layers
+    vocab, T = 12, 5
+
+    def build(name, *layers):
+        keras.utils.set_random_seed(3)
+        inputs = keras.Input((T,), dtype="int32")
+        x = L.Embedding(vocab, 3)(inputs)
+        for layer in layers:
+            x = layer(x)
+        path = tmp_path / f"{name}.keras"
+        keras.Model(inputs, x).save(path)
+        return path
+
+    return {
+        "lstm_sequences": build("lstm_sequences", L.LSTM(vocab, return_sequences=True, name="rnn")),
+        "linear_head": build("linear_head", L.LSTM(4, name="rnn"), L.Dense(vocab, name="head")),
+        "wrong_size": build("wrong_size", L.GRU(4, name="rnn"),
+                            L.Dense(vocab - 2, activation="softmax", name="head")),
+    }
+
+
+def test_an_output_that_is_not_a_distribution_cannot_generate(keras, tmp_path, capfd):
+    from tui_lab.model_lab import ModelLab, raw_id_lines, raw_ids_model
+
+    for name, path in not_a_distribution(keras, tmp_path).items():
+        model = open_model(path)
+        assert model.step("rnn", model.pad([[2, 3, 4]])).max_abs_error < 1e-5  # it steps
+        with pytest.raises(LabError, match="not a next-word distribution"):
+            next(generate(model, [2, 3], 2, step_states=False))
+        with pytest.raises(LabError, match="not a next-word distribution"):
+            next(generate(model, [2, 3], 2, temperature=0.5, sample_seed=1))
+        # The app: the model opens in the lab but generation is refused with the sentence.
+        raw = raw_ids_model(model)
+        lab = ModelLab(raw, lines=raw_id_lines(raw, 2))
+        assert lab.snapshot().model.next_words == ()
+        with pytest.raises(LabError, match="not a next-word distribution"):
+            lab.start_generation("2 3")
+        assert lab.generation is None
+        capfd.readouterr()
+        assert main(["generate", "--model", str(path), "--ids", "2,3", "--words", "1"]) == 2, name
+        out, err = capfd.readouterr()
+        assert err.count("\n") == 1 and "not a next-word distribution" in err, err
+        assert "-0." not in out  # no negative "probabilities" printed
