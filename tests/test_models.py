@@ -281,3 +281,107 @@ def test_trace_command_with_a_model(keras, tmp_path, capfd):
     assert main(["trace", "--model", str(path), "--layer", "nope", "--ids", "3"]) == 2
     err = capfd.readouterr().err.splitlines()
     assert len(err) == 2 and "JSON" in err[0] and "no recurrent layer 'nope'" in err[1]
+
+
+# ----- models the lab does not understand: refused at open, naming the layer -------------------
+@pytest.fixture(scope="module")
+def odd_models(keras, tmp_path_factory):
+    """Tiny models whose recurrent layers or outputs the lab cannot step faithfully, saved once:
+    name -> (path, what the refusal must say)."""
+    L = keras.layers
+    folder = tmp_path_factory.mktemp("odd_models")
+    keras.utils.set_random_seed(4)
+
+    def ids():
+        return keras.Input((T,), dtype="int32")
+
+    def embedded(inputs, **kwargs):
+        return L.Embedding(VOCAB, 3, **kwargs)(inputs)
+
+    def softmax(x):
+        return L.Dense(VOCAB, activation="softmax", name="head")(x)
+
+    built = {}
+    inputs = ids()
+    x = L.Bidirectional(L.LSTM(5), backward_layer=L.GRU(7, go_backwards=True), name="mixed")(
+        embedded(inputs))
+    built["unlike_directions"] = (keras.Model(inputs, softmax(x)),
+                                  r"layer mixed is Bidirectional with a forward LSTM\(5\) and a "
+                                  r"backward GRU\(7\).*same cell with the same units")
+    inputs = ids()
+    x = L.Bidirectional(L.GRU(3), backward_layer=L.GRU(4, go_backwards=True), name="sizes")(
+        embedded(inputs))
+    built["unlike_units"] = (keras.Model(inputs, softmax(x)),
+                             r"layer sizes .* forward GRU\(3\) and a backward GRU\(4\)")
+    inputs = ids()
+    sequence, h, c = L.LSTM(4, return_state=True, name="rnn")(embedded(inputs))
+    x = L.Concatenate(name="reads_c")([sequence, h, c])
+    built["head_reads_c"] = (keras.Model(inputs, softmax(x)),
+                             r"layer rnn passes its states \(return_state=True\) to layer reads_c;"
+                             r".*read only a recurrent layer's output")
+    inputs = ids()
+    sequence, h = L.GRU(4, return_state=True, name="rnn")(embedded(inputs))
+    built["state_is_the_output"] = (keras.Model(inputs, h),
+                                    r"layer rnn passes its states .* to the model's output")
+    inputs = ids()
+    x = L.LSTM(4, name="rnn")(embedded(inputs))
+    built["two_outputs"] = (keras.Model(inputs, [softmax(x), L.Dense(2, name="extra")(x)]),
+                            r"has 2 outputs \(from layers head, extra\); the lab opens models "
+                            r"with one output")
+    inputs = keras.Input((T,), dtype="int32", batch_size=1)
+    x = L.LSTM(4, stateful=True, name="carry")(embedded(inputs))
+    built["stateful"] = (keras.Model(inputs, softmax(x)),
+                         r"layer carry is stateful \(stateful=True\).*stateless layers only")
+    inputs = keras.Input((T,), dtype="int32", batch_size=2)
+    x = L.Bidirectional(L.GRU(3, stateful=True), name="bi_carry")(embedded(inputs))
+    built["stateful_bidirectional"] = (keras.Model(inputs, softmax(x)),
+                                       r"layer bi_carry is stateful")
+    paths = {}
+    for name, (model, message) in built.items():
+        path = folder / f"{name}.keras"
+        model.save(path)
+        paths[name] = (path, message)
+    return paths
+
+
+ODD = ["unlike_directions", "unlike_units", "head_reads_c", "state_is_the_output", "two_outputs",
+       "stateful", "stateful_bidirectional"]
+
+
+@pytest.mark.parametrize("name", ODD)
+def test_models_the_lab_does_not_understand_are_refused_at_open(odd_models, name, capfd):
+    from tui_lab.model_lab import open_model_lab
+
+    path, message = odd_models[name]
+    with pytest.raises(LabError, match=message):
+        open_model(path)
+    with pytest.raises(LabError, match=message):
+        open_model_lab(path, raw_ids=True)  # the app's way in
+    capfd.readouterr()
+    assert main(["generate", "--model", str(path), "--ids", "2,3"]) == 2
+    out, err = capfd.readouterr()
+    assert err.count("\n") == 1 and err.startswith("tui-lab generate: error: ") and out == ""
+    assert main(["trace", "--model", str(path), "--ids", "2,3"]) == 2
+    out, err = capfd.readouterr()
+    assert err.count("\n") == 1 and "Traceback" not in err and out == ""
+
+
+def test_returned_states_nothing_reads_are_fine(keras, tmp_path):
+    """return_state=True whose states no layer reads: the lab steps the output as usual (the
+    head is split off the layer's output alone)."""
+    L = keras.layers
+    keras.utils.set_random_seed(5)
+    inputs = keras.Input((T,), dtype="int32")
+    sequence, _h, _c = L.LSTM(4, return_state=True, name="rnn")(L.Embedding(VOCAB, 3)(inputs))
+    model = open_model(save(keras.Model(inputs, L.Dense(VOCAB, activation="softmax")(sequence)),
+                            tmp_path))
+    run = model.step("rnn", IDS)
+    assert run.max_abs_error < 1e-5 and run.head_error is not None and run.head_error < 1e-5
+
+
+def test_a_bidirectional_layer_with_like_directions_given_explicitly_opens(keras, tmp_path):
+    L = keras.layers
+    layer = L.Bidirectional(L.GRU(3), backward_layer=L.GRU(3, go_backwards=True), name="rnn")
+    model = open_model(save(functional(keras, layer), tmp_path))
+    run = model.step("rnn", IDS)
+    assert run.max_abs_error < 1e-5 and run.head_error < 1e-5

@@ -154,15 +154,21 @@ def _state_readers(model) -> dict[str, str]:
         for name, _node, tensor in _histories(entry.get("inbound_nodes", [])):
             if isinstance(tensor, int) and tensor > 0:
                 readers.setdefault(name, f"layer {reader}")
+    for name, _node, tensor in _output_layers(model):
+        if isinstance(tensor, int) and tensor > 0:
+            readers.setdefault(name, "the model's output")
+    return readers
+
+
+def _output_layers(model) -> list[tuple]:
+    """[layer name, node index, tensor index] of each output of a functional model."""
     try:
         outputs = model.get_config().get("output_layers") or []
     except Exception:
-        outputs = []
-    for item in outputs if isinstance(outputs, list) else []:
-        if isinstance(item, (list, tuple)) and len(item) == 3 and isinstance(item[2], int) \
-                and item[2] > 0:
-            readers.setdefault(item[0], "the model's output")
-    return readers
+        return []
+    if outputs and isinstance(outputs[0], str):  # one output is saved as one triple
+        outputs = [outputs]
+    return [tuple(item) for item in outputs if isinstance(item, (list, tuple)) and len(item) == 3]
 
 
 def _check_one_output(model, path: str) -> None:
@@ -170,11 +176,7 @@ def _check_one_output(model, path: str) -> None:
     with several would give numpy a ragged list where the lab expects one array."""
     if len(model.outputs) == 1:
         return
-    names = []
-    try:
-        names = [str(item[0]) for item in model.get_config().get("output_layers") or []]
-    except Exception:
-        pass
+    names = [str(item[0]) for item in _output_layers(model)]
     which = f" (from layers {', '.join(names)})" if names else ""
     raise LabError(f"{path} has {len(model.outputs)} outputs{which}; the lab opens models with "
                    f"one output: the next-word distribution, or the last recurrent layer's output")
