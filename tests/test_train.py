@@ -244,3 +244,62 @@ def test_a_signal_while_training_in_a_real_process(text, tmp_path, signum, code,
     assert proc.returncode == code
     assert rest.decode().endswith(f"\ntui-lab train: {word}\n") and b"Traceback" not in rest
     assert list(out.iterdir()) == []
+
+
+# ----- numerics: a non-finite loss writes nothing --------------------------------------------
+def poison_at(keras, batch_number):
+    """A callback that turns the Embedding's weights into NaN before a batch, as a diverging
+    run does: the loss of that batch is NaN."""
+
+    class Poison(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == batch_number:
+                layer = self.model.get_layer("embedding")
+                layer.set_weights([np.full_like(w, np.nan) for w in layer.get_weights()])
+
+    return Poison()
+
+
+def test_a_non_finite_loss_stops_training_and_writes_nothing(keras, text, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    stream = io.StringIO()
+    with pytest.raises(LabError, match=r"training stopped at epoch 1, batch 2: the loss became "
+                                       r"nan.*nothing was written"):
+        train(text, out / "m.keras", units=2, embedding_dim=2, epochs=50, batch_size=2,
+              progress=stream, callbacks=[poison_at(keras, 1)])
+    assert list(out.iterdir()) == []
+    # It stopped there: the progress line shows one epoch, not fifty, and is ended.
+    assert "epoch 1/50" in stream.getvalue() and "epoch 2/50" not in stream.getvalue()
+    assert stream.getvalue().endswith("\n")
+
+
+def test_the_guard_stops_keras_at_the_first_bad_batch(keras):
+    from tui_lab.training import finite_loss_guard
+
+    guard = finite_loss_guard()
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    guard.set_model(model)
+    model.stop_training = False  # as fit() sets it
+    guard.on_epoch_begin(2)
+    guard.on_train_batch_end(0, {"loss": 0.5})
+    assert guard.stopped is None and not model.stop_training
+    guard.on_train_batch_end(3, {"loss": float("inf")})
+    guard.on_train_batch_end(4, {"loss": float("nan")})
+    assert guard.stopped == (3, 4, float("inf")) and model.stop_training  # the first one kept
+
+
+@pytest.mark.parametrize("learning_rate", [float("inf"), float("nan"), -float("inf"), 10**400,
+                                           np.float64("inf"), 0, 11.0, "0.1", None, True])
+def test_non_finite_and_impossible_learning_rates_are_refused(text, tmp_path, learning_rate):
+    with pytest.raises(LabError, match="the learning rate must"):
+        train(text, tmp_path / "m.keras", learning_rate=learning_rate, progress=None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.txt"]
+
+
+def test_numpy_numbers_are_settings_too(keras, text, tmp_path):
+    result = train(text, tmp_path / "m.keras", units=np.int64(2), embedding_dim=np.int32(2),
+                   epochs=np.int64(1), seed=np.uint8(3), batch_size=np.int16(4),
+                   learning_rate=np.float32(0.01), bidirectional=np.bool_(False), progress=None)
+    assert result.epochs == 1 and type(result.epochs) is int
+    assert open_model(result.model_path).layers[0].units == 2
