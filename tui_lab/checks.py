@@ -20,8 +20,9 @@ from .errors import LabError
 
 
 def shown(value) -> str:
-    """repr(value), cut short: a message never prints a 400-digit number or a huge list."""
-    text = repr(value)
+    """repr(value) on one line, cut short: a message never prints a 400-digit number, a huge
+    list or an array's line breaks."""
+    text = " ".join(repr(value).split())
     return text if len(text) <= 60 else f"{text[:40]}...{text[-10:]}"
 
 

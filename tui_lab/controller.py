@@ -18,13 +18,14 @@ import numpy as np
 
 from . import checks, inputs, resources, stepper, tf_loader
 from .cells import CellRunner, Weights, read_npz, seeded_weights, weights_from_npz
-from .config import LabConfig
+from .config import GATE_BLOCKS, LabConfig
 from .errors import LabError
 from .history import History
 from .snapshot import Batch, Snapshot, readonly, vector_batch
 from .text import Corpus
 
 MAX_BATCH = 1024
+MAX_WHOLE = 2**63 - 1  # no step or line number is beyond this; a bigger one is only a typo
 # Long runs are computed in chunks, with a progress report and a cancel check after each.
 # A chunk holds about the same work whatever the size (units x batch rows), so esc answers
 # within a fraction of a second: 1,024 steps of a 64-unit line, 16 of a 4,096-unit one.
@@ -172,7 +173,7 @@ class Lab:
         Long runs are computed in chunks: `progress(done, total)` is called after each, and
         when `cancelled()` turns true the lab stops at the last step computed and this
         returns False."""
-        t = checks.whole_number(t, "the step")
+        t = checks.whole_number(t, "the step", 0, MAX_WHOLE)
         checks.callable_or_none(progress, "progress")
         checks.callable_or_none(cancelled, "cancelled")
         self.build()
@@ -270,6 +271,9 @@ class Lab:
             raise LabError(f"give a line number or a list of line numbers, not "
                            f"{checks.shown(numbers)}")
         numbers = [numbers] if isinstance(numbers, (int, np.integer)) else list(numbers)
+        for number in numbers:  # absurd numbers are refused before they reach a message
+            if isinstance(number, (int, np.integer)) and abs(number) > MAX_WHOLE:
+                raise LabError(f"line {checks.shown(number)} is out of range")
         if not numbers:
             raise LabError("select at least one line")
         if len(numbers) > MAX_BATCH:
@@ -336,6 +340,28 @@ class Lab:
         if not isinstance(implied, dict):
             raise LabError(f"implied must be a dict of settings, not {checks.shown(implied)}")
         checks.text_argument(origin, "origin")
+        # Shapes as Keras lays them out, so that a mismatch is a sentence, not Keras' ValueError.
+        blocks = GATE_BLOCKS[self._config.cell]
+        arrays = {name: getattr(weights, name) for name in ("kernel", "recurrent_kernel", "bias",
+                                                             "embedding")}
+        if not all(a is None or (isinstance(a, np.ndarray) and a.dtype.kind in "biuf")
+                   for a in arrays.values()):
+            raise LabError(f"{origin}: the weights must be numpy arrays of real numbers")
+        if not all(a is None or np.all(np.isfinite(a)) for a in arrays.values()):
+            raise LabError(f"{origin}: the weights hold NaN or infinite values")
+        kernel, recurrent, bias = weights.kernel, weights.recurrent_kernel, weights.bias
+        units = recurrent.shape[0] if recurrent is not None and recurrent.ndim == 2 else 0
+        fits = (units >= 1 and recurrent.shape[1] == blocks * units and kernel is not None
+                and kernel.ndim == 2 and kernel.shape[0] >= 1 and kernel.shape[1] == blocks * units
+                and (bias is None or bias.shape == (blocks * units,)
+                     or (self._config.cell == "gru" and bias.shape == (2, blocks * units)))
+                and (weights.embedding is None or (weights.embedding.ndim == 2 and
+                                                   weights.embedding.shape[1] == kernel.shape[0])))
+        if not fits:
+            shapes = ", ".join(f"{k} {None if a is None else a.shape}" for k, a in arrays.items())
+            raise LabError(f"{origin}: the weights ({shapes}) do not fit a "
+                           f"{self._config.cell_title} cell: kernel (input, {blocks}*units), "
+                           f"recurrent_kernel (units, {blocks}*units), bias ({blocks}*units,)")
         implied = {**implied, "cell": self._config.cell}
         if weights.embedding is not None:
             implied["num_words"] = weights.embedding.shape[0]

@@ -313,6 +313,8 @@ class TrainedModel:
         num_words = the Embedding's input_dim, so every id it gives fits the model."""
         from .text import Corpus
 
+        lines = checks.text_lines(lines, "the lines")
+        name = checks.text_argument(name, "the text's name")
         if self.word_index is None:
             raise LabError(f"{self.path} has no word_index beside it, so its ids mean no words; "
                            f"give a word_index file, fit the tokenizer on a text, or use raw ids")
