@@ -240,3 +240,70 @@ def test_a_history_too_big_for_memory_is_refused_and_the_lab_kept(monkeypatch):
     with pytest.raises(LabError, match=r"LSTM\(1,024\) over 20,000 timesteps x batch 1 .* needs"):
         lab.configure(units=1024)  # ~1 GiB of history: more than half of 1 GiB
     assert lab.config.units == 4 and lab.t == 1 and lab.snapshot().h.shape == (1, 1, 4)
+
+
+# ----- initial state: h and c rows agree and fit the batch when set -------------------------
+def test_initial_h_and_c_must_have_the_same_rows(lab):
+    lab.seek(2)
+    before = lab.snapshot()
+    for h, c, message in ((np.zeros((3, 4)), np.zeros((1, 4)), r"'h' has 3 row\(s\) but 'c' has 1"),
+                          (np.zeros((1, 4)), np.zeros((3, 4)), r"'h' has 1 row\(s\) but 'c' has 3"),
+                          (np.zeros(4), np.zeros((2, 4)), r"'h' has 1 row\(s\) but 'c' has 2"),
+                          (np.zeros((3, 4)), np.zeros((3, 4)), "3 rows but the batch has 1"),
+                          (np.zeros((3, 4)), None, "3 rows but the batch has 1")):
+        with pytest.raises(LabError, match=message):
+            lab.set_initial_state(h, c)
+    # Nothing was kept: stepping and the snapshot work, from zeros.
+    assert lab.step() and lab.snapshot().max_abs_error < 1e-5
+    after = lab.snapshot()
+    assert not after.initial_state_given and not after.h0.any() and not after.c0.any()
+    np.testing.assert_array_equal(after.h[:2], before.h)
+
+
+def test_an_initial_state_per_row_fits_its_batch(keras):
+    lab = Lab(LabConfig(units=3))
+    lab.select_lines([1, 2, 3])
+    rng = np.random.default_rng(2)
+    h0, c0 = rng.normal(size=(2, 3, 3)).astype(np.float32)
+    lab.set_initial_state(h0, c0)
+    with pytest.raises(LabError, match="3 rows but the batch has 1"):
+        lab.select_lines(4)  # the state is for three rows
+    assert lab.selection == (1, 2, 3)
+    lab.run_to_end()
+    snapshot = lab.snapshot()
+    layer = keras.layers.LSTM(3, return_sequences=True, return_state=True)
+    layer.build((None, None, 4))
+    layer.set_weights(snapshot.weights.cell_weights())
+    sequence, h, c = (np.asarray(a) for a in layer(snapshot.batch.x, initial_state=[h0, c0]))
+    np.testing.assert_allclose(snapshot.output, np.swapaxes(sequence, 0, 1), atol=1e-5)
+    np.testing.assert_allclose(snapshot.c[-1], c, atol=1e-5)
+
+
+def test_an_initial_h_set_for_gru_starts_an_lstm_from_c_zero(keras):
+    """A GRU has no c: switching to LSTM afterwards starts from c = 0 (it was NaN)."""
+    lab = Lab(LabConfig(cell="gru", units=4))
+    h0 = np.linspace(-0.5, 0.5, 4, dtype=np.float32)
+    lab.set_initial_state(h0)
+    lab.configure(cell="lstm")
+    lab.run_to_end()
+    snapshot = lab.snapshot()
+    assert snapshot.c0.tolist() == [[0.0] * 4] and np.isfinite(snapshot.h).all()
+    layer = keras.layers.LSTM(4, return_sequences=True, return_state=True)
+    layer.build((None, None, 4))
+    layer.set_weights(snapshot.weights.cell_weights())
+    initial = [h0[None], np.zeros((1, 4), np.float32)]
+    sequence, h, c = (np.asarray(a) for a in layer(snapshot.batch.x, initial_state=initial))
+    np.testing.assert_allclose(snapshot.output, np.swapaxes(sequence, 0, 1), atol=1e-5)
+    assert snapshot.max_abs_error < 1e-5
+
+
+def test_initial_state_files_with_unlike_rows_on_the_command_line(tmp_path, capfd):
+    from tui_lab.cli import main
+
+    for h_rows, c_rows in ((3, 1), (1, 3)):
+        path = tmp_path / f"s{h_rows}{c_rows}.npz"
+        np.savez(path, h=np.zeros((h_rows, 4)), c=np.zeros((c_rows, 4)))
+        assert main(["trace", "--initial-state", str(path)]) == 2
+        out, err = capfd.readouterr()
+        assert err.count("\n") == 1 and f"'h' has {h_rows} row(s) but 'c' has {c_rows}" in err, err
+        assert out == ""
