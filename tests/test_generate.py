@@ -236,19 +236,19 @@ def test_an_output_that_is_not_a_distribution_cannot_generate(keras, tmp_path, c
     for name, path in not_a_distribution(keras, tmp_path).items():
         model = open_model(path)
         assert model.step("rnn", model.pad([[2, 3, 4]])).max_abs_error < 1e-5  # it steps
-        with pytest.raises(LabError, match="not a next-word distribution"):
+        with pytest.raises(LabError, match="does not end in a next-word distribution"):
             next(generate(model, [2, 3], 2, step_states=False))
-        with pytest.raises(LabError, match="not a next-word distribution"):
+        with pytest.raises(LabError, match="does not end in a next-word distribution"):
             next(generate(model, [2, 3], 2, temperature=0.5, sample_seed=1))
         # The app: the model opens in the lab but generation is refused with the sentence.
         raw = raw_ids_model(model)
         lab = ModelLab(raw, lines=raw_id_lines(raw, 2))
         assert lab.snapshot().model.next_words == ()
-        with pytest.raises(LabError, match="not a next-word distribution"):
+        with pytest.raises(LabError, match="does not end in a next-word distribution"):
             lab.start_generation("2 3")
         assert lab.generation is None
         capfd.readouterr()
         assert main(["generate", "--model", str(path), "--ids", "2,3", "--words", "1"]) == 2, name
         out, err = capfd.readouterr()
-        assert err.count("\n") == 1 and "not a next-word distribution" in err, err
+        assert err.count("\n") == 1 and "does not end in a next-word distribution" in err, err
         assert "-0." not in out  # no negative "probabilities" printed

@@ -30,7 +30,8 @@ operations = st.one_of(
         "cell": st.sampled_from(["simple_rnn", "lstm", "gru", "transformer"]),
         "units": st.sampled_from([2, 3, np.int64(3), 0, 5.0, "4"]),
         "go_backwards": st.sampled_from([True, False, 1]),
-        "mask_padding": st.sampled_from([True, False, "no"])})),
+        "mask_padding": st.sampled_from([True, False, "no"]),
+        "engine": st.sampled_from(["keras", "numpy"])})),
     st.tuples(st.just("reseed"), st.one_of(st.none(), st.integers(0, 5), st.sampled_from([-1, 1.5]))),
     st.tuples(st.just("type_sentence"), st.sampled_from(
         ["the great pretender", "oh yes i'm lonely", "zzz qqq", "?!", "", 3])),

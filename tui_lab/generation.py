@@ -70,15 +70,15 @@ def next_word_distribution(model: TrainedModel, predicted) -> np.ndarray:
     if out.ndim == 3:
         out = out[:, -1]
     name = Path(model.path).name
-    expected = f"(batch, {model.vocab_size}) probabilities, a softmax over the Embedding's ids"
     if out.ndim != 2 or out.shape[0] < 1 or out.shape[1] != model.vocab_size:
-        raise LabError(f"{name}'s output has shape {tuple(np.shape(predicted))}, not a next-word "
-                       f"distribution {expected}, so it cannot generate text")
+        raise LabError(f"{name} does not end in a next-word distribution: its output has shape "
+                       f"{tuple(np.shape(predicted))}, not (batch, {model.vocab_size}), one "
+                       f"probability per id of its Embedding, so it cannot generate text")
     row = out[0]
     if not np.all(np.isfinite(row)) or row.min() < -1e-6 or abs(row.sum() - 1) > 1e-3:
-        raise LabError(f"{name}'s output is not a next-word distribution {expected} (its values "
-                       f"run from {row.min():.3g} to {row.max():.3g} and sum to {row.sum():.3g}), "
-                       f"so it cannot generate text")
+        raise LabError(f"{name} does not end in a next-word distribution (a softmax over its "
+                       f"{model.vocab_size} ids): its output runs from {row.min():.3g} to "
+                       f"{row.max():.3g} and sums to {row.sum():.3g}, so it cannot generate text")
     return np.clip(row, 0.0, None)
 
 
