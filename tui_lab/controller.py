@@ -173,10 +173,14 @@ class Lab:
         Long runs are computed in chunks: `progress(done, total)` is called after each, and
         when `cancelled()` turns true the lab stops at the last step computed and this
         returns False."""
-        t = checks.whole_number(t, "the step", 0, MAX_WHOLE)
+        t = checks.whole_number(t, "the step")
+        if abs(t) > MAX_WHOLE:  # absurd numbers are refused before they reach a message
+            raise LabError(f"step {checks.shown(t)} is outside the sequence")
         checks.callable_or_none(progress, "progress")
         checks.callable_or_none(cancelled, "cancelled")
         self.build()
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
+            raise LabError(f"the step must be a whole number, not {t!r}")
         if not 0 <= t <= self._history.timesteps:
             raise LabError(f"step {t} is outside 0..{self._history.timesteps}")
         history = self._history
