@@ -22,7 +22,15 @@ from .errors import LabError
 def shown(value) -> str:
     """repr(value) on one line, cut short: a message never prints a 400-digit number, a huge
     list or an array's line breaks."""
-    text = " ".join(repr(value).split())
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
+            and abs(int(value)) > 10**30:
+        # repr of an int past 4,300 digits even raises ValueError (Python's int limit).
+        digits = int(abs(int(value)).bit_length() * 0.30103) + 1
+        return f"a {'negative ' if value < 0 else ''}{digits:,}-digit number"
+    try:
+        text = " ".join(repr(value).split())
+    except Exception:  # a repr that fails is no reason to lose the message
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= 60 else f"{text[:40]}...{text[-10:]}"
 
 

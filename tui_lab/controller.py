@@ -175,7 +175,7 @@ class Lab:
         returns False."""
         t = checks.whole_number(t, "the step")
         if abs(t) > MAX_WHOLE:  # absurd numbers are refused before they reach a message
-            raise LabError(f"step {checks.shown(t)} is outside the sequence")
+            raise LabError(f"the step must be within the sequence, not {checks.shown(t)}")
         checks.callable_or_none(progress, "progress")
         checks.callable_or_none(cancelled, "cancelled")
         self.build()
@@ -277,7 +277,7 @@ class Lab:
         numbers = [numbers] if isinstance(numbers, (int, np.integer)) else list(numbers)
         for number in numbers:  # absurd numbers are refused before they reach a message
             if isinstance(number, (int, np.integer)) and abs(number) > MAX_WHOLE:
-                raise LabError(f"line {checks.shown(number)} is out of range")
+                raise LabError(f"line numbers must be within the text, not {checks.shown(number)}")
         if not numbers:
             raise LabError("select at least one line")
         if len(numbers) > MAX_BATCH:

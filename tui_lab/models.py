@@ -334,7 +334,8 @@ class TrainedModel:
         ids = [checks.whole_number(i, "an id") for i in ids]
         bad = [i for i in ids if not 0 <= i < self.vocab_size]
         if bad:
-            raise LabError(f"id {bad[0]} is outside the model's Embedding (ids 0-{self.vocab_size - 1})")
+            raise LabError(f"id {checks.shown(bad[0])} is outside the model's Embedding "
+                           f"(ids 0-{self.vocab_size - 1})")
         return ids
 
     def id_array(self, ids) -> np.ndarray:
