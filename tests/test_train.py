@@ -264,7 +264,7 @@ def test_a_non_finite_loss_stops_training_and_writes_nothing(keras, text, tmp_pa
     out = tmp_path / "out"
     out.mkdir()
     stream = io.StringIO()
-    with pytest.raises(LabError, match=r"training stopped at epoch 1, batch 2: the loss became "
+    with pytest.raises(LabError, match=r"training stopped after epoch 1: the loss became "
                                        r"nan.*nothing was written"):
         train(text, out / "m.keras", units=2, embedding_dim=2, epochs=50, batch_size=2,
               progress=stream, callbacks=[poison_at(keras, 1)])
@@ -274,19 +274,18 @@ def test_a_non_finite_loss_stops_training_and_writes_nothing(keras, text, tmp_pa
     assert stream.getvalue().endswith("\n")
 
 
-def test_the_guard_stops_keras_at_the_first_bad_batch(keras):
+def test_the_guard_stops_keras_at_the_first_bad_epoch(keras):
     from tui_lab.training import finite_loss_guard
 
     guard = finite_loss_guard()
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     guard.set_model(model)
     model.stop_training = False  # as fit() sets it
-    guard.on_epoch_begin(2)
-    guard.on_train_batch_end(0, {"loss": 0.5})
+    guard.on_epoch_end(0, {"loss": 0.5})
     assert guard.stopped is None and not model.stop_training
-    guard.on_train_batch_end(3, {"loss": float("inf")})
-    guard.on_train_batch_end(4, {"loss": float("nan")})
-    assert guard.stopped == (3, 4, float("inf")) and model.stop_training  # the first one kept
+    guard.on_epoch_end(2, {"loss": float("inf")})
+    guard.on_epoch_end(3, {"loss": float("nan")})
+    assert guard.stopped == (3, float("inf")) and model.stop_training  # the first one kept
 
 
 @pytest.mark.parametrize("learning_rate", [float("inf"), float("nan"), -float("inf"), 10**400,

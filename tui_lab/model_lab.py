@@ -126,6 +126,10 @@ class Generation:
         return step
 
     def view(self, preview: tuple[Candidate, ...]) -> GenerationView:
+        if not isinstance(preview, (tuple, list)) or \
+                not all(isinstance(c, Candidate) for c in preview):
+            raise LabError(f"the preview must be a tuple of Candidates, not {shown(preview)}")
+        preview = tuple(preview)
         settings = self.settings
         if not self.steps:
             return GenerationView(self.seed, (), settings, self.seed, preview[:settings.top_k],

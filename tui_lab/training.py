@@ -130,22 +130,22 @@ def progress_callback(epochs: int, stream):
 
 
 def finite_loss_guard():
-    """A Keras Callback that stops training at the first batch whose loss is NaN or infinite
-    and remembers where (`stopped`: epoch, batch, loss), so `train` can refuse to save a model
-    whose weights are no longer numbers (Keras itself would carry on and save it)."""
+    """A Keras Callback that stops training after the first epoch whose loss is NaN or
+    infinite and remembers it (`stopped`: epoch, loss), so `train` can refuse to save a model
+    whose weights are no longer numbers (Keras itself would carry on and save it).
+
+    Checked per epoch, not per batch: a batch hook would make Keras run every batch's
+    callbacks synchronously, converting the logs each time; a loss that turns NaN stays NaN
+    in the epoch's mean, and the weights stay NaN, so the epoch's loss shows it."""
     keras = tf_loader.keras()
 
     class FiniteLoss(keras.callbacks.Callback):
-        stopped: tuple[int, int, float] | None = None
-        epoch = 0
+        stopped: tuple[int, float] | None = None
 
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-
-        def on_train_batch_end(self, batch, logs=None):
+        def on_epoch_end(self, epoch, logs=None):
             loss = (logs or {}).get("loss")
             if loss is not None and not np.isfinite(float(loss)) and self.stopped is None:
-                self.stopped = (self.epoch + 1, batch + 1, float(loss))
+                self.stopped = (epoch + 1, float(loss))
                 self.model.stop_training = True
 
     return FiniteLoss()
@@ -237,8 +237,8 @@ def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
             progress.write("\n")  # end the progress line; nothing has been written yet
         raise
     if guard.stopped is not None:
-        epoch, batch, loss = guard.stopped
-        raise LabError(f"training stopped at epoch {epoch}, batch {batch}: the loss became "
+        epoch, loss = guard.stopped
+        raise LabError(f"training stopped after epoch {epoch}: the loss became "
                        f"{loss}, so the weights are no longer numbers and nothing was written "
                        f"(a smaller learning rate than {learning_rate:g} may keep it finite)")
 
