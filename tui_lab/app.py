@@ -36,6 +36,7 @@ from .screens.prompt import PromptScreen
 from .screens.settings import SettingsScreen
 from .widgets.embeddings import EmbeddingsPanel
 from .widgets.gates import GatesPanel
+from .widgets.labels import printable
 from .widgets.layer import LayerPanel
 from .widgets.lines import LinesPanel
 from .widgets.states import StatesPanel
@@ -114,7 +115,7 @@ class LabApp(ModelActions, App):
         self.lab = lab
         self._model_request = model
         self.snapshot = None  # the latest Snapshot shown
-        self.line_cursor = 1
+        self.line_cursor = lab.selection[0] if lab.selection else 1
         self.marks: set[int] = set()  # lines marked for a batch (m)
         self.playing = False
         self.play_interval = play_interval
@@ -126,6 +127,13 @@ class LabApp(ModelActions, App):
         self._source = lab.source_name
         if theme:
             self.theme = theme
+
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Notifications carry file names, typed text and error messages: never markup (a
+        name with [/] in it would be a MarkupError), and no control characters."""
+        super().notify(printable(str(message)), title=printable(str(title)), severity=severity,
+                       timeout=timeout, markup=False)
 
     def run(self, *args, **kwargs):
         if kwargs.get("headless"):
@@ -141,6 +149,7 @@ class LabApp(ModelActions, App):
             screen.query_one(f"#{pid}").loading = True
         self._show_lines()
         self._status()
+        self._notify_replaced(self._lines, self._source)
         self._player = self.set_interval(self.play_interval, self._tick, pause=True)
         self._pending += 1
         self._build(self._turns.ticket())
@@ -298,8 +307,15 @@ class LabApp(ModelActions, App):
                 self._report(self._progress, f"reading {target.name}", done, total)
 
             lab.open_text(target, progress=progress, cancelled=self._cancel.is_set)
+            self._report(self._notify_replaced, lab.lines, target)
 
         self.submit("Open", open_text, f"opened {target}")
+
+    def _notify_replaced(self, lines, name) -> None:
+        """Say so when a text had bytes that are not UTF-8 (they are shown as \ufffd)."""
+        notice = getattr(lines, "decode_notice", None)
+        if notice and notice(str(name)):
+            self.notify(notice(str(name)), title="Not all UTF-8", severity="warning", timeout=10)
 
     def action_cancel(self) -> None:
         """Stop a run to the end (at the last step computed) and auto-stepping."""
@@ -328,13 +344,17 @@ class LabApp(ModelActions, App):
             self.notify("the input is raw vectors: there are no text lines", severity="warning")
         return bool(lines)
 
-    def _line_count(self) -> int:
-        return len(self.snapshot.lines if self.snapshot else self._lines)
-
     def _move_line(self, delta: int) -> None:
+        """To the next line with words in that direction (blank lines are skipped)."""
         if not self._need_lines():
             return
-        self.line_cursor = max(1, min(self._line_count(), self.line_cursor + delta))
+        lines = self.snapshot.lines if self.snapshot else self._lines
+        number = self.line_cursor + delta
+        while 1 <= number <= len(lines) and not lines[number - 1].strip():
+            number += delta
+        if not 1 <= number <= len(lines):
+            return  # no line with words beyond this one
+        self.line_cursor = number
         self._show_lines()
         if not self.marks:  # with lines marked for a batch, moving only moves the cursor
             number = self.line_cursor
@@ -389,7 +409,7 @@ class LabApp(ModelActions, App):
                 self.submit("Open", lambda lab: lab.open_vectors(target), f"opened {target}")
             else:
                 self._open_text(target)
-            self.line_cursor = 1
+            self.line_cursor = 1  # until the new text shows its first line with words
             self.marks.clear()
 
         self.push_screen(PromptScreen("Open a text file (one sequence per line), input vectors "

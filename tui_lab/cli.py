@@ -175,6 +175,12 @@ def make_lab(args):
     return lab
 
 
+def decode_notice(lab, name) -> str | None:
+    """What reading the lab's text replaced (bytes that are not UTF-8), if anything."""
+    notice = getattr(lab.lines, "decode_notice", None)
+    return notice(str(name)) if notice and name else None
+
+
 def run_trace(argv: list[str]) -> int:
     from . import trace
 
@@ -188,6 +194,9 @@ def run_trace(argv: list[str]) -> int:
 
         return run_model_trace(args)
     lab = make_lab(args)
+    notice = decode_notice(lab, args.file)
+    if notice:  # the trace is still right for the text as read: a warning, not an error
+        sys.stderr.write(f"{PROG} trace: warning: {notice}\n")
     if args.output:
         trace.write_trace(lab, args.output, fmt)
     else:
