@@ -24,12 +24,15 @@ os.environ.setdefault("TEXTUAL_FPS", "240")
 
 from textual import work  # noqa: E402
 from textual.app import App  # noqa: E402
+from textual.await_complete import AwaitComplete  # noqa: E402
 
 from . import Lab
 from .commands import LabCommands
 from .config import CELLS
 from .errors import LabError
 from .model_app import ModelActions
+from .screens.confirm import ReplaceScreen, existing
+from .screens.dialog import Palette
 from .screens.help import HelpScreen
 from .screens.lab import NUMBER_PANELS, PANELS, LabScreen
 from .screens.prompt import PromptScreen
@@ -134,6 +137,17 @@ class LabApp(ModelActions, App):
         name with [/] in it would be a MarkupError), and no control characters."""
         super().notify(printable(str(message)), title=printable(str(title)), severity=severity,
                        timeout=timeout, markup=False)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def pop_screen(self) -> AwaitComplete:
+        """Never pop the lab screen: a stray second dismiss (two Enters in one burst, a
+        Textual screen closing twice) would leave a blank terminal that only ctrl+q leaves."""
+        if len(self.screen_stack) <= 1 or isinstance(self.screen, LabScreen):
+            return AwaitComplete.nothing()
+        return super().pop_screen()
 
     def run(self, *args, **kwargs):
         if kwargs.get("headless"):
@@ -421,17 +435,34 @@ class LabApp(ModelActions, App):
         def chosen(path: str | None) -> None:
             if path is None:
                 return
+            target = Path(path).expanduser()
 
             def export(lab: Lab) -> None:
                 from . import trace  # the trace's own writer (JSON or .npz by the suffix)
 
-                trace.write_trace(lab, Path(path).expanduser(),
-                                  "npz" if path.lower().endswith(".npz") else "json")
+                trace.write_trace(lab, target, "npz" if path.lower().endswith(".npz") else "json")
 
-            self.submit("Export", export, f"trace written to {path}")
+            self.ask_before_replacing(
+                [target], lambda: self.submit("Export", export, f"trace written to {path}"))
 
         self.push_screen(PromptScreen("Export the whole trace: a .json or .npz path",
                                       value="trace.json"), chosen)
+
+    def ask_before_replacing(self, paths: list[Path], write: Callable[[], None]) -> None:
+        """write() at once if none of paths exists; else only after a yes to the question."""
+        there = existing(*paths)
+        if not there:
+            write()
+            return
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                write()
+            else:
+                self.notify(f"kept {' and '.join(p.name for p in there)}: nothing was written",
+                            title="Not replaced")
+
+        self.push_screen(ReplaceScreen(there), answered)
 
     # ----- settings -------------------------------------------------------------------------
     def action_cycle_cell(self) -> None:
