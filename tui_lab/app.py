@@ -111,9 +111,15 @@ class LabApp(ModelActions, App):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, lab: Lab, *, theme: str | None = None, play_interval: float = 0.4,
-                 model: dict | None = None) -> None:
+                 model: dict | None = None, save_session: bool = False,
+                 start: dict | None = None, notices: tuple[str, ...] = (),
+                 vectors_file: str | None = None) -> None:
         """model: open this trained model once the lab is up: open_model_file's arguments
-        (path, layer, word_index, fit_text)."""
+        (path, layer, word_index, fit_text, raw_ids) and the direction to show.
+        save_session: keep the session in the user's config directory (the tui-lab command
+        does; a LabApp made in Python does not). start: where a restored session was: its
+        step, marks and line cursor. notices: said once the app is up. vectors_file: the
+        file the lab's input vectors came from (so that a session can reopen it)."""
         super().__init__()
         self.lab = lab
         self._model_request = model
@@ -128,8 +134,14 @@ class LabApp(ModelActions, App):
         self._busy_label = ""
         self._lines = lab.lines  # readable before TensorFlow loads
         self._source = lab.source_name
-        if theme:
+        if theme and theme in self.available_themes:
             self.theme = theme
+        self._save_session = save_session
+        self._saved = ""  # the session as last written
+        self._save_timer = None
+        self._start = start
+        self._notices = tuple(notices)
+        self._vectors_file = vectors_file
 
     def notify(self, message: str, *, title: str = "", severity="information",
                timeout: float | None = None, markup: bool = True) -> None:
@@ -168,6 +180,72 @@ class LabApp(ModelActions, App):
         self._pending += 1
         self._build(self._turns.ticket())
         self._open_requested_model()
+        self._restore_position()
+        for notice in self._notices:
+            self.notify(notice, title="Session", severity="warning", timeout=12)
+        self.theme_changed_signal.subscribe(self, lambda theme: self._save_soon())
+
+    # ----- the session (session.py) ---------------------------------------------------------
+    def _restore_position(self) -> None:
+        """A restored session's step, marks and line cursor (its input is already in the lab)."""
+        start = self._start or {}
+        lines = self._lines
+        marks = set(start.get("marks") or ())
+        if marks and marks == set(self.lab.selection):
+            self.marks = marks
+        cursor = start.get("cursor")
+        if isinstance(cursor, int) and 1 <= cursor <= len(lines) and lines[cursor - 1].strip():
+            self.line_cursor = cursor
+            self._show_lines()
+        step = start.get("step") or 0
+        if step > 0:
+            self.submit("Restore", lambda lab: lab.seek(min(step, lab.timesteps)))
+
+    def session_now(self):
+        """What the lab shows now, as a Session (None before the first states)."""
+        from .session import Session
+
+        snapshot = self.snapshot
+        if snapshot is None:
+            return None
+        text = vectors = None
+        if snapshot.source_kind == "vectors":
+            vectors = self._vectors_file
+        elif Path(snapshot.source_name).is_file():
+            text = str(Path(snapshot.source_name).resolve())
+        view, model = getattr(snapshot, "model", None), None
+        if view is not None:
+            model = {"path": str(Path(view.path).resolve()), "layer": view.layer.name,
+                     "direction": view.direction, **(self._model_options or {})}
+        return Session(text=text, vectors=vectors, selection=snapshot.selection,
+                       sentence=snapshot.sentence, settings=snapshot.config.as_dict(),
+                       step=snapshot.t, model=model, theme=self.theme,
+                       marks=tuple(sorted(self.marks)), cursor=self.line_cursor)
+
+    def _save_soon(self) -> None:
+        """Save within a second: often enough that a dropped SSH link loses little, rarely
+        enough that playing or a key storm does not write the file at every step."""
+        if self._save_session and self._save_timer is None:
+            self._save_timer = self.set_timer(1.0, self.save_session)
+
+    def save_session(self) -> None:
+        from . import session
+
+        self._save_timer = None
+        current = self.session_now() if self._save_session else None
+        if current is None or current.to_json() == self._saved:
+            return
+        try:
+            session.save(current)
+        except OSError as error:
+            self._save_session = False  # say it once, not at every step
+            self.notify(f"the session cannot be saved in {session.config_dir()}: "
+                        f"{error.strerror or error}", title="Session", severity="warning")
+        else:
+            self._saved = current.to_json()
+
+    def on_unmount(self) -> None:
+        self.save_session()
 
     @work(thread=True, exclusive=True, group="build")
     def _build(self, ticket: int) -> None:
@@ -243,6 +321,7 @@ class LabApp(ModelActions, App):
         self._status()
         if done:
             self.notify(done, title="Done")
+        self._save_soon()
         self.on_states_shown()
 
     def on_states_shown(self) -> None:
@@ -420,7 +499,11 @@ class LabApp(ModelActions, App):
                 self.open_model_file(target)
                 return
             if target.suffix.lower() in (".npy", ".json"):
-                self.submit("Open", lambda lab: lab.open_vectors(target), f"opened {target}")
+                def open_vectors(lab: Lab) -> None:
+                    lab.open_vectors(target)
+                    self._vectors_file = str(target.resolve())
+
+                self.submit("Open", open_vectors, f"opened {target}")
             else:
                 self._open_text(target)
             self.line_cursor = 1  # until the new text shows its first line with words

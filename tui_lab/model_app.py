@@ -27,6 +27,7 @@ class ModelActions:
     """Mixed into LabApp; uses its lab, snapshot, submit, notify and _report."""
 
     _model_request: dict | None = None
+    _model_options: dict | None = None  # how the open model was opened (for the session)
     _generation_settings = None
 
     # ----- helpers ----------------------------------------------------------------------------
@@ -90,7 +91,12 @@ class ModelActions:
     def _open_requested_model(self) -> None:
         self._mount_model_bar()
         if self._model_request:
-            self.open_model_file(**self._model_request)
+            request = dict(self._model_request)
+            direction = request.pop("direction", None)
+            self.open_model_file(**request)
+            if direction not in (None, "forward"):  # a restored session's backward cell
+                self.submit("Direction", lambda lab: lab.show_direction(direction)
+                            if self._is_model(lab) else None)
 
     # ----- opening ------------------------------------------------------------------------------
     def open_model_file(self, path, *, layer: str | None = None, word_index=None, fit_text=None,
@@ -109,7 +115,7 @@ class ModelActions:
                 from .text import read_lines
 
                 lines, source = read_lines(fit_text), str(fit_text)
-                keep.update(selection=(1,), sentence=None)
+                keep.update(selection=(lines.first_line,), sentence=None)  # not a blank one
             if lines is None:
                 keep.update(selection=(1,), sentence=None)
             try:
@@ -130,6 +136,10 @@ class ModelActions:
                 except LabError:
                     raise error from None
             self.lab = new
+            self._model_options = {
+                "word_index": None if word_index is None else str(Path(word_index).resolve()),
+                "fit_text": None if fit_text is None else str(Path(fit_text).resolve()),
+                "raw_ids": raw_ids}
 
         self.submit("Open model", open_it, f"opened {path.name}: step it with ␣ · L layer · "
                                            f"w generate")
