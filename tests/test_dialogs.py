@@ -232,3 +232,28 @@ async def test_the_lab_screen_cannot_be_popped():
         await pilot.pause()
         assert app.screen is lab_screen
         await still_stepping(pilot)
+
+
+async def test_typed_text_and_file_names_are_never_markup(tmp_path):
+    """What is typed (or a file's name) may hold [brackets]: shown as typed, never parsed."""
+    odd = "[/b] not [bold]markup"
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "s", "tab")
+        app.focused.value = odd  # units
+        await settle(pilot)
+        assert odd in str(app.screen.query_one("#msg-units").content)
+        await press(pilot, "escape", "w")
+        app.screen.query_one("#gen-top_k").value = odd
+        await settle(pilot)
+        assert odd in str(app.screen.query_one("#gen-msg-top_k").content)
+        await press(pilot, "escape", "T")
+        app.screen.query_one("#train-output").value = f"{odd}.txt"
+        await settle(pilot)
+        assert "b] not [bold]markup.txt" in str(app.screen.query_one("#train-msg-output").content)
+        await press(pilot, "escape", "o")
+        app.focused.value = str(tmp_path / odd)
+        await press(pilot, "enter")
+        assert any(odd in n.message for n in app._notifications if n.severity == "error")
+        await still_stepping(pilot)

@@ -247,3 +247,23 @@ async def test_wide_and_odd_tokens_keep_the_panels_aligned(odd_file):
         await press(pilot, "enter", "space")
         assert app.snapshot.batch.rows[0].ids[:2] == app.lab.snapshot(layer=False).batch.rows[0].ids[:2]
         assert "w0:" in text_of(app.screen.query_one(TokensPanel))
+
+
+@pytest.mark.asyncio
+async def test_a_megabyte_line_is_drawn_only_as_far_as_it_shows(odd_file):
+    """Found by the key storm: a 1 MB line as the generation seed (or typed) was drawn word by
+    word in the Lines panel and the model bar, holding the screen for seconds."""
+    path, long_line = odd_file
+    app = make_app(Lab(LabConfig(num_words=10_000), text=path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.line_cursor = len(app.snapshot.lines)  # the long line
+        seed = app._default_seed()
+        assert seed.split() == long_line.split()[-40:]  # what the model reads, and more
+        app.submit("Type", lambda lab: lab.type_sentence(long_line))
+        await settle(pilot)
+        assert app.snapshot.sentence == long_line
+        app.screen.show_panel("lines")
+        await settle(pilot)
+        typed_row = app.screen.query_one(LinesPanel).content.plain.split("\n")[0]
+        assert typed_row.startswith("typed: w0 w1") and len(typed_row) < 200

@@ -139,7 +139,7 @@ class LabApp(ModelActions, App):
         self._save_session = save_session
         self._saved = ""  # the session as last written
         self._save_timer = None
-        self._start = start
+        self._restore_at = start
         self._notices = tuple(notices)
         self._vectors_file = vectors_file
 
@@ -188,7 +188,7 @@ class LabApp(ModelActions, App):
     # ----- the session (session.py) ---------------------------------------------------------
     def _restore_position(self) -> None:
         """A restored session's step, marks and line cursor (its input is already in the lab)."""
-        start = self._start or {}
+        start = self._restore_at or {}
         lines = self._lines
         marks = set(start.get("marks") or ())
         if marks and marks == set(self.lab.selection):
@@ -397,7 +397,7 @@ class LabApp(ModelActions, App):
 
         def open_text(lab: Lab) -> None:
             def progress(done: int, total: int) -> None:
-                self._report(self._progress, f"reading {target.name}", done, total)
+                self._report(self._progress, f"reading {printable(target.name)}", done, total)
 
             lab.open_text(target, progress=progress, cancelled=self._cancel.is_set)
             self._report(self._notify_replaced, lab.lines, target)

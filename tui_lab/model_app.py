@@ -15,6 +15,7 @@ from .errors import LabError
 from .text import lyrics_path
 
 LYRICS_NAME = "The Great Pretender (built-in lyrics)"
+SEED_WORDS = 40  # at most this many words of a line become generation's default seed
 
 
 def _model_lab_class():
@@ -221,15 +222,19 @@ class ModelActions:
 
     def _default_seed(self) -> str:
         view = self._model_view()
-        if view is not None and view.generation is not None:
-            return view.generation.seed
         snapshot = self.snapshot
-        if snapshot is not None and snapshot.sentence:
-            return snapshot.sentence
         lines = snapshot.lines if snapshot is not None else self.lab.lines
-        if lines:
-            return lines[max(0, min(len(lines), self.line_cursor) - 1)]
-        return "i'm the great pretender"
+        if view is not None and view.generation is not None:
+            seed = view.generation.seed
+        elif snapshot is not None and snapshot.sentence:
+            seed = snapshot.sentence
+        elif lines:
+            seed = lines[max(0, min(len(lines), self.line_cursor) - 1)]
+        else:
+            seed = "i'm the great pretender"
+        # The model reads only the last few words (padded and truncated 'pre'): a long line's
+        # last SEED_WORDS are the same seed, and they fit in the form and on screen.
+        return " ".join(seed.split()[-SEED_WORDS:])
 
     def _with_model(self, lab):
         """The lab as a ModelLab: with no model open, the shipped model on the lab's text."""

@@ -156,7 +156,7 @@ class GenerateScreen(Dialog[tuple[str, object] | None]):
         for name in self.HINTS:
             message = self.query_one(f"#gen-msg-{name}", Static)
             error = self.errors.get(name)
-            message.update(f"✗ {error}" if error else self.HINTS[name])
+            message.update(Text(f"✗ {error}") if error else self.HINTS[name])  # typed: not markup
             message.set_class(bool(error), "-error")
         return seed, settings
 

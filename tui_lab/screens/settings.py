@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -92,7 +93,7 @@ class SettingsScreen(Dialog[dict | None]):
             self.config.replace(**{**self.values, name: value})
         except LabError as error:
             self.errors[name] = str(error)
-            message.update(f"✗ {error}")
+            message.update(Text(f"✗ {error}"))  # Text: the typed value is not markup
             message.add_class("-error")
         else:
             self.values[name] = value

@@ -200,7 +200,7 @@ class TrainScreen(Dialog[None]):
             if name == "output" and not error:
                 hint = (f"{output.name} exists: you will be asked before it is replaced"
                         if output.exists() else "+ its word_index beside it")
-            message.update(f"✗ {error}" if error else hint)
+            message.update(Text(f"✗ {error}" if error else hint))  # typed text: not markup
             message.set_class(bool(error), "-error")
         if self.errors:
             return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
 
+from ..text import OOV_ID
+
 TOKEN_CELLS = 24  # a longer token (a line with no spaces) is cut to this many cells, with …
 
 # Text from a file goes straight to the terminal: an ESC in it would be a terminal command
@@ -43,7 +45,8 @@ def token_at(snapshot, position: int, row: int = 0) -> str:
     if index < 0:
         return "pad"
     word = clip(printable(encoded.tokens[index]), TOKEN_CELLS)
-    return word + ("?" if encoded.oov[index] else "")
+    # ids[index], not oov[index]: `oov` is made for the whole row at each call.
+    return word + ("?" if encoded.ids[index] == OOV_ID else "")
 
 
 def _width(snapshot) -> int:

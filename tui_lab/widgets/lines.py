@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.message import Message
@@ -50,9 +51,14 @@ class LinesPanel(Static):
         if typed is not None:
             self._rows.append(0)
             text.append("typed: ", "bold")
+            used, room = 7, self.size.width or 80
             for word, oov in zip(typed.tokens, typed.oov):
-                text.append(clip(printable(word), TOKEN_CELLS), "bold red underline" if oov else "")
+                if used > room:  # a long sentence has more words than fit: stop here
+                    break
+                shown = clip(printable(word), TOKEN_CELLS)
+                text.append(shown, "bold red underline" if oov else "")
                 text.append("(OOV) " if oov else " ", "red" if oov else "")
+                used += cell_len(shown) + (6 if oov else 1)
             text.append("\n")
             height -= 1
         if not lines:
