@@ -323,5 +323,6 @@ class ModelActions:
         def trained(path: Path) -> None:
             self.open_model_file(path)
 
-        self.push_screen(TrainScreen(text, "the lyrics" if text is None else text.name, len(lines),
+        with_words = sum(1 for line in lines if line.strip())  # blank lines teach nothing
+        self.push_screen(TrainScreen(text, "the lyrics" if text is None else text.name, with_words,
                                      output, trained))
