@@ -21,3 +21,15 @@ async def press(pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)
         await settle(pilot)
+
+
+def burst(app, *keys: str) -> None:
+    """Send keys in one go, as a terminal delivers two Enters written at once (tmux send-keys
+    Enter Enter, a paste): nothing is processed between them. Await pilot.pause() after."""
+    from textual import events
+
+    chars = {"enter": "\r", "escape": "\x1b", "space": " ", "tab": "\t"}
+    for key in keys:
+        event = events.Key(key, chars.get(key, key if len(key) == 1 else None))
+        event.set_sender(app)
+        app._driver.send_message(event)

@@ -51,3 +51,17 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_snapshot(snap_compare, case, size):
     assert snap_compare(lab_app(), run_before=keys(*CASES[case]), terminal_size=size)
+
+
+def test_replace_question(snap_compare):
+    """The question before export or training replaces a file (a fixed path: deterministic)."""
+    from pathlib import Path
+
+    from tui_lab.screens.confirm import ReplaceScreen
+
+    async def run_before(pilot) -> None:
+        await keys("space")(pilot)
+        await pilot.app.push_screen(ReplaceScreen([Path("/home/learner/trace.json")]))
+        await pilot.pause()
+
+    assert snap_compare(lab_app(), run_before=run_before, terminal_size=(80, 24))

@@ -24,18 +24,22 @@ os.environ.setdefault("TEXTUAL_FPS", "240")
 
 from textual import work  # noqa: E402
 from textual.app import App  # noqa: E402
+from textual.await_complete import AwaitComplete  # noqa: E402
 
 from . import Lab
 from .commands import LabCommands
 from .config import CELLS
 from .errors import LabError
 from .model_app import ModelActions
+from .screens.confirm import ReplaceScreen, existing
+from .screens.dialog import Palette
 from .screens.help import HelpScreen
 from .screens.lab import NUMBER_PANELS, PANELS, LabScreen
 from .screens.prompt import PromptScreen
 from .screens.settings import SettingsScreen
 from .widgets.embeddings import EmbeddingsPanel
 from .widgets.gates import GatesPanel
+from .widgets.labels import printable
 from .widgets.layer import LayerPanel
 from .widgets.lines import LinesPanel
 from .widgets.states import StatesPanel
@@ -107,14 +111,20 @@ class LabApp(ModelActions, App):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, lab: Lab, *, theme: str | None = None, play_interval: float = 0.4,
-                 model: dict | None = None) -> None:
+                 model: dict | None = None, save_session: bool = False,
+                 start: dict | None = None, notices: tuple[str, ...] = (),
+                 vectors_file: str | None = None) -> None:
         """model: open this trained model once the lab is up: open_model_file's arguments
-        (path, layer, word_index, fit_text)."""
+        (path, layer, word_index, fit_text, raw_ids) and the direction to show.
+        save_session: keep the session in the user's config directory (the tui-lab command
+        does; a LabApp made in Python does not). start: where a restored session was: its
+        step, marks and line cursor. notices: said once the app is up. vectors_file: the
+        file the lab's input vectors came from (so that a session can reopen it)."""
         super().__init__()
         self.lab = lab
         self._model_request = model
         self.snapshot = None  # the latest Snapshot shown
-        self.line_cursor = 1
+        self.line_cursor = lab.selection[0] if lab.selection else 1
         self.marks: set[int] = set()  # lines marked for a batch (m)
         self.playing = False
         self.play_interval = play_interval
@@ -124,8 +134,32 @@ class LabApp(ModelActions, App):
         self._busy_label = ""
         self._lines = lab.lines  # readable before TensorFlow loads
         self._source = lab.source_name
-        if theme:
+        if theme and theme in self.available_themes:
             self.theme = theme
+        self._save_session = save_session
+        self._saved = ""  # the session as last written
+        self._save_timer = None
+        self._restore_at = start
+        self._notices = tuple(notices)
+        self._vectors_file = vectors_file
+
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Notifications carry file names, typed text and error messages: never markup (a
+        name with [/] in it would be a MarkupError), and no control characters."""
+        super().notify(printable(str(message)), title=printable(str(title)), severity=severity,
+                       timeout=timeout, markup=False)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def pop_screen(self) -> AwaitComplete:
+        """Never pop the lab screen: a stray second dismiss (two Enters in one burst, a
+        Textual screen closing twice) would leave a blank terminal that only ctrl+q leaves."""
+        if len(self.screen_stack) <= 1 or isinstance(self.screen, LabScreen):
+            return AwaitComplete.nothing()
+        return super().pop_screen()
 
     def run(self, *args, **kwargs):
         if kwargs.get("headless"):
@@ -141,10 +175,77 @@ class LabApp(ModelActions, App):
             screen.query_one(f"#{pid}").loading = True
         self._show_lines()
         self._status()
+        self._notify_replaced(self._lines, self._source)
         self._player = self.set_interval(self.play_interval, self._tick, pause=True)
         self._pending += 1
         self._build(self._turns.ticket())
         self._open_requested_model()
+        self._restore_position()
+        for notice in self._notices:
+            self.notify(notice, title="Session", severity="warning", timeout=12)
+        self.theme_changed_signal.subscribe(self, lambda theme: self._save_soon())
+
+    # ----- the session (session.py) ---------------------------------------------------------
+    def _restore_position(self) -> None:
+        """A restored session's step, marks and line cursor (its input is already in the lab)."""
+        start = self._restore_at or {}
+        lines = self._lines
+        marks = set(start.get("marks") or ())
+        if marks and marks == set(self.lab.selection):
+            self.marks = marks
+        cursor = start.get("cursor")
+        if isinstance(cursor, int) and 1 <= cursor <= len(lines) and lines[cursor - 1].strip():
+            self.line_cursor = cursor
+            self._show_lines()
+        step = start.get("step") or 0
+        if step > 0:
+            self.submit("Restore", lambda lab: lab.seek(min(step, lab.timesteps)))
+
+    def session_now(self):
+        """What the lab shows now, as a Session (None before the first states)."""
+        from .session import Session
+
+        snapshot = self.snapshot
+        if snapshot is None:
+            return None
+        text = vectors = None
+        if snapshot.source_kind == "vectors":
+            vectors = self._vectors_file
+        elif Path(snapshot.source_name).is_file():
+            text = str(Path(snapshot.source_name).resolve())
+        view, model = getattr(snapshot, "model", None), None
+        if view is not None:
+            model = {"path": str(Path(view.path).resolve()), "layer": view.layer.name,
+                     "direction": view.direction, **(self._model_options or {})}
+        return Session(text=text, vectors=vectors, selection=snapshot.selection,
+                       sentence=snapshot.sentence, settings=snapshot.config.as_dict(),
+                       step=snapshot.t, model=model, theme=self.theme,
+                       marks=tuple(sorted(self.marks)), cursor=self.line_cursor)
+
+    def _save_soon(self) -> None:
+        """Save within a second: often enough that a dropped SSH link loses little, rarely
+        enough that playing or a key storm does not write the file at every step."""
+        if self._save_session and self._save_timer is None:
+            self._save_timer = self.set_timer(1.0, self.save_session)
+
+    def save_session(self) -> None:
+        from . import session
+
+        self._save_timer = None
+        current = self.session_now() if self._save_session else None
+        if current is None or current.to_json() == self._saved:
+            return
+        try:
+            session.save(current)
+        except OSError as error:
+            self._save_session = False  # say it once, not at every step
+            self.notify(f"the session cannot be saved in {session.config_dir()}: "
+                        f"{error.strerror or error}", title="Session", severity="warning")
+        else:
+            self._saved = current.to_json()
+
+    def on_unmount(self) -> None:
+        self.save_session()
 
     @work(thread=True, exclusive=True, group="build")
     def _build(self, ticket: int) -> None:
@@ -222,6 +323,7 @@ class LabApp(ModelActions, App):
         self._status()
         if done:
             self.notify(done, title="Done")
+        self._save_soon()
         self.on_states_shown()
 
     def on_states_shown(self) -> None:
@@ -297,11 +399,18 @@ class LabApp(ModelActions, App):
 
         def open_text(lab: Lab) -> None:
             def progress(done: int, total: int) -> None:
-                self._report(self._progress, f"reading {target.name}", done, total)
+                self._report(self._progress, f"reading {printable(target.name)}", done, total)
 
             lab.open_text(target, progress=progress, cancelled=self._cancel.is_set)
+            self._report(self._notify_replaced, lab.lines, target)
 
         self.submit("Open", open_text, f"opened {target}")
+
+    def _notify_replaced(self, lines, name) -> None:
+        """Say so when a text had bytes that are not UTF-8 (they are shown as \ufffd)."""
+        notice = getattr(lines, "decode_notice", None)
+        if notice and notice(str(name)):
+            self.notify(notice(str(name)), title="Not all UTF-8", severity="warning", timeout=10)
 
     def action_cancel(self) -> None:
         """Stop a run to the end (at the last step computed) and auto-stepping."""
@@ -330,13 +439,17 @@ class LabApp(ModelActions, App):
             self.notify("the input is raw vectors: there are no text lines", severity="warning")
         return bool(lines)
 
-    def _line_count(self) -> int:
-        return len(self.snapshot.lines if self.snapshot else self._lines)
-
     def _move_line(self, delta: int) -> None:
+        """To the next line with words in that direction (blank lines are skipped)."""
         if not self._need_lines():
             return
-        self.line_cursor = max(1, min(self._line_count(), self.line_cursor + delta))
+        lines = self.snapshot.lines if self.snapshot else self._lines
+        number = self.line_cursor + delta
+        while 1 <= number <= len(lines) and not lines[number - 1].strip():
+            number += delta
+        if not 1 <= number <= len(lines):
+            return  # no line with words beyond this one
+        self.line_cursor = number
         self._show_lines()
         if not self.marks:  # with lines marked for a batch, moving only moves the cursor
             number = self.line_cursor
@@ -388,10 +501,14 @@ class LabApp(ModelActions, App):
                 self.open_model_file(target)
                 return
             if target.suffix.lower() in (".npy", ".json"):
-                self.submit("Open", lambda lab: lab.open_vectors(target), f"opened {target}")
+                def open_vectors(lab: Lab) -> None:
+                    lab.open_vectors(target)
+                    self._vectors_file = str(target.resolve())
+
+                self.submit("Open", open_vectors, f"opened {target}")
             else:
                 self._open_text(target)
-            self.line_cursor = 1
+            self.line_cursor = 1  # until the new text shows its first line with words
             self.marks.clear()
 
         self.push_screen(PromptScreen("Open a text file (one sequence per line), input vectors "
@@ -403,17 +520,34 @@ class LabApp(ModelActions, App):
         def chosen(path: str | None) -> None:
             if path is None:
                 return
+            target = Path(path).expanduser()
 
             def export(lab: Lab) -> None:
                 from . import trace  # the trace's own writer (JSON or .npz by the suffix)
 
-                trace.write_trace(lab, Path(path).expanduser(),
-                                  "npz" if path.lower().endswith(".npz") else "json")
+                trace.write_trace(lab, target, "npz" if path.lower().endswith(".npz") else "json")
 
-            self.submit("Export", export, f"trace written to {path}")
+            self.ask_before_replacing(
+                [target], lambda: self.submit("Export", export, f"trace written to {path}"))
 
         self.push_screen(PromptScreen("Export the whole trace: a .json or .npz path",
                                       value="trace.json"), chosen)
+
+    def ask_before_replacing(self, paths: list[Path], write: Callable[[], None]) -> None:
+        """write() at once if none of paths exists; else only after a yes to the question."""
+        there = existing(*paths)
+        if not there:
+            write()
+            return
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                write()
+            else:
+                self.notify(f"kept {' and '.join(p.name for p in there)}: nothing was written",
+                            title="Not replaced")
+
+        self.push_screen(ReplaceScreen(there), answered)
 
     # ----- settings -------------------------------------------------------------------------
     def action_cycle_cell(self) -> None:

@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="word -> id for the model (default: MODEL.word_index.json beside it)")
     group.add_argument("--fit-text", metavar="FILE",
                        help="fit the tokenizer on this text instead of a saved word_index")
+    parser.add_argument("--fresh", action="store_true",
+                        help="do not restore the last session (what was open, the settings, the "
+                             "step, the theme); options given here always win over it")
     return parser
 
 
@@ -241,6 +244,12 @@ def _check_memory(lab, args, vectors, fmt: str | None) -> None:
         resources.check_trace(config, timesteps, batch, fmt, **dims)
 
 
+def decode_notice(lab, name) -> str | None:
+    """What reading the lab's text replaced (bytes that are not UTF-8), if anything."""
+    notice = getattr(lab.lines, "decode_notice", None)
+    return notice(str(name)) if notice and name else None
+
+
 def run_trace(argv: list[str]) -> int:
     from . import files, trace
 
@@ -254,6 +263,9 @@ def run_trace(argv: list[str]) -> int:
 
         return run_model_trace(args)
     lab = make_lab(args, fmt)
+    notice = decode_notice(lab, args.file)
+    if notice:  # the trace is still right for the text as read: a warning, not an error
+        sys.stderr.write(f"{PROG} trace: warning: {notice}\n")
     if args.output and not files.is_stdout(args.output):
         trace.write_trace(lab, args.output, fmt)
     elif fmt == "json":
@@ -291,13 +303,111 @@ def _model_request(args) -> dict | None:
             "fit_text": args.fit_text}
 
 
-def run_app(argv: list[str]) -> int:
+# Options that say what to step: given any of them, the last session's input is not restored.
+INPUT_OPTIONS = {"file", "line", "text", "inputs", "model", "layer", "word_index", "fit_text",
+                 "weights", "initial_state"}
+
+
+def given_options(argv: list[str]) -> set[str]:
+    """The options (by dest) given on the command line, whatever their values."""
+    probe = build_parser()
+    for action in probe._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(probe.parse_args(argv)))
+
+
+def _session_model(saved: dict, notices: list[str]) -> dict | None:
+    """A restored session's model as an app model request, if its file is still there."""
+    from pathlib import Path
+
+    def text(key):
+        value = saved.get(key)
+        return value if isinstance(value, str) else None
+
+    path = Path(saved["path"])
+    if not path.is_file():
+        notices.append(f"the last session's model {path} is gone; it was not reopened")
+        return None
+    return {"path": path, "layer": text("layer"), "word_index": text("word_index"),
+            "fit_text": text("fit_text"), "raw_ids": saved.get("raw_ids") is True,
+            "direction": text("direction")}
+
+
+def restore_session(args, given: set[str], saved, model):
+    """(lab, model request, start, notices) from the last session under the command line:
+    options given explicitly win; the session's input (text or sentence, lines, step, model)
+    is used only if no input option was given. lab is None if nothing of it could be used."""
+    from dataclasses import fields
+
+    from .config import LabConfig
+    from .errors import LabError
+
+    notices: list[str] = []
+    settings = {k: v for k, v in saved.settings.items() if k not in given}
+    merged = argparse.Namespace(**{**vars(args), **settings})
+    if not given & INPUT_OPTIONS:
+        restored = argparse.Namespace(**vars(merged))
+        if saved.vectors:
+            restored.inputs = saved.vectors
+        else:
+            restored.file = saved.text
+            if saved.sentence is not None:
+                restored.text = saved.sentence
+            elif saved.selection:
+                restored.line = list(saved.selection)
+        # The text may have changed since: then its first line rather than nothing of it.
+        text_only = argparse.Namespace(**{**vars(restored), "line": None, "text": None})
+        for attempt in (restored, text_only):
+            try:
+                lab = make_lab(attempt)
+            except LabError as error:
+                problem = error
+                continue
+            if attempt is text_only:
+                notices.append(f"the last session's lines could not be restored: {problem}")
+            start = {"step": saved.step, "marks": saved.marks, "cursor": saved.cursor}
+            if saved.model:
+                if given & {f.name for f in fields(LabConfig)}:
+                    notices.append("the last session's model was not reopened: settings were "
+                                   "given on the command line")
+                else:
+                    model = _session_model(saved.model, notices)
+            return lab, model, start, notices
+        notices.append(f"the last session's input could not be restored: {problem}")
+    try:
+        return make_lab(merged), model, None, notices
+    except LabError as error:
+        notices.append(f"the last session's settings could not be used: {error}")
+        return None, model, None, notices
+
+
+def app_from_args(argv: list[str]):
+    """The LabApp that `tui-lab ARGS` runs, the last session restored under the options given
+    (nothing here imports TensorFlow: the app paints first and loads it in a worker)."""
+    from . import session
+
     args = build_parser().parse_args(argv)
     model = _model_request(args)
-    lab = make_lab(args)
+    saved, notice = (None, None) if args.fresh else session.load()
+    notices = [notice] if notice else []
+    lab, start = None, None
+    if saved is not None:
+        lab, model, start, more = restore_session(args, given_options(argv), saved, model)
+        notices += more
+    if lab is None:
+        lab = make_lab(args)
+    from pathlib import Path
+
     from .app import LabApp
 
-    LabApp(lab, model=model).run()
+    vectors = args.inputs or (saved.vectors if start else None)  # start: its input is used
+    return LabApp(lab, model=model, theme=saved.theme if saved else None, save_session=True,
+                  start=start, notices=tuple(notices),
+                  vectors_file=str(Path(vectors).resolve()) if vectors else None)
+
+
+def run_app(argv: list[str]) -> int:
+    app_from_args(argv).run()
     return 0
 
 

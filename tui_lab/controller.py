@@ -79,7 +79,7 @@ class Lab:
             self._corpus = Corpus.from_file(text, config.num_words)
         else:
             self._corpus = Corpus.lyrics(config.num_words)
-        self._selection: tuple[int, ...] = (1,) if self._corpus else ()
+        self._selection: tuple[int, ...] = (self._corpus.first_line,) if self._corpus else ()
         self._sentence: str | None = None
         self._loaded: tuple[Weights, dict, str] | None = None  # weights from a file
         self._initial: tuple[np.ndarray, np.ndarray | None] | None = None
@@ -256,8 +256,8 @@ class Lab:
         corpus = Corpus.from_file(path, self._config.num_words)
         if progress is not None or cancelled is not None:
             corpus.fit(progress, cancelled)
-        self._commit(corpus=corpus, vectors=None, features=None, selection=(1,), sentence=None,
-                     keep_cursor=False)
+        self._commit(corpus=corpus, vectors=None, features=None, selection=(corpus.first_line,),
+                     sentence=None, keep_cursor=False)
 
     def use_lyrics(self) -> None:
         corpus = Corpus.lyrics(self._config.num_words)
@@ -288,6 +288,8 @@ class Lab:
                 raise LabError(f"line numbers must be whole numbers, not {number!r}")
             if not 1 <= number <= count:
                 raise LabError(f"line {number} is out of range: the text has {count} lines (1-{count})")
+            if self._corpus.is_blank(number):
+                raise LabError(f"line {number} is blank: choose a line with words")
         selection = tuple(dict.fromkeys(int(n) for n in numbers))
         self._commit(selection=selection, sentence=None, keep_cursor=False)
 

@@ -15,6 +15,7 @@ from .errors import LabError
 from .text import lyrics_path
 
 LYRICS_NAME = "The Great Pretender (built-in lyrics)"
+SEED_WORDS = 40  # at most this many words of a line become generation's default seed
 
 
 def _model_lab_class():
@@ -28,6 +29,7 @@ class ModelActions:
 
     _model_request: dict | None = None
     _model_bar = None  # the ModelBar under the panels, once mounted
+    _model_options: dict | None = None  # how the open model was opened (for the session)
     _generation_settings = None
 
     # ----- helpers ----------------------------------------------------------------------------
@@ -90,7 +92,12 @@ class ModelActions:
     def _open_requested_model(self) -> None:
         self._mount_model_bar()
         if self._model_request:
-            self.open_model_file(**self._model_request)
+            request = dict(self._model_request)
+            direction = request.pop("direction", None)
+            self.open_model_file(**request)
+            if direction not in (None, "forward"):  # a restored session's backward cell
+                self.submit("Direction", lambda lab: lab.show_direction(direction)
+                            if self._is_model(lab) else None)
 
     # ----- opening ------------------------------------------------------------------------------
     def open_model_file(self, path, *, layer: str | None = None, word_index=None, fit_text=None,
@@ -109,7 +116,7 @@ class ModelActions:
                 from .text import read_lines
 
                 lines, source = read_lines(fit_text), str(fit_text)
-                keep.update(selection=(1,), sentence=None)
+                keep.update(selection=(lines.first_line,), sentence=None)  # not a blank one
             if lines is None:
                 keep.update(selection=(1,), sentence=None)
             try:
@@ -130,6 +137,10 @@ class ModelActions:
                 except LabError:
                     raise error from None
             self.lab = new
+            self._model_options = {
+                "word_index": None if word_index is None else str(Path(word_index).resolve()),
+                "fit_text": None if fit_text is None else str(Path(fit_text).resolve()),
+                "raw_ids": raw_ids}
 
         self.submit("Open model", open_it, f"opened {path.name}: step it with ␣ · L layer · "
                                            f"w generate")
@@ -211,15 +222,19 @@ class ModelActions:
 
     def _default_seed(self) -> str:
         view = self._model_view()
-        if view is not None and view.generation is not None:
-            return view.generation.seed
         snapshot = self.snapshot
-        if snapshot is not None and snapshot.sentence:
-            return snapshot.sentence
         lines = snapshot.lines if snapshot is not None else self.lab.lines
-        if lines:
-            return lines[max(0, min(len(lines), self.line_cursor) - 1)]
-        return "i'm the great pretender"
+        if view is not None and view.generation is not None:
+            seed = view.generation.seed
+        elif snapshot is not None and snapshot.sentence:
+            seed = snapshot.sentence
+        elif lines:
+            seed = lines[max(0, min(len(lines), self.line_cursor) - 1)]
+        else:
+            seed = "i'm the great pretender"
+        # The model reads only the last few words (padded and truncated 'pre'): a long line's
+        # last SEED_WORDS are the same seed, and they fit in the form and on screen.
+        return " ".join(seed.split()[-SEED_WORDS:])
 
     def _with_model(self, lab):
         """The lab as a ModelLab: with no model open, the shipped model on the lab's text."""
@@ -308,5 +323,6 @@ class ModelActions:
         def trained(path: Path) -> None:
             self.open_model_file(path)
 
-        self.push_screen(TrainScreen(text, "the lyrics" if text is None else text.name, len(lines),
+        with_words = sum(1 for line in lines if line.strip())  # blank lines teach nothing
+        self.push_screen(TrainScreen(text, "the lyrics" if text is None else text.name, with_words,
                                      output, trained))

@@ -36,24 +36,74 @@ def lyrics_path() -> Path:
     return assets_dir() / "the_great_pretender.txt"
 
 
-def read_lines(path: str | Path) -> list[str]:
-    """The non-blank lines of a UTF-8 text file; LabError for anything that is not one
+def read_lines(path: str | Path) -> Lines:
+    """The lines of a UTF-8 text file (see Lines); LabError for anything that is not one
     (a folder, a device or a named pipe is refused at once, see files.read_bytes)."""
     path = Path(path)
     return lines_from_bytes(files.read_bytes(path, "file", MAX_TEXT_BYTES), str(path))
 
 
-def lines_from_bytes(data: bytes, name: str) -> list[str]:
+class Lines(tuple):
+    """A text's lines, numbered as an editor numbers them: the text split at each newline
+    (CRLF and a BOM are fine), each line without the spaces around it, blank lines kept as ""
+    (they are shown but never stepped).
+
+    `replaced` counts the byte sequences that were not UTF-8 and were read as U+FFFD (�);
+    `first_bad` is the byte offset of the first of them (None for clean UTF-8). They travel
+    with the lines (a tuple) so that whoever shows the lines can say so."""
+
+    def __new__(cls, lines=(), replaced: int = 0, first_bad: int | None = None):
+        self = super().__new__(cls, lines)
+        self.replaced, self.first_bad = replaced, first_bad
+        return self
+
+    def is_blank(self, number: int) -> bool:
+        """Line `number` (1-based) has nothing but spaces."""
+        return not self[number - 1].strip()
+
+    @property
+    def first_line(self) -> int:
+        """The number of the first line that is not blank (1 if all are)."""
+        return next((n for n, line in enumerate(self, 1) if line.strip()), 1)
+
+    def decode_notice(self, name: str) -> str | None:
+        """What decoding replaced, for a notification or a warning line; None if nothing."""
+        if not self.replaced:
+            return None
+        what = "byte sequence that is" if self.replaced == 1 else "byte sequences that are"
+        return (f"{name}: {self.replaced:,} {what} not UTF-8, read as \ufffd (the first at byte "
+                f"offset {self.first_bad:,})")
+
+
+def _decode(data: bytes) -> tuple[str, int, int | None]:
+    """The text, how many undecodable byte sequences became U+FFFD, and where the first was."""
+    try:
+        return data.decode("utf-8-sig"), 0, None
+    except UnicodeDecodeError as error:
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0  # error offsets skip the BOM
+        first_bad = error.start + bom
+    text = data.decode("utf-8-sig", errors="replace")
+    # Every U+FFFD in the text came from a bad sequence, except those the file itself holds.
+    replaced = text.count("\ufffd") - data.count("\ufffd".encode())
+    return text, replaced, first_bad
+
+
+def lines_from_bytes(data: bytes, name: str) -> Lines:
+    """The lines of a text file's bytes (see Lines). A few bytes that are not UTF-8 (a stray
+    Latin-1 letter) are read as U+FFFD and counted; a file with NUL bytes, or one where more
+    than a quarter of the characters would be U+FFFD (binary, or another encoding), is refused
+    with a LabError."""
     if b"\x00" in data:
         raise LabError(f"{name} looks like a binary file, not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise LabError(f"{name} is not UTF-8 text (bad byte at offset {error.start})") from None
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
+    text, replaced, first_bad = _decode(data)
+    if replaced * 4 > len(text):
+        raise LabError(f"{name} is not UTF-8 text (bad byte at offset {first_bad})")
+    lines = [line.strip() for line in text.split("\n")]
+    if lines[-1] == "":  # the newline that ends the last line does not start another one
+        lines.pop()
+    if not any(lines):
         raise LabError(f"{name} is empty: it needs at least one line of text")
-    return lines
+    return Lines(lines, replaced, first_bad)
 
 
 @dataclass(frozen=True)
@@ -77,11 +127,20 @@ class Corpus:
     """The lines of a text and the Tokenizer fitted on them (Keras' own, lesson settings)."""
 
     def __init__(self, lines: list[str], name: str, num_words: int):
-        if not lines:
+        """lines: every line of the text, blank ones included (see Lines)."""
+        if not any(line.strip() for line in lines):
             raise LabError(f"{name} has no lines of text")
-        self.lines = tuple(lines)
+        self.lines = lines if isinstance(lines, Lines) else Lines(lines)
         self.name = name
         self.num_words = num_words
+
+    @property
+    def first_line(self) -> int:
+        """The line a lab steps first: the first one that is not blank."""
+        return self.lines.first_line
+
+    def is_blank(self, number: int) -> bool:
+        return self.lines.is_blank(number)
 
     @classmethod
     def from_file(cls, path: str | Path, num_words: int) -> Corpus:
@@ -119,15 +178,17 @@ class Corpus:
     def _fitted_tokenizer(self, progress=None, cancelled=None):
         text = tf_loader.tokenizer_module()
         tokenizer = text.Tokenizer(num_words=self.num_words, oov_token=OOV_TOKEN)
+        # Blank lines hold no words; fitted, they would only count as empty documents.
+        texts = [line for line in self.lines if line.strip()]
         # fit_on_texts accumulates counts across calls and re-ranks the words after each,
         # so fitting chunk by chunk gives exactly the word_index of one call.
-        chunk = FIT_CHUNK if progress or cancelled else len(self.lines)
-        for start in range(0, len(self.lines), chunk):
+        chunk = FIT_CHUNK if progress or cancelled else len(texts)
+        for start in range(0, len(texts), chunk):
             if cancelled is not None and cancelled():
                 raise LabError(f"opening {self.name} was cancelled")
-            tokenizer.fit_on_texts(self.lines[start:start + chunk])
+            tokenizer.fit_on_texts(texts[start:start + chunk])
             if progress is not None:
-                progress(min(start + chunk, len(self.lines)), len(self.lines))
+                progress(min(start + chunk, len(texts)), len(texts))
         return tokenizer
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from pathlib import Path
 from types import ModuleType
 
 _lock = threading.Lock()
@@ -23,6 +24,12 @@ def _quiet_environment() -> None:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     # Keras' progress bars and absl would otherwise talk to the terminal.
     os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+    # Importing Keras writes ~/.keras/keras.json if it is not there. A user who has no
+    # ~/.keras gets none from the lab: Keras' files go to the lab's cache directory instead.
+    if "KERAS_HOME" not in os.environ and not (Path.home() / ".keras").exists():
+        from .dirs import cache_dir
+
+        os.environ["KERAS_HOME"] = str(cache_dir() / "keras")
 
 
 def is_loaded() -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Markdown
+
+from .dialog import Dialog
 
 PANELS = """\
 ## The panels (tab / shift+tab switch them below 120 columns)
@@ -95,7 +96,7 @@ def keys_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="help.close"),
                 Binding("j,down", "scroll(1)", "Down", show=False, id="help.down"),
                 Binding("k,up", "scroll(-1)", "Up", show=False, id="help.up")]

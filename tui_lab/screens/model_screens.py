@@ -7,11 +7,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, Switch
 from textual.widgets.option_list import Option
 
 from ..errors import LabError
+from .dialog import Dialog
 
 MODAL_CSS = """
 {name} {{ align: center middle; background: $background 60%; }}
@@ -35,7 +35,7 @@ def modal_css(name: str) -> str:
     return MODAL_CSS.format(name=name)
 
 
-class LayerPickerScreen(ModalScreen[tuple[str, str] | None]):
+class LayerPickerScreen(Dialog[tuple[str, str] | None]):
     """Every recurrent layer of the model (RecurrentLayer.describe()); a Bidirectional layer
     is listed once per direction. Enter picks, escape cancels."""
 
@@ -79,7 +79,7 @@ class LayerPickerScreen(ModalScreen[tuple[str, str] | None]):
         self.dismiss(None)
 
 
-class GenerateScreen(ModalScreen[tuple[str, object] | None]):
+class GenerateScreen(Dialog[tuple[str, object] | None]):
     """Generation settings: seed text, top-k, greedy or sampling (temperature, sampler seed),
     and N for "run N words". Each field is checked as you type, its message beside it."""
 
@@ -156,7 +156,7 @@ class GenerateScreen(ModalScreen[tuple[str, object] | None]):
         for name in self.HINTS:
             message = self.query_one(f"#gen-msg-{name}", Static)
             error = self.errors.get(name)
-            message.update(f"✗ {error}" if error else self.HINTS[name])
+            message.update(Text(f"✗ {error}") if error else self.HINTS[name])  # typed: not markup
             message.set_class(bool(error), "-error")
         return seed, settings
 
@@ -184,7 +184,7 @@ class GenerateScreen(ModalScreen[tuple[str, object] | None]):
         self.dismiss(None)
 
 
-class VocabularyScreen(ModalScreen[tuple[str, str | None] | None]):
+class VocabularyScreen(Dialog[tuple[str, str | None] | None]):
     """A model without a word_index: fit the tokenizer on a text, or step raw ids."""
 
     DEFAULT_CSS = modal_css("VocabularyScreen")
@@ -198,7 +198,7 @@ class VocabularyScreen(ModalScreen[tuple[str, str | None] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="model-dialog"):
-            yield Label(f"{self.model_path} has no word_index", classes="dialog-title")
+            yield Label(Text(f"{self.model_path} has no word_index"), classes="dialog-title")
             yield Static("Its ids mean no words yet. Fit the tokenizer on a text (ids beyond the "
                          "model's Embedding become <OOV>; the words it was trained on give the "
                          "right ones), or step raw ids (type them as a sentence: 3 5 7).")

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from .. import config as config_module
 from ..config import CELL_TITLES, PADDING_CHOICES, LabConfig
 from ..errors import LabError
+from .dialog import Dialog
 
 HINTS = {
     "cell": "SimpleRNN, LSTM or GRU (keras.layers.*Cell)",
@@ -51,7 +52,7 @@ def parse(name: str, text: str):
         raise LabError(f"{name} must be a whole number, not {text!r}") from None
 
 
-class SettingsScreen(ModalScreen[dict | None]):
+class SettingsScreen(Dialog[dict | None]):
     AUTO_FOCUS = "#set-cell"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="settings.cancel"),
                 Binding("ctrl+s", "apply", "Apply", id="settings.apply")]
@@ -91,7 +92,7 @@ class SettingsScreen(ModalScreen[dict | None]):
             self.config.replace(**{**self.values, name: value})
         except LabError as error:
             self.errors[name] = str(error)
-            message.update(f"✗ {error}")
+            message.update(Text(f"✗ {error}"))  # Text: the typed value is not markup
             message.add_class("-error")
         else:
             self.values[name] = value

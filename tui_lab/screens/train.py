@@ -22,11 +22,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static, Switch
 
 from ..config import CELL_TITLES, MAX_EMBEDDING_DIM, MAX_UNITS
 from ..errors import LabError
+from .confirm import ReplaceScreen, existing
+from .dialog import Dialog
 from .model_screens import modal_css
 
 MAX_EPOCHS = 10_000
@@ -107,7 +108,7 @@ FIELDS = {  # name: (label, low, high, hint)
 }
 
 
-class TrainScreen(ModalScreen[None]):
+class TrainScreen(Dialog[None]):
     DEFAULT_CSS = modal_css("TrainScreen") + """
     TrainScreen .dialog-title { margin-bottom: 0; }
     TrainScreen .form-row { margin-bottom: 0; }
@@ -136,8 +137,8 @@ class TrainScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="model-dialog"):
-            yield Label(f"Train a next-word model on {self.text_name} ({self.lines} lines)",
-                        classes="dialog-title")
+            yield Label(Text(f"Train a next-word model on {self.text_name} ({self.lines} lines)"),
+                        classes="dialog-title")  # Text: a file name is not markup
             yield Static("Embedding → recurrent layer → Dense softmax, on every line's n-gram "
                          "prefixes, as in the lesson · ctrl+s starts · escape cancels",
                          classes="legend")
@@ -197,9 +198,9 @@ class TrainScreen(ModalScreen[None]):
             message = self.query_one(f"#train-msg-{name}", Static)
             error = self.errors.get(name)
             if name == "output" and not error:
-                hint = (f"{output.name} exists: it will be replaced" if output.exists() else
-                        "+ its word_index beside it")
-            message.update(f"✗ {error}" if error else hint)
+                hint = (f"{output.name} exists: you will be asked before it is replaced"
+                        if output.exists() else "+ its word_index beside it")
+            message.update(Text(f"✗ {error}" if error else hint))  # typed text: not markup
             message.set_class(bool(error), "-error")
         if self.errors:
             return None
@@ -218,12 +219,30 @@ class TrainScreen(ModalScreen[None]):
 
     # ----- training -----------------------------------------------------------------------------
     def action_start(self) -> None:
-        if self.running:
+        if self.running or self.app.screen is not self:  # e.g. the replace question is up
             return
         options = self._options()
         if options is None:
             name, message = next(iter(self.errors.items()))
             self.notify(message, title="Train: fix this first", severity="error")
+            return
+        from ..models import word_index_path
+
+        there = existing(options.output, word_index_path(options.output))
+        if there:
+            def answered(replace: bool | None) -> None:
+                if replace:
+                    self._begin(options)
+                else:
+                    self._set_status(Text("nothing was replaced: give another name to save as",
+                                          "bold"))
+
+            self.app.push_screen(ReplaceScreen(there), answered)
+            return
+        self._begin(options)
+
+    def _begin(self, options: TrainOptions) -> None:
+        if self.running or not self.is_attached:
             return
         self.running, self.finished = True, False
         self._cancel.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -41,7 +42,7 @@ class EmbeddingsPanel(Vertical):
             return f"{position:>{width}} {ident:>4} {token_at(snapshot, position)}"
 
         if self._widest[0] is not batch:
-            self._widest = batch, max(len(label(p)) for p in range(min(snapshot.timesteps, 256)))
+            self._widest = batch, max(cell_len(label(p)) for p in range(min(snapshot.timesteps, 256)))
         # The rows are the batch's: the same batch object, the same rows.
         self.query_one(NumberGrid).set_data(
             snapshot.timesteps, label, blocks, snapshot.position, self._widest[1],

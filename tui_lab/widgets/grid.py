@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
@@ -173,8 +174,8 @@ class NumberGrid(ScrollView, can_focus=False):
         is_current = row == self.current
         label = ("▶" if is_current else " ") + self.label(row)
         label_style = CURRENT_STYLE if is_current else LABEL_STYLES[bool(self.dim_row(row))]
-        segments = [Segment(label.ljust(self.label_width - 1)[: self.label_width - 1], label_style),
-                    GAP]
+        # Cells, not characters: a wide (CJK, emoji) token must not push the numbers right.
+        segments = [Segment(set_cell_size(label, self.label_width - 1), label_style), GAP]
         for b, first, stop in self._slices:
             for value in self.blocks[b].values[row, first:stop].tolist():
                 segments.append(Segment(number(value, CELL - 1), diverging(value, base, is_current)))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.widgets import Static
 
+from .labels import TOKEN_CELLS, clip, printable
 from .static import show_text
 
 
 class LinesPanel(Static):
-    """▶ marks the line cursor (j/k), ● the lines being stepped (m marks several as a batch)."""
+    """▶ marks the line cursor (j/k), ● the lines being stepped (m marks several as a batch).
+    Lines keep the file's numbers; blank ones are dim and cannot be chosen."""
 
     class Chosen(Message):
         """A line was clicked: step it (number is 1-based)."""
@@ -48,23 +51,35 @@ class LinesPanel(Static):
         if typed is not None:
             self._rows.append(0)
             text.append("typed: ", "bold")
+            used, room = 7, self.size.width or 80
             for word, oov in zip(typed.tokens, typed.oov):
-                text.append(word, "bold red underline" if oov else "")
+                if used > room:  # a long sentence has more words than fit: stop here
+                    break
+                shown = clip(printable(word), TOKEN_CELLS)
+                text.append(shown, "bold red underline" if oov else "")
                 text.append("(OOV) " if oov else " ", "red" if oov else "")
+                used += cell_len(shown) + (6 if oov else 1)
             text.append("\n")
             height -= 1
         if not lines:
-            text.append(f"{source}: raw vectors, no text lines")
+            text.append(f"{printable(source)}: raw vectors, no text lines")
             show_text(self, text)
             return
         chosen = set(selection)
         width = len(str(len(lines)))
+        # Only what fits is drawn: a line may be a megabyte long.
+        room = max(8, (self.size.width or 80) - width - 3)
         start = max(0, min(cursor - 1 - height // 2, len(lines) - height))
         for n in range(start + 1, min(len(lines), start + height) + 1):
+            line = lines[n - 1]
+            blank = not line.strip()
             mark = "▶" if n == cursor else " "
             dot = "●" if n in chosen else " "
-            style = "bold reverse" if n == cursor else ("bold" if n in chosen else "")
-            self._rows.append(n)
+            if blank:  # numbered as in an editor, never stepped (j/k skip it)
+                style = "dim"
+            else:
+                style = "bold reverse" if n == cursor else ("bold" if n in chosen else "")
+            self._rows.append(0 if blank else n)
             text.append(f"{mark}{dot}{n:>{width}} ", style)
-            text.append(lines[n - 1] + "\n", style)
+            text.append(printable(line[: room * 4]) + "\n", style)
         show_text(self, text)

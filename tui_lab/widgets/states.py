@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import ComposeResult
@@ -93,7 +94,7 @@ class StatesPanel(Vertical):
         # whenever what a step computes changes: while its array is the same, so is a step's row.
         history = snapshot.h.base
         if self._widest[0] is not history:
-            self._widest = history, max(len(step_label(snapshot, k))
+            self._widest = history, max(cell_len(step_label(snapshot, k))
                                         for k in range(min(snapshot.timesteps, 64)))
         self.query_one(NumberGrid).set_data(
             snapshot.t, lambda k: step_label(snapshot, k), blocks,

@@ -6,10 +6,11 @@ position, so go_backwards reads right to left.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
-from .labels import token_at
+from .labels import TOKEN_CELLS, clip, pad_left, printable, token_at
 from .static import show_text
 
 
@@ -49,16 +50,23 @@ class TokensPanel(Static):
         rows = snapshot.batch.rows
         text = Text(no_wrap=True, overflow="ellipsis")
         many = snapshot.batch_size > 1
+        room = self.size.width or 80
         if rows is not None:
             for b, row in enumerate(rows):
                 text.append(f"{snapshot.batch.labels[b]:<8}" if many else "words   ", "bold")
                 dropped = set(row.dropped)
+                used = 8
                 for i, (word, ident, oov) in enumerate(zip(row.tokens, row.ids, row.oov)):
+                    if used > room:  # a long line has many more words than fit: stop here
+                        text.append("…", "dim")
+                        break
                     style = "red bold" if oov else ""
                     if i in dropped:
                         style = "strike dim"
-                    text.append(f"{word}:{ident}", style)
+                    shown = f"{clip(printable(word), TOKEN_CELLS)}:{ident}"
+                    text.append(shown, style)
                     text.append("(OOV) " if oov else " ", "red" if oov else "")
+                    used += cell_len(shown) + (6 if oov else 1)
                 if row.dropped:
                     text.append(f"✂ {len(row.dropped)} truncated", "italic")
                 text.append("\n")
@@ -76,7 +84,7 @@ class TokensPanel(Static):
             return values
 
         def widths_for(position: int) -> int:
-            return max(len(v) for v in cells(position)) + 1
+            return max(cell_len(v) for v in cells(position)) + 1  # cells: CJK, emoji are 2
 
         names = ["pos"]
         if rows is not None:
@@ -97,7 +105,7 @@ class TokensPanel(Static):
             else:
                 style = "dim" if is_pad else ""
             for line, value in zip(table, cells(position)):
-                line.append((value.rjust(width - 1) + " ", style))
+                line.append((pad_left(value, width - 1) + " ", style))
         more_left = "…" if window.start > 0 else " "
         for name, line in zip(names, table):
             text.append(f"{name:<{label_width - 1}}", "bold")
