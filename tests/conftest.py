@@ -1,6 +1,6 @@
 import pytest
 
-from tui_lab import tf_loader
+from tui_lab.core import tf_loader
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Helpers shared by the pilot tests: an app with animations off, and keys that wait for work."""
 
 from tui_lab import Lab
-from tui_lab.app import LabApp
+from tui_lab.tui.app import LabApp
 
 
 def make_app(lab=None, **kwargs) -> LabApp:

@@ -8,9 +8,11 @@
 Importing this package does not import TensorFlow; the first operation that needs it does.
 """
 
-from .config import LabConfig
-from .controller import Lab, Snapshot
-from .errors import LabError
+from tui_lab.config import LabConfig
+from tui_lab.core.lab import Lab, Snapshot
+from tui_lab.errors import LabError
+from tui_lab.trained.generation import generate
+from tui_lab.trained.loading import open_model
 
-__all__ = ["Lab", "LabConfig", "LabError", "Snapshot"]
+__all__ = ["Lab", "LabConfig", "LabError", "Snapshot", "generate", "open_model"]
 __version__ = "0.1.0"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import shown
-from .errors import LabError
+from tui_lab.core.checks import shown
+from tui_lab.errors import LabError
 
 CELLS = ("simple_rnn", "lstm", "gru")
 CELL_TITLES = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
@@ -124,6 +124,6 @@ def validate(config: LabConfig) -> None:
         )
     # Weights and a one-line history of maxlen steps must fit in memory (checked before
     # anything is allocated; the CLI checks the real batch and length again).
-    from .resources import check_lab
+    from tui_lab.core.resources import check_lab
 
     check_lab(config, config.maxlen or 1, 1)

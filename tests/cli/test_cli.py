@@ -1,0 +1,269 @@
+"""`tui-lab` on the command line: fast help, the trace, and one clear line for bad input."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tui_lab.cli.main import main
+
+
+def run(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "tui_lab", *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_help_is_fast_and_does_not_import_tensorflow():
+    code = ("import sys, contextlib, io\n"
+            "from tui_lab.cli.main import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try: main(['--help'])\n"
+            "    except SystemExit: pass\n"
+            "print('tensorflow' in sys.modules, 'textual' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
+    start = time.perf_counter()
+    result = run("--help")
+    assert result.returncode == 0 and "trace" in result.stdout and "--go-backwards" in result.stdout
+    assert time.perf_counter() - start < 10  # a sanity bound only; the bench measures speed
+    assert run("trace", "--help").returncode == 0
+
+
+def test_trace_to_stdout_end_to_end():
+    """A real process: JSON on stdout and nothing at all on stderr (TF's noise is silenced)."""
+    result = run("trace", "--line", "21", "--cell", "gru", "--units", "3")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    trace = json.loads(result.stdout)
+    assert trace["padded"] == [[17, 18, 43, 21, 44, 21, 44]]
+    assert trace["config"]["cell"] == "gru" and np.shape(trace["steps"][0]["h"]) == (1, 3)
+    assert trace["max_abs_error"] < 1e-5
+
+
+def test_trace_options(tmp_path, capsys):
+    out = tmp_path / "t.npz"
+    assert main(["trace", "--line", "2,5", "--cell", "simple_rnn", "--units", "6",
+                 "--embedding-dim", "3", "--num-words", "40", "--maxlen", "9", "--padding", "post",
+                 "--truncating", "pre", "--go-backwards", "--mask-padding", "--no-bias",
+                 "--seed", "5", "-o", str(out)]) == 0
+    arrays = np.load(out)
+    config = json.loads(str(arrays["config"]))
+    assert {k: config[k] for k in ("cell", "units", "embedding_dim", "num_words", "maxlen",
+                                   "padding", "truncating", "go_backwards", "mask_padding",
+                                   "use_bias", "seed")} == {
+        "cell": "simple_rnn", "units": 6, "embedding_dim": 3, "num_words": 40, "maxlen": 9,
+        "padding": "post", "truncating": "pre", "go_backwards": True, "mask_padding": True,
+        "use_bias": False, "seed": 5}
+    assert arrays["steps_h"].shape == (9, 2, 6) and "weights_bias" not in arrays
+    assert main(["trace", "--cell", "gru", "--no-reset-after", "--text", "too real to feel",
+                 "--engine", "keras"]) == 0
+    trace = json.loads(capsys.readouterr().out)
+    assert trace["config"]["engine"] == "keras" and trace["gate_max_abs_error"] < 1e-5
+    assert trace["config"]["reset_after"] is False and trace["tokens"] == [["too", "real", "to", "feel"]]
+    assert np.shape(trace["weights"]["bias"]) == (12,)
+
+
+def test_trace_inputs_weights_and_initial_state(tmp_path, capsys):
+    vectors = np.arange(24, dtype=np.float32).reshape(1, 4, 6)
+    np.save(tmp_path / "v.npy", vectors)
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "w.npz", kernel=rng.normal(size=(6, 8)) * 0.1,
+             recurrent_kernel=rng.normal(size=(2, 8)), bias=np.zeros(8))
+    np.savez(tmp_path / "s.npz", h=[0.1, 0.2], c=[0.3, 0.4])
+    assert main(["trace", "--inputs", str(tmp_path / "v.npy"), "--weights", str(tmp_path / "w.npz"),
+                 "--initial-state", str(tmp_path / "s.npz")]) == 0
+    trace = json.loads(capsys.readouterr().out)
+    assert trace["config"]["units"] == 2 and trace["initial_state"]["c"] == [[pytest.approx(0.3),
+                                                                             pytest.approx(0.4)]]
+    assert len(trace["steps"]) == 4 and trace["max_abs_error"] < 1e-5
+
+
+def bad_inputs(tmp):
+    (tmp / "empty.txt").write_text("")
+    (tmp / "binary.txt").write_bytes(b"\x00\x01\x02")
+    (tmp / "latin1.txt").write_bytes(b"d\xe9j\xe0 vu")
+    np.savez(tmp / "nokernel.npz", recurrent_kernel=np.zeros((4, 16)))
+    np.savez(tmp / "badshape.npz", kernel=np.zeros((4, 12)), recurrent_kernel=np.zeros((4, 12)))
+    np.save(tmp / "v1d.npy", np.zeros(5))
+    return [
+        (["trace", str(tmp / "missing.txt")], "no such file"),
+        (["trace", str(tmp)], "is a folder"),
+        (["trace", str(tmp / "empty.txt")], "is empty"),
+        (["trace", str(tmp / "binary.txt")], "looks like a binary file"),
+        (["trace", str(tmp / "latin1.txt")], "is not UTF-8 text"),
+        (["trace", "--line", "0"], "line 0 is out of range"),
+        (["trace", "--line", "22"], "line 22 is out of range"),
+        (["trace", "--line", "x"], "expected line numbers"),
+        (["trace", "--text", "?!"], "no words the tokenizer keeps"),
+        (["trace", "--units", "0"], "units must be at least 1"),
+        (["trace", "--units", "100000"], "units must be at most 4096"),
+        (["trace", "--embedding-dim", "0"], "embedding_dim must be at least 1"),
+        (["trace", "--embedding-dim", "5000"], "embedding_dim must be at most 4096"),
+        (["trace", "--maxlen", "0"], "maxlen must be at least 1"),
+        (["trace", "--cell", "rnn"], "unknown cell 'rnn'"),
+        (["trace", "--padding", "both"], "padding must be 'pre' or 'post'"),
+        (["trace", "--engine", "torch"], "engine must be 'keras' or 'numpy'"),
+        (["trace", "--weights", str(tmp / "nokernel.npz")], "has no 'kernel' array"),
+        (["trace", "--weights", str(tmp / "badshape.npz")], "recurrent_kernel has shape (4, 12)"),
+        (["trace", "--initial-state", str(tmp / "nokernel.npz")], "has no 'h' array"),
+        (["trace", "--inputs", str(tmp / "v1d.npy")], "have 1 dimensions"),
+        (["trace", "--format", "npz"], "--format npz needs -o FILE"),
+        (["trace", "-o", str(tmp / "no" / "t.json")], "does not exist"),
+        (["--units", "0"], "units must be at least 1"),
+        (["--cell", "rnn"], "unknown cell 'rnn'"),
+    ]
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capfd):
+    for args, message in bad_inputs(tmp_path):
+        code = main(args)
+        out, err = capfd.readouterr()
+        assert code == 2, (args, err)
+        assert err.count("\n") == 1 and message in err, (args, err)
+        assert err.startswith("tui-lab") and "Traceback" not in err and out == ""
+
+
+def test_bad_input_in_a_real_process(tmp_path):
+    (tmp_path / "latin1.txt").write_bytes(b"d\xe9j\xe0 vu")
+    result = run("trace", str(tmp_path / "latin1.txt"))
+    assert result.returncode == 2
+    assert result.stderr == f"tui-lab trace: error: {tmp_path / 'latin1.txt'} is not UTF-8 text " \
+                            f"(bad byte at offset 1)\n"
+
+
+# ----- the contract: a user mistake is exit 2 and one line, refused before TensorFlow --------
+CHILD = """
+import contextlib, io, json, sys
+from tui_lab.cli.main import main
+results = []
+for argv in json.loads(sys.argv[1]):
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        code = main(argv)
+    results.append([argv, code, err.getvalue(), out.getvalue()])
+print(json.dumps({"results": results, "tensorflow": "tensorflow" in sys.modules}))
+"""
+
+
+def odd_inputs(tmp):
+    """Odd files, all made here: a FIFO, a folder, 300-character names, odd JSON and .npy."""
+    os.mkfifo(tmp / "pipe.txt")
+    os.mkfifo(tmp / "pipe.npz")
+    (tmp / "dir.keras").mkdir()
+    long = str(tmp / ("a" * 300))
+    (tmp / "bigint.json").write_text("[[1" + "0" * 400 + ", 2]]")
+    (tmp / "nested.json").write_text("[" * 100_000 + "]" * 100_000)
+    np.save(tmp / "complex.npy", np.array([[1 + 2j, 3 - 1j]]))
+    np.save(tmp / "dates.npy", np.array([["2024-01-01"]], dtype="datetime64[D]"))
+    with open(tmp / "huge.npy", "wb") as out:
+        np.lib.format.write_array_header_1_0(
+            out, {"descr": "<f4", "fortran_order": False, "shape": (10**12,)})
+    # float64 beyond float32: numpy warns "overflow" while the lab converts it
+    np.savez(tmp / "overflow.npz", kernel=np.full((4, 16), 1e39), recurrent_kernel=np.zeros((4, 16)))
+    return [
+        (["trace", "--weights", str(tmp / "overflow.npz")], "NaN or infinite"),  # no warning line
+        (["trace", str(tmp / "pipe.txt")], "pipe.txt is a named pipe (FIFO), not a file"),
+        (["trace", "/dev/zero"], "/dev/zero is a device, not a file"),
+        (["trace", "/dev/urandom"], "/dev/urandom is a device, not a file"),
+        (["train", str(tmp / "pipe.txt")], "is a named pipe (FIFO)"),
+        (["generate", "--fit-text", "/dev/zero", "--seed-text", "a"], "is a device, not a file"),
+        (["generate", "--word-index", str(tmp / "pipe.txt"), "--seed-text", "a"], "named pipe"),
+        (["trace", "--inputs", str(tmp)], "is a folder, not a vectors file"),
+        (["trace", "--inputs", "/dev/null"], "/dev/null is a device, not a vectors file"),
+        (["trace", "--weights", str(tmp / "pipe.npz")], "is a named pipe (FIFO), not a weights"),
+        (["trace", "--initial-state", str(tmp)], "is a folder, not a initial-state file"),
+        (["trace", "--model", str(tmp / "dir.keras")], "is a folder, not a model file"),
+        (["--model", "/dev/null"], "/dev/null is a device, not a model file"),
+        (["trace", "--inputs", long + ".npy"], "the file name is too long"),
+        (["trace", "--weights", long + ".npz"], "the file name is too long"),
+        (["trace", "--initial-state", long + ".npz"], "the file name is too long"),
+        (["trace", "--model", long + ".keras"], "the file name is too long"),
+        (["trace", "-o", long + ".json"], "the file name is too long"),
+        (["trace", "-o", str(tmp / "pipe.txt")], "is a named pipe (FIFO), not a trace file"),
+        (["trace", "-o", "/dev/null"], "/dev/null is a device, not a trace file"),
+        (["trace", "-o", str(tmp)], "is a folder, not a trace file"),
+        (["train", "-o", str(tmp / "dir.keras")], "is a folder, not a model file"),
+        (["trace", "--inputs", str(tmp / "bigint.json")], "a number too large for float32"),
+        (["trace", "--inputs", str(tmp / "nested.json")], "nested too deeply"),
+        (["trace", "--inputs", str(tmp / "complex.npy")], "real numbers, not complex128"),
+        (["trace", "--inputs", str(tmp / "dates.npy")], "real numbers, not datetime64[D]"),
+        (["trace", "--inputs", str(tmp / "huge.npy")], "holds 1,000,000,000,000 numbers"),
+        (["trace", "--units", "4096", "--maxlen", "1000000", "--line", ",".join(["1"] * 21)],
+         "needs ~"),
+        (["train", "--seed", "99999999999"], "--seed: expected a whole number from 0 to 4,294,967,295"),
+        (["train", "--seed", "4294967296"], "--seed: expected a whole number from 0"),
+        (["train", "--seed", "9" * 5000], "--seed: expected a whole number, not"),
+        (["train", "--epochs", "1000000000"], "--epochs: expected a whole number from 1 to 100,000"),
+        (["train", "--units", "1000000000"], "--units: expected a whole number from 1 to 4,096"),
+        (["train", "--embedding-dim", "1000000000"], "--embedding-dim: expected a whole number"),
+        (["train", "--learning-rate", "inf"], "--learning-rate: expected a number above 0"),
+        (["train", "--learning-rate", "nan"], "--learning-rate: expected a number above 0"),
+        (["train", "--learning-rate", "1e400"], "--learning-rate: expected a number above 0"),
+        (["generate", "--sample-seed", "-5"], "--sample-seed: expected a whole number from 0"),
+        (["generate", "--temperature=-inf"], "--temperature: expected a number above 0"),
+        (["generate", "--temperature", "inf"], "--temperature: expected a number above 0"),
+        (["generate", "--top-k", "0"], "--top-k: expected a whole number from 1 to 1,000"),
+        (["generate", "--words", "1000000"], "--words: expected a whole number from 1 to 1,000"),
+        (["trace", "--seed", "99999999999"], "seed must be at most 2147483647"),
+        (["trace", "--maxlen", "1" + "0" * 30], "maxlen must be at most 1000000"),
+    ]
+
+
+def test_refusals_are_one_line_exit_2_and_need_no_tensorflow(tmp_path):
+    cases = odd_inputs(tmp_path)
+    child = subprocess.run([sys.executable, "-c", CHILD, json.dumps([a for a, _ in cases])],
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    report = json.loads(child.stdout)
+    for (argv, code, err, out), (_, message) in zip(report["results"], cases):
+        assert code == 2 and out == "", (argv, code, err)
+        assert err.count("\n") == 1 and err.startswith("tui-lab") and message in err, (argv, err)
+    assert report["tensorflow"] is False
+    assert stat.S_ISFIFO(os.stat(tmp_path / "pipe.txt").st_mode)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_trace_to_stdout_a_full_disk_and_a_link_in_a_real_process(tmp_path):
+    """The same trace through `-o -`, `-o /dev/stdout`, into a dangling symlink (created with
+    the child's umask 027) and onto a full disk (one line, exit 2)."""
+    first = run("trace", "--cell", "gru", "-o", "-")
+    assert first.returncode == 0 and first.stderr == ""
+    assert json.loads(first.stdout)["config"]["cell"] == "gru"
+    (tmp_path / "link.json").symlink_to("made.json")
+    script = ("import os, sys; os.umask(0o027); from tui_lab.cli.main import main; "
+              "sys.exit(main(sys.argv[1:]))")
+    linked = subprocess.run([sys.executable, "-c", script, "trace", "--cell", "gru", "-o",
+                             str(tmp_path / "link.json")], capture_output=True, text=True,
+                            timeout=120)
+    assert linked.returncode == 0 and linked.stderr == ""
+    assert (tmp_path / "link.json").is_symlink()
+    assert stat.S_IMODE(os.stat(tmp_path / "made.json").st_mode) == 0o640
+    assert json.loads((tmp_path / "made.json").read_text()) == json.loads(first.stdout)
+    with open("/dev/full", "w") as full:  # writing to /dev/full changes nothing
+        failed = subprocess.run([sys.executable, "-m", "tui_lab", "trace", "-o", "/dev/stdout"],
+                                stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert failed.returncode == 2
+    assert failed.stderr == "tui-lab trace: error: cannot write to standard output: No space " \
+                            "left on device\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "made.json"]
+
+
+def test_trace_keeps_the_mode_and_hard_links_of_an_existing_file(tmp_path, capfd):
+    path = tmp_path / "t.json"
+    path.write_text("old")
+    os.chmod(path, 0o644)
+    os.link(path, tmp_path / "same.json")
+    saved = os.umask(0o077)
+    try:
+        assert main(["trace", "--line", "3", "-o", str(path)]) == 0
+    finally:
+        os.umask(saved)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644 and os.stat(path).st_nlink == 2
+    assert json.loads((tmp_path / "same.json").read_text())["config"]["source"]["lines"] == [3]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.json", "t.json"]
+    assert capfd.readouterr().err == ""

@@ -1,0 +1,67 @@
+"""Snapshot tests: what the app looks like at 80x24 (SSH default) and 160x48.
+
+Plain `def` tests (snap_compare cannot run inside async tests); keys are pressed in
+`run_before`, waiting for the lab's workers after each one, so no spinner is ever captured.
+Regenerate with `pytest tests/test_snapshots.py --snapshot-update` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_lab import Lab
+from tui_lab.tui.app import LabApp
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+
+
+def lab_app() -> LabApp:
+    app = LabApp(Lab(), theme="textual-dark")
+    app.animation_level = "none"
+    return app
+
+
+def keys(*presses: str):
+    async def run_before(pilot) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        for key in presses:
+            await pilot.press(key)
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+        await pilot.pause()
+
+    return run_before
+
+
+CASES = {
+    "start": (),
+    "lstm_three_steps": ("space", "space", "space"),
+    "gru_gates": ("c", "space", "space", "space", "tab", "tab"),  # narrow: Gates tab
+    "simple_rnn": ("c", "c", "space", "space", "space"),
+    "layer_readout_at_end": ("end", "tab"),  # narrow: Layer tab
+    "go_backwards_tokens": ("b", "space", "space", "shift+tab", "shift+tab"),  # narrow: Tokens
+    "batch_of_two_lines": ("m", "j", "m", "space", "space"),
+    "help": ("question_mark",),
+    "settings_validation_error": ("s", "tab", "backspace", "0"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("case", list(CASES))
+def test_snapshot(snap_compare, case, size):
+    assert snap_compare(lab_app(), run_before=keys(*CASES[case]), terminal_size=size)
+
+
+def test_replace_question(snap_compare):
+    """The question before export or training replaces a file (a fixed path: deterministic)."""
+    from pathlib import Path
+
+    from tui_lab.tui.screens.confirm import ReplaceScreen
+
+    async def run_before(pilot) -> None:
+        await keys("space")(pilot)
+        await pilot.app.push_screen(ReplaceScreen([Path("/home/learner/trace.json")]))
+        await pilot.pause()
+
+    assert snap_compare(lab_app(), run_before=run_before, terminal_size=(80, 24))

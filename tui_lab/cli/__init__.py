@@ -1,0 +1,1 @@
+"""The command line: argument parsing, trace, models, bench. Starts the app lazily."""

@@ -1,0 +1,180 @@
+"""`tui-lab train`, `tui-lab generate` and `tui-lab trace --model`: trained models on the
+command line. Parsers are built by cli.py's conventions; errors are LabError (one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tui_lab.cli.main import comma_numbers, float_in, int_in
+from tui_lab.config import MAX_EMBEDDING_DIM, MAX_UNITS
+
+MAX_TOP_K = 1000
+MAX_TEMPERATURE = 100.0
+
+_ids = comma_numbers("ids", "1,2,3")
+
+
+def add_model_options(parser: argparse.ArgumentParser, *, default_model: bool) -> None:
+    group = parser.add_argument_group("trained model")
+    group.add_argument("--model", metavar="FILE.keras",
+                       help="a Keras model: Embedding -> recurrent layers -> head"
+                            + (" (default: the shipped lyrics model)" if default_model else ""))
+    group.add_argument("--word-index", metavar="FILE.json",
+                       help="word -> id for the model (default: MODEL.word_index.json beside it)")
+    group.add_argument("--fit-text", metavar="FILE",
+                       help="fit the tokenizer on this text instead of a saved word_index")
+    group.add_argument("--ids", type=_ids, metavar="1,2,3", help="raw token ids instead of text")
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    from tui_lab.trained.training import MAX_EPOCHS, MAX_LEARNING_RATE, MAX_SEED
+
+    parser.add_argument("file", nargs="?", metavar="FILE",
+                        help="a UTF-8 text, one line per sequence (default: the lesson's lyrics)")
+    parser.add_argument("--cell", default="lstm", help="simple_rnn, lstm or gru (default lstm)")
+    parser.add_argument("--bidirectional", action="store_true", help="wrap it in Bidirectional")
+    parser.add_argument("--units", type=int_in(1, MAX_UNITS), default=32,
+                        help=f"recurrent units, 1-{MAX_UNITS} (default 32)")
+    parser.add_argument("--embedding-dim", type=int_in(1, MAX_EMBEDDING_DIM), default=16,
+                        help=f"Embedding output_dim, 1-{MAX_EMBEDDING_DIM} (default 16)")
+    parser.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=100,
+                        help=f"epochs, 1-{MAX_EPOCHS} (default 100)")
+    parser.add_argument("--learning-rate", type=float_in(0, MAX_LEARNING_RATE), default=0.01,
+                        help=f"Adam's, above 0 and at most {MAX_LEARNING_RATE:g} (default 0.01)")
+    parser.add_argument("--seed", type=int_in(0, MAX_SEED), default=0,
+                        help="same seed, same weights, 0-2**32-1 (default 0)")
+    parser.add_argument("-o", "--output", default="model.keras", metavar="FILE.keras",
+                        help="the model (default model.keras); word_index goes beside it")
+
+
+def run_train(args) -> int:
+    from tui_lab.trained.training import train
+
+    result = train(args.file, args.output, cell=args.cell, units=args.units,
+                   embedding_dim=args.embedding_dim, bidirectional=args.bidirectional,
+                   epochs=args.epochs, seed=args.seed, learning_rate=args.learning_rate,
+                   progress=sys.stderr)
+    print(f"wrote {result.model_path} and {result.word_index_path} "
+          f"(loss {result.loss:.4f}, accuracy {result.accuracy:.4f} after {result.epochs} epochs)")
+    return 0
+
+
+def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
+    from tui_lab.trained.generation import MAX_WORDS
+    from tui_lab.trained.training import MAX_SEED
+
+    add_model_options(parser, default_model=True)
+    parser.add_argument("--seed-text", default="", metavar="TEXT", help="the words to continue")
+    parser.add_argument("--words", type=int_in(1, MAX_WORDS), default=10,
+                        help=f"how many words to add, 1-{MAX_WORDS} (default 10)")
+    parser.add_argument("--top-k", type=int_in(1, MAX_TOP_K), default=5,
+                        help=f"candidates shown and sampled, 1-{MAX_TOP_K} (5)")
+    parser.add_argument("--temperature", type=float_in(0, MAX_TEMPERATURE),
+                        help=f"sample with this temperature (above 0, at most {MAX_TEMPERATURE:g})")
+    parser.add_argument("--sample-seed", type=int_in(0, MAX_SEED),
+                        help="sample, seeding numpy's Generator (0-2**32-1)")
+    parser.add_argument("--greedy", action="store_true", help="always the most probable (default)")
+    parser.add_argument("--layer", help="the recurrent layer stepped at each word (default: last)")
+
+
+def _open(args):
+    from tui_lab.trained.loading import open_model
+
+    return open_model(args.model, word_index=args.word_index, fit_text=args.fit_text)
+
+
+def _seed_ids(model, args) -> tuple[list[str], list[int]]:
+    from tui_lab.errors import LabError
+    from tui_lab.core.text import OOV_TOKEN
+
+    if args.ids is not None:
+        if args.seed_text:
+            raise LabError("give either --seed-text or --ids, not both")
+        return [model.word(i) for i in args.ids], model.check_ids(args.ids)
+    if not args.seed_text.strip():
+        raise LabError("give the words to continue with --seed-text \"...\" (or raw --ids 1,2,3)")
+    tokens, ids = model.encode(args.seed_text)
+    if all(model.word(i) == OOV_TOKEN for i in ids):  # only unknown words: nothing to go on
+        raise LabError(f"the seed text has no words the model knows ({model.vocabulary_source})")
+    return tokens, ids
+
+
+def run_generate(args) -> int:
+    from tui_lab.trained.generation import generate
+
+    model = _open(args)
+    tokens, ids = _seed_ids(model, args)
+    temperature, sample_seed = (None, None) if args.greedy else (args.temperature, args.sample_seed)
+    print(f"seed: {' '.join(tokens)}  (ids {' '.join(map(str, ids))})")
+    words, worst = list(tokens), 0.0
+    for step in generate(model, ids, args.words, top_k=args.top_k, temperature=temperature,
+                         sample_seed=sample_seed, layer=args.layer):
+        top = ", ".join(f"{c.word} {c.probability:.3f}" for c in step.top)
+        print(f"{step.index:>3}. {step.chosen.word:<14} top-{len(step.top)}: {top}")
+        words.append(step.chosen.word)
+        if step.head_error is not None:
+            worst = max(worst, step.head_error)
+    print(f"text: {' '.join(words)}")
+    print(f"max |head(stepped states) - model(ids)|: {worst:.2e}")
+    return 0
+
+
+def run_model_trace(args) -> int:
+    """The trace of one recurrent layer of a model: the lab's trace per direction, plus the
+    model's checks. JSON only (to stdout or -o)."""
+    from tui_lab.core import files, trace
+    from tui_lab.errors import LabError
+    from tui_lab.core.text import lyrics_path, read_lines
+
+    if args.output and not files.is_stdout(args.output):
+        files.AtomicFile(args.output, "trace file")  # a bad -o is refused before TensorFlow
+    if args.inputs or args.weights or args.initial_state:
+        raise LabError("--model brings its own inputs and weights: drop --inputs, --weights and "
+                       "--initial-state")
+    if trace.format_for(args.output, args.format) != "json":
+        raise LabError("a model's trace is written as JSON; give a .json file or no -o")
+    model = _open(args)
+    text = None
+    if args.ids is not None:
+        tokens, ids = [model.word(i) for i in args.ids], model.check_ids(args.ids)
+    elif args.text is not None:
+        text = args.text
+    else:
+        lines = read_lines(args.file or lyrics_path())
+        number = (args.line or [1])[0]
+        if len(args.line or []) > 1 or not 1 <= number <= len(lines):
+            raise LabError(f"give one line number from 1 to {len(lines)} with --model")
+        text = lines[number - 1]
+    if text is not None:
+        tokens, ids = model.encode(text)
+    if not ids:
+        raise LabError("the input has no words the model knows, so there is nothing to step")
+    # Text is stepped as text, so each direction's trace has its words, ids and padding.
+    run = model.step(args.layer, texts=[text]) if text is not None else \
+        model.step(args.layer, model.pad([ids]))
+    for direction in run.directions:
+        trace.check_size(direction.lab, "json")
+    result = {
+        "model": {"path": model.path, "layers": [layer.describe() for layer in model.layers],
+                  "layer": run.layer.name, "bidirectional": run.layer.bidirectional,
+                  "merge_mode": run.layer.merge_mode, "vocabulary": model.vocabulary_source},
+        "tokens": tokens, "ids": ids, "padded": run.ids.tolist(), "start": run.start,
+        "directions": {d.name: trace.trace_dict(trace.full_snapshot(d.lab)) for d in run.directions},
+        "output": _as_list(run.output), "model_output": _as_list(run.model_output),
+        "max_abs_error": run.max_abs_error, "head_max_abs_error": run.head_error,
+    }
+    text = json.dumps(result, allow_nan=False)
+    if args.output and not files.is_stdout(args.output):
+        files.write_atomic(args.output, text, "trace file")
+    else:
+        files.write_stdout(text + "\n")
+    return 0
+
+
+def _as_list(value):
+    return [v.tolist() for v in value] if isinstance(value, list) else value.tolist()
+
+

@@ -1,0 +1,190 @@
+"""The whole trace of a run: every number the lab shows, as JSON or .npz.
+
+JSON layout (arrays keep the batch axis even when the batch is 1):
+    config        every setting, plus the input's source
+    word_index    (text input) the fitted tokenizer's word -> id
+    tokens, ids   (text input) one list per batch row
+    padded        (B, T) ids after pad_sequences; pad_mask (B, T) true at padding
+    weights       embedding (text input), kernel, recurrent_kernel, bias (absent without bias)
+    initial_state h (B, units) and c for LSTM
+    steps         in processing order: {t, position, x, h, c (LSTM), gates {name: (B, units)}}
+                  plus output and masked when mask_padding is on (gates are null where masked)
+    layer         sequence (B, T, units) and states, as the Keras layer returns them
+    max_abs_error stepped states vs the Keras layer; gate_max_abs_error the numpy
+                  equations vs the Keras cell at every step (either engine, see stepper.py)
+The .npz holds the same arrays stacked over steps (steps_h is (T, B, units), ...), with the
+non-array parts (config, word_index, tokens, ids) as JSON strings.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from tui_lab.core import files, resources
+from tui_lab.core.lab import Lab, Snapshot
+from tui_lab.errors import LabError
+
+FORMATS = ("json", "npz")
+MAX_TRACE_BYTES = 8 << 30
+
+
+def _list(array):
+    """A nested list with NaN as None (JSON has no NaN)."""
+    array = np.asarray(array)
+    if array.dtype.kind == "f" and np.isnan(array).any():
+        return np.where(np.isnan(array), None, array.astype(object)).tolist()
+    return array.tolist()
+
+
+def full_snapshot(lab: Lab) -> Snapshot:
+    """The snapshot at the end of the sequence, leaving the lab's cursor where it was."""
+    cursor = lab.t
+    lab.run_to_end()
+    snapshot = lab.snapshot()
+    lab.seek(cursor)
+    return snapshot
+
+
+def _source(snapshot: Snapshot) -> dict:
+    source = {"kind": snapshot.source_kind, "name": snapshot.source_name,
+              "weights": snapshot.weights_source,
+              "initial_state": "given" if snapshot.initial_state_given else "zeros"}
+    if snapshot.sentence is not None:
+        source["sentence"] = snapshot.sentence
+    elif snapshot.source_kind == "text":
+        source["lines"] = list(snapshot.selection)
+    return source
+
+
+def trace_dict(snapshot: Snapshot) -> dict:
+    """The trace as plain Python data (what the JSON holds)."""
+    if not snapshot.at_end:
+        raise ValueError("a trace needs the snapshot at the end of the sequence")
+    cell_state = snapshot.c is not None
+    trace = {"config": {**snapshot.config.as_dict(), "source": _source(snapshot)}}
+    rows = snapshot.batch.rows
+    if rows is not None:
+        trace["word_index"] = dict(snapshot.word_index)
+        trace["tokens"] = [list(row.tokens) for row in rows]
+        trace["ids"] = [list(row.ids) for row in rows]
+        trace["padded"] = [row.padded.tolist() for row in rows]
+    trace["pad_mask"] = snapshot.batch.pad_mask.tolist()
+    weights = snapshot.weights
+    trace["weights"] = {}
+    if weights.embedding is not None:
+        trace["weights"]["embedding"] = weights.embedding.tolist()
+    trace["weights"]["kernel"] = weights.kernel.tolist()
+    trace["weights"]["recurrent_kernel"] = weights.recurrent_kernel.tolist()
+    if weights.bias is not None:
+        trace["weights"]["bias"] = weights.bias.tolist()
+    trace["initial_state"] = {"h": snapshot.h0.tolist()}
+    if cell_state:
+        trace["initial_state"]["c"] = snapshot.c0.tolist()
+    masking = snapshot.config.mask_padding
+    steps = []
+    for k, position in enumerate(snapshot.order.tolist()):
+        step = {"t": k, "position": position, "x": snapshot.batch.x[:, position].tolist(),
+                "h": snapshot.h[k].tolist()}
+        if cell_state:
+            step["c"] = snapshot.c[k].tolist()
+        step["gates"] = {name: _list(g[k]) for name, g in snapshot.gates.items()}
+        if masking:
+            step["output"] = snapshot.output[k].tolist()
+            step["masked"] = snapshot.masked[k].tolist()
+        steps.append(step)
+    trace["steps"] = steps
+    trace["layer"] = {"sequence": snapshot.layer_sequence.tolist(),
+                      "states": [s.tolist() for s in snapshot.layer_states]}
+    trace["max_abs_error"] = snapshot.max_abs_error
+    trace["gate_max_abs_error"] = snapshot.gate_max_abs_error
+    return trace
+
+
+def trace_arrays(snapshot: Snapshot) -> dict[str, np.ndarray]:
+    """The trace as flat arrays (what the .npz holds)."""
+    trace = trace_dict(snapshot)
+    arrays = {"config": np.array(json.dumps(trace["config"]))}
+    for key in ("word_index", "tokens", "ids"):
+        if key in trace:
+            arrays[key] = np.array(json.dumps(trace[key]))
+    if snapshot.batch.rows is not None:
+        arrays["padded"] = np.stack([row.padded for row in snapshot.batch.rows])
+    arrays["pad_mask"] = snapshot.batch.pad_mask
+    weights = snapshot.weights
+    for name in ("embedding", "kernel", "recurrent_kernel", "bias"):
+        if name in trace["weights"]:
+            arrays[f"weights_{name}"] = getattr(weights, name)
+    arrays["initial_state_h"] = snapshot.h0
+    if snapshot.c0 is not None:
+        arrays["initial_state_c"] = snapshot.c0
+    arrays["steps_t"] = np.arange(snapshot.timesteps)
+    arrays["steps_position"] = snapshot.order
+    arrays["steps_x"] = np.swapaxes(snapshot.batch.x[:, snapshot.order], 0, 1)
+    arrays["steps_h"] = snapshot.h
+    if snapshot.c is not None:
+        arrays["steps_c"] = snapshot.c
+    for name, values in snapshot.gates.items():
+        arrays[f"steps_gates_{name}"] = values
+    if snapshot.config.mask_padding:
+        arrays["steps_output"] = snapshot.output
+        arrays["steps_masked"] = snapshot.masked
+    arrays["layer_sequence"] = snapshot.layer_sequence
+    for i, state in enumerate(snapshot.layer_states):
+        arrays[f"layer_states_{i}"] = state
+    arrays["max_abs_error"] = np.array(snapshot.max_abs_error)
+    arrays["gate_max_abs_error"] = np.array(snapshot.gate_max_abs_error)
+    return arrays
+
+
+def format_for(path: str | Path | None, fmt: str | None) -> str:
+    """The format asked for, or the one the file name implies (JSON by default)."""
+    if fmt is None:
+        fmt = "npz" if path is not None and str(path).lower().endswith(".npz") else "json"
+    if fmt not in FORMATS:
+        raise LabError(f"unknown trace format {fmt!r}; choose json or npz")
+    return fmt
+
+
+def trace_json(snapshot: Snapshot) -> str:
+    return json.dumps(trace_dict(snapshot), allow_nan=False)
+
+
+def npz_bytes(snapshot: Snapshot) -> bytes:
+    """The trace's arrays as the bytes of an .npz file."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **trace_arrays(snapshot))
+    return buffer.getvalue()
+
+
+def check_size(lab: Lab, fmt: str) -> None:
+    """LabError if serializing this lab's whole trace would not fit in memory."""
+    snapshot = lab.snapshot(layer=False)  # sizes only: the layer need not run for them
+    batch, timesteps, input_dim = snapshot.batch.x.shape
+    resources.check_trace(lab.config, timesteps, batch, fmt, input_dim=input_dim,
+                          text=snapshot.weights.embedding is not None)
+
+
+def write_trace(lab: Lab, path: str | Path, fmt: str | None = None) -> Path:
+    """Write the whole trace to path atomically (files.AtomicFile): the old file or the
+    complete new one, never half of one, and no temporary file left behind."""
+    fmt = format_for(path, fmt)
+    with files.AtomicFile(path, "trace file") as out:  # refuses a folder or a device first
+        check_size(lab, fmt)
+        snapshot = full_snapshot(lab)
+        out.write(trace_json(snapshot).encode() if fmt == "json" else npz_bytes(snapshot))
+        files.commit_all(out)
+    return out.path
+
+
+def load_trace(path: str | Path) -> dict:
+    """Read a trace written by write_trace back (JSON as a dict, .npz as a dict of arrays)."""
+    path = Path(path)
+    data = files.read_bytes(path, "trace file", MAX_TRACE_BYTES)
+    if path.suffix.lower() == ".npz":
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return {key: arrays[key] for key in arrays.files}
+    return files.json_from_bytes(data, str(path))

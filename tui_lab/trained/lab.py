@@ -1,0 +1,454 @@
+"""A trained model in the lab: one recurrent layer (one direction of it) stepped in a `Lab`,
+the model's checks beside it, and next-word generation. No Textual here.
+
+`ModelLab` looks like a `Lab` to the app (every Lab method and property is forwarded to the
+Lab of the direction shown), so the app's key -> operation -> snapshot path works unchanged:
+
+- the input (lines of a text, a typed sentence) is encoded with the model's word_index and
+  goes through the model's layers below the stepped one (`Lab(corpus=..., features=...)`),
+  so the Tokens and Embeddings panels show the model's words, ids, padding and vectors;
+- input changes go to every direction's Lab (a Bidirectional layer has two);
+- `snapshot()` is a `ModelSnapshot`: the shown Lab's snapshot plus a `ModelView` with the
+  model's checks (stepped layer vs the model's own layer output, head vs `model(ids)`), the
+  merged Bidirectional output, the model's next-word probabilities and the generation.
+
+Settings the model fixes (cell, units, weights ...) cannot be changed: LabError says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tui_lab.core.lab import Lab, Progress, Snapshot
+from tui_lab.errors import LabError
+from tui_lab.core.checks import (boolean, callable_or_none, finite_number, optional_text, path_argument,
+                     shown, text_argument, text_lines, whole_number)
+from tui_lab.trained.generation import (MAX_SAMPLE_SEED, MAX_WORDS, Candidate, GenerationStep, _choosable,
+                         generate, next_word_distribution, sampling_weights)
+from tui_lab.trained.layer_run import check_layer, direction_lab, directions_of, padded_ids
+from tui_lab.trained.loading import RecurrentLayer, TrainedModel, open_model
+from tui_lab.core.text import OOV_TOKEN, lyrics_path, read_lines
+
+RAW_IDS = "raw ids (no word_index): each id is written as its number"
+LYRICS_NAME = "The Great Pretender (built-in lyrics)"
+MAX_TOP_K = 20
+MAX_TEMPERATURE = 100.0
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, TrainedModel):
+        raise LabError(f"expected a TrainedModel (models.open_model), not {shown(model)}")
+
+
+# ----- generation ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GenerationSettings:
+    """How the next word is chosen. Greedy: the most probable. Otherwise a draw among the
+    top-k with probabilities softmax(log p / temperature), from numpy's Generator seeded
+    with sample_seed (the same seed gives the same words, as `tui-lab generate` does)."""
+
+    top_k: int = 5
+    greedy: bool = True
+    temperature: float = 1.0
+    sample_seed: int = 0
+    words: int = 10  # how many words one "run N words" adds
+
+    def __post_init__(self) -> None:
+        # Stored as plain Python values (numpy ints and bools are accepted and converted).
+        for field, name, low, high in (("top_k", "top-k", 1, MAX_TOP_K),
+                                       ("words", "words", 1, MAX_WORDS),
+                                       ("sample_seed", "sampler seed", 0, MAX_SAMPLE_SEED)):
+            object.__setattr__(self, field, whole_number(getattr(self, field), name, low, high))
+        object.__setattr__(self, "greedy", boolean(self.greedy, "greedy"))
+        object.__setattr__(self, "temperature",
+                           finite_number(self.temperature, "the temperature", above=0,
+                                         high=MAX_TEMPERATURE))
+
+    def describe(self) -> str:
+        how = "greedy" if self.greedy else f"sampling T={self.temperature:g} seed {self.sample_seed}"
+        return f"{how} · top-{self.top_k}"
+
+
+@dataclass(frozen=True)
+class GenerationView:
+    """What generation shows: the text so far, and the latest step's top-k and choice."""
+
+    seed: str
+    words: tuple[str, ...]  # chosen so far, in order
+    settings: GenerationSettings
+    context: str  # the text the model read for `top` (the lab's input)
+    top: tuple[Candidate, ...]  # most probable first
+    weights: tuple[float, ...] | None  # sampling: each candidate's chance to be drawn
+    chosen: Candidate | None  # None before the first word: a preview of the distribution
+    at_limit: bool = False
+
+
+class Generation:
+    """One generation run: a seed, the settings, and generation.generate's own iterator (so
+    the words equal `tui-lab generate` with the same settings)."""
+
+    def __init__(self, model: TrainedModel, seed: str, settings: GenerationSettings):
+        _check_model(model)
+        text_argument(seed, "the seed text")
+        if not isinstance(settings, GenerationSettings):
+            raise LabError(f"settings must be GenerationSettings, not {shown(settings)}")
+        tokens, ids = model.encode(seed)
+        if not ids or all(model.word(i) == OOV_TOKEN for i in ids):
+            raise LabError(f"the seed text {seed!r} has no words the model knows "
+                           f"({model.vocabulary_source}); type other words")
+        self.seed = " ".join(tokens)
+        self.settings = settings
+        self.words: list[str] = []
+        self.steps: list[GenerationStep] = []
+        sampling = not settings.greedy
+        self._steps = generate(model, ids, MAX_WORDS, top_k=settings.top_k,
+                               temperature=settings.temperature if sampling else None,
+                               sample_seed=settings.sample_seed if sampling else None,
+                               step_states=False)
+
+    def text(self, words: int | None = None) -> str:
+        if words is not None:
+            words = whole_number(words, "words", 0)
+        chosen = self.words if words is None else self.words[:words]
+        return " ".join([self.seed, *chosen])
+
+    def next(self) -> GenerationStep:
+        try:
+            step = next(self._steps)
+        except StopIteration:
+            raise LabError(f"generation stops at {MAX_WORDS} words; start again with w") from None
+        self.steps.append(step)
+        self.words.append(step.chosen.word)
+        return step
+
+    def view(self, preview: tuple[Candidate, ...]) -> GenerationView:
+        if not isinstance(preview, (tuple, list)) or \
+                not all(isinstance(c, Candidate) for c in preview):
+            raise LabError(f"the preview must be a tuple of Candidates, not {shown(preview)}")
+        preview = tuple(preview)
+        settings = self.settings
+        if not self.steps:
+            return GenerationView(self.seed, (), settings, self.seed, preview[:settings.top_k],
+                                  self._weights(preview[:settings.top_k]), None)
+        step = self.steps[-1]
+        return GenerationView(self.seed, tuple(self.words), settings, self.text(len(self.words) - 1),
+                              step.top, self._weights(step.top), step.chosen,
+                              len(self.words) >= MAX_WORDS)
+
+    def _weights(self, top) -> tuple[float, ...] | None:
+        if self.settings.greedy or not top:
+            return None
+        weights = sampling_weights([c.probability for c in top], self.settings.temperature)
+        return tuple(float(w) for w in weights)
+
+
+# ----- the model's picture --------------------------------------------------------------------
+@dataclass(frozen=True)
+class ModelView:
+    """The model beside the shown Lab: which layer and direction, and the checks."""
+
+    path: str
+    layers: tuple[RecurrentLayer, ...]
+    layer: RecurrentLayer
+    direction: str
+    directions: tuple[str, ...]
+    vocabulary: str
+    ids: np.ndarray  # (B, T) the padded ids the model reads
+    max_abs_error: float  # the whole stepped layer vs the layer's own output inside the model
+    head_error: float | None  # the model's head on the stepped output vs model(ids)
+    output: np.ndarray | None  # row 1's layer output (merged for Bidirectional), last position
+    next_words: tuple[Candidate, ...]  # model(ids) for row 1: the most probable next words
+    generation: GenerationView | None = None
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class ModelSnapshot(Snapshot):
+    """A Lab snapshot of the shown direction, with the model's view."""
+
+    model: ModelView | None = None
+
+
+def raw_ids_model(model: TrainedModel) -> TrainedModel:
+    """The model with a word_index where each id stands for itself ("7" -> 7), so raw ids
+    can be typed as a sentence and shown as tokens."""
+    _check_model(model)
+    index = {OOV_TOKEN: 1, **{str(i): i for i in range(2, model.vocab_size)}}
+    return TrainedModel(model.model, model.path, index, RAW_IDS)
+
+
+def raw_id_lines(model: TrainedModel, count: int = 12) -> list[str]:
+    """Some lines of ids to step when the model has no word_index."""
+    _check_model(model)
+    count = whole_number(count, "the number of lines", 1, 10_000)
+    width = max(2, min(model.maxlen or 8, 12))
+    ids = list(range(2, model.vocab_size)) or [1]
+    return [" ".join(str(ids[(start + k) % len(ids)]) for k in range(width))
+            for start in range(0, count * width, width)]
+
+
+class ModelLab:
+    """Layer `layer` (the last recurrent one if None) of `model`, one direction shown."""
+
+    def __init__(self, model: TrainedModel, layer: str | None = None, direction: str = "forward", *,
+                 lines: list[str] | tuple[str, ...] | None = None, source: str | None = None,
+                 selection=(1,), sentence: str | None = None, engine: str = "keras",
+                 generation: Generation | None = None):
+        _check_model(model)
+        layer = optional_text(layer, "the layer")
+        text_argument(direction, "the direction")
+        if lines is not None:
+            lines = text_lines(lines, "the lines")
+            if not lines:
+                raise LabError("give at least one line of text")
+        source = optional_text(source, "the source name")
+        if isinstance(selection, (int, np.integer)):
+            selection = (selection,)
+        if not isinstance(selection, (list, tuple, range)):
+            raise LabError(f"the selection must be a list of line numbers, not {shown(selection)}")
+        selection = tuple(whole_number(n, "a line number") for n in selection)
+        sentence = optional_text(sentence, "the sentence")
+        if generation is not None and not isinstance(generation, Generation):
+            raise LabError(f"generation must be a Generation or None, not {shown(generation)}")
+        if lines is None:
+            lines, source = read_lines(lyrics_path()), LYRICS_NAME
+        self.model = model
+        self.info = model.layer(layer)
+        if direction not in directions_of(model, self.info.name):
+            raise LabError(f"layer {self.info.name} has no {direction} direction")
+        self.direction = direction
+        corpus = model.corpus(list(lines), source or "text")
+        labs = {d: direction_lab(model, self.info.name, d, corpus=corpus, engine=engine)
+                for d in directions_of(model, self.info.name)}
+        selection = tuple(n for n in selection if 1 <= n <= len(lines)) or (1,)
+        for lab in labs.values():
+            if sentence is not None:
+                lab.type_sentence(sentence)
+            else:
+                lab.select_lines(selection)
+        self.labs = labs
+        self.generation = generation
+        self._check: tuple[bytes, object, np.ndarray | None] | None = None
+
+    # ----- the Lab the app sees ---------------------------------------------------------------
+    @property
+    def lab(self) -> Lab:
+        return self.labs[self.direction]
+
+    def __getattr__(self, name: str):
+        labs = self.__dict__.get("labs")
+        if labs is None:
+            raise AttributeError(name)
+        return getattr(labs[self.__dict__["direction"]], name)
+
+    @property
+    def sentence(self) -> str | None:
+        return self.lab.snapshot(layer=False).sentence
+
+    def snapshot(self, layer: bool = True) -> ModelSnapshot:
+        base = self.lab.snapshot(layer)
+        fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(Snapshot)}
+        return ModelSnapshot(**fields, model=self.view())
+
+    def view(self) -> ModelView:
+        ids = padded_ids(self.lab)
+        key = ids.tobytes() + bytes(str(ids.shape), "ascii")
+        if self._check is None or self._check[0] != key:
+            predicted = self.model.predict(ids)
+            run = check_layer(self.model, self.info.name, self.labs, ids, predicted)
+            self._check = (key, run, self._probabilities(predicted))
+        _, run, probabilities = self._check
+        output = run.output[0] if isinstance(run.output, list) else run.output
+        output = np.asarray(output)[0]
+        if output.ndim == 2:  # return_sequences: the last position
+            output = output[-1]
+        top_k = self.generation.settings.top_k if self.generation else 5
+        next_words = self._top(probabilities, top_k)
+        generation = self.generation.view(next_words) if self.generation else None
+        return ModelView(self.model.path, self.model.layers, self.info, self.direction,
+                         directions_of(self.model, self.info.name),
+                         self.model.vocabulary_source or "", ids, run.max_abs_error,
+                         run.head_error, output, next_words, generation)
+
+    def _probabilities(self, predicted: np.ndarray) -> np.ndarray | None:
+        """model(ids) for row 1, when the model's output is a next-word distribution."""
+        try:
+            return next_word_distribution(self.model, predicted)
+        except LabError:  # no next-word head: the model still steps, it just cannot generate
+            return None
+
+    def _top(self, probabilities, k: int) -> tuple[Candidate, ...]:
+        if probabilities is None:
+            return ()
+        allowed = _choosable(self.model, len(probabilities))
+        order = [int(i) for i in np.argsort(-probabilities, kind="stable") if allowed[i]][:k]
+        return tuple(Candidate(self.model.word(i), i, float(probabilities[i])) for i in order)
+
+    # ----- input: every direction reads the same ---------------------------------------------
+    def select_lines(self, numbers) -> None:
+        # The shown lab first: a refused selection stops there, and the generation is kept.
+        for lab in self._shown_first():
+            lab.select_lines(numbers)
+        self.generation = None
+
+    def type_sentence(self, sentence: str) -> None:
+        self._type(sentence)
+        self.generation = None
+
+    def _type(self, sentence: str) -> None:
+        for lab in self._shown_first():
+            lab.type_sentence(sentence)
+
+    def _shown_first(self) -> list[Lab]:
+        return [self.lab] + [lab for d, lab in self.labs.items() if d != self.direction]
+
+    def open_text(self, path, progress: Progress | None = None, cancelled=None) -> None:
+        """A text encoded with the model's word_index (no tokenizer is fitted)."""
+        path = path_argument(path, "the text file")
+        callable_or_none(progress, "progress")
+        callable_or_none(cancelled, "cancelled")
+        lines = read_lines(path)
+        other = ModelLab(self.model, self.info.name, self.direction, lines=lines,
+                         source=str(path), engine=self.config.engine)
+        self.labs, self._check, self.generation = other.labs, None, None
+
+    def use_lyrics(self) -> None:
+        other = ModelLab(self.model, self.info.name, self.direction, engine=self.config.engine)
+        self.labs, self._check, self.generation = other.labs, None, None
+
+    # ----- layer and direction -----------------------------------------------------------------
+    def with_layer(self, layer: str, direction: str = "forward") -> ModelLab:
+        """The same input, another layer (or direction) of the model, at the same step."""
+        text_argument(layer, "the layer")
+        text_argument(direction, "the direction")
+        snapshot = self.lab.snapshot(layer=False)
+        other = ModelLab(self.model, layer, direction, lines=snapshot.lines,
+                         source=snapshot.source_name, selection=snapshot.selection or (1,),
+                         sentence=snapshot.sentence, engine=snapshot.config.engine,
+                         generation=self.generation)
+        other.seek(min(self.lab.t, other.lab.timesteps))
+        return other
+
+    def show_direction(self, direction: str) -> None:
+        text_argument(direction, "the direction")
+        if direction not in self.labs:
+            raise LabError(f"layer {self.info.name} is not Bidirectional: it has one direction")
+        t = self.lab.t
+        self.direction = direction
+        self.lab.seek(min(t, self.lab.timesteps))
+
+    def flip_direction(self) -> None:
+        names = list(self.labs)
+        self.show_direction(names[(names.index(self.direction) + 1) % len(names)])
+
+    # ----- generation --------------------------------------------------------------------------
+    def start_generation(self, seed: str, settings: GenerationSettings | None = None) -> None:
+        """Start generating from `seed`; the lab steps the seed (the model's first context)."""
+        if settings is not None and not isinstance(settings, GenerationSettings):
+            raise LabError(f"settings must be GenerationSettings, not {shown(settings)}")
+        generation = Generation(self.model, seed, settings or GenerationSettings())
+        ids = self.model.pad([self.model.encode(generation.seed)[1]])
+        next_word_distribution(self.model, self.model.predict(ids))  # LabError if it is none
+        self._type(generation.seed)
+        self.generation = generation
+        self.lab.run_to_end()
+
+    def generate_next(self, count: int = 1, progress: Progress | None = None,
+                      cancelled=None) -> int:
+        """Choose `count` next words; the lab then shows the context the last word was chosen
+        from (the states that gave its probabilities). Returns the words added (fewer if
+        cancelled)."""
+        count = whole_number(count, "the number of words", 1, MAX_WORDS)
+        callable_or_none(progress, "progress")
+        callable_or_none(cancelled, "cancelled")
+        if self.generation is None:
+            raise LabError("generation has not started: press w (or n) first")
+        generation = self.generation
+        done = 0
+        for _ in range(count):
+            if cancelled is not None and cancelled():
+                break
+            generation.next()
+            done += 1
+            if progress is not None:
+                progress(done, count)
+        if done:
+            self._type(generation.text(len(generation.words) - 1))
+            ids = padded_ids(self.lab)[0]
+            if ids.tolist() != generation.steps[-1].ids.tolist():  # never expected
+                raise LabError("the lab's ids differ from the ids the model read")
+            self.lab.run_to_end()
+        return done
+
+    def stop_generation(self) -> None:
+        self.generation = None
+
+    # ----- settings the model fixes -------------------------------------------------------------
+    def configure(self, **changes) -> None:
+        fixed = sorted(set(changes) - {"engine"})
+        if fixed:
+            raise LabError(f"the model fixes {fixed[0]}: layer {self.info.name} is "
+                           f"{self.info.describe().split(': ', 1)[1]}; close the model (x) to "
+                           f"change settings")
+        for lab in self._shown_first():
+            lab.configure(**changes)
+
+    def _refuse(self, what: str):
+        raise LabError(f"{what}: the lab is stepping {Path(self.model.path).name}'s own weights "
+                       f"and input; close the model (x) first")
+
+    def reseed(self, seed=None) -> None:
+        self._refuse("new random weights")
+
+    def load_weights(self, path) -> None:
+        self._refuse("other weights")
+
+    def use_weights(self, *args) -> None:
+        self._refuse("other weights")
+
+    def set_initial_state(self, h=None, c=None) -> None:
+        self._refuse("an initial state")
+
+    def load_initial_state(self, path) -> None:
+        self._refuse("an initial state")
+
+    def set_vectors(self, vectors, pad_mask=None) -> None:
+        self._refuse("raw vectors (a model reads token ids)")
+
+    def open_vectors(self, path) -> None:
+        self._refuse("raw vectors (a model reads token ids)")
+
+
+def open_model_lab(path, *, layer: str | None = None, word_index=None, fit_text=None,
+                   raw_ids: bool = False, lines=None, source: str | None = None,
+                   selection=(1,), sentence: str | None = None,
+                   engine: str = "keras") -> ModelLab:
+    """Open a .keras model and make its ModelLab on these lines (the lyrics if None).
+
+    Without any word_index, LabError unless raw_ids (each id is then its own word)."""
+    raw_ids = boolean(raw_ids, "raw_ids")
+    model = open_model(path, word_index=word_index, fit_text=fit_text)
+    if model.word_index is None:
+        if not raw_ids:
+            raise MissingWordIndex(str(path))
+        model = raw_ids_model(model)
+        lines, source, selection, sentence = raw_id_lines(model), RAW_IDS, (1,), None
+    return ModelLab(model, layer, lines=lines, source=source, selection=selection,
+                    sentence=sentence, engine=engine)
+
+
+class MissingWordIndex(LabError):
+    """The model has no word_index: its ids mean no words yet."""
+
+    def __init__(self, path: str):
+        super().__init__(f"{path} has no word_index beside it ({Path(path).with_suffix('').name}"
+                         f".word_index.json), so its ids mean no words: fit the tokenizer on a "
+                         f"text, or step raw ids")
+        self.path = path

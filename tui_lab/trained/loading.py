@@ -1,0 +1,493 @@
+"""Opening trained Keras models and stepping their recurrent layers through the lab.
+
+A model the lab can open takes token ids, runs them through an Embedding into recurrent
+layers (SimpleRNN, LSTM, GRU, Bidirectional of these, stacked with return_sequences=True),
+and usually ends in a Dense head. `open_model` loads it with safe_mode on; `TrainedModel.step`
+feeds one recurrent layer its own input (computed by the model's preceding layers) and steps
+its cells with the model's weights in a `Lab` (see model_steps.py), then checks the stepped
+states against the model's own layer and the head against `model(ids)`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tui_lab.core import checks, files, tf_loader
+from tui_lab.errors import LabError
+from tui_lab.core.text import OOV_TOKEN, assets_dir
+
+RECURRENT = {"SimpleRNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}
+SHIPPED_MODEL = "lyrics_lstm.keras"
+MAX_WORD_INDEX_BYTES = 50 * 1024 * 1024
+MAX_MODEL_BYTES = 2 << 30
+
+
+def shipped_model_path() -> Path:
+    """The small next-word model trained on the built-in lyrics (see README)."""
+    return assets_dir() / SHIPPED_MODEL
+
+
+def word_index_path(model_path: str | Path) -> Path:
+    """Where the word_index of a model is kept: model.keras -> model.word_index.json."""
+    path = checks.path_argument(model_path, "the model file")
+    if not path.name or path.name in (".", ".."):  # with_suffix would raise ValueError
+        raise LabError(f"{files.shown(path)} is not a model file name")
+    return path.with_suffix(".word_index.json")
+
+
+def read_word_index(path: str | Path) -> dict[str, int]:
+    path = checks.path_argument(path, "the word_index file")
+    data = files.json_from_bytes(files.read_bytes(path, "word_index file", MAX_WORD_INDEX_BYTES),
+                                 str(path), "a word_index: expected a JSON object of word -> id")
+    valid = isinstance(data, dict) and data and all(
+        isinstance(w, str) and isinstance(i, int) and not isinstance(i, bool) and i >= 1
+        for w, i in data.items())
+    if not valid:
+        raise LabError(f"{path} is not a word_index: expected a JSON object of word -> id (ids >= 1)")
+    return data
+
+
+def load_keras_model(path: str | Path):
+    """keras.saving.load_model with safe_mode on; every failure becomes one LabError."""
+    path = files.regular_file(checks.path_argument(path, "the model file"), "model file",
+                              MAX_MODEL_BYTES)
+    if path.suffix != ".keras":
+        raise LabError(f"{path} is not a .keras model file (the lab opens Keras 3 '.keras' files)")
+    keras = tf_loader.keras()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except ValueError as error:
+        if "lambda" in str(error).lower() and "safe_mode" in str(error):
+            raise LabError(f"{path} holds a Lambda layer with Python code, which the lab refuses "
+                           f"to load (Keras safe_mode)") from None
+        raise LabError(f"{path} is not a Keras model file the lab can read") from None
+    except Exception:  # a zip without config.json, a broken archive, unknown classes ...
+        raise LabError(f"{path} is not a Keras model file the lab can read") from None
+
+
+@dataclass(frozen=True)
+class RecurrentLayer:
+    """One recurrent layer of a model, as the lab sees it."""
+
+    name: str
+    cell: str  # simple_rnn, lstm or gru
+    units: int  # per direction
+    input_dim: int
+    bidirectional: bool
+    merge_mode: str | None  # Bidirectional only
+    return_sequences: bool
+    go_backwards: bool  # of the (forward) layer
+    depth: int  # 1 reads the embeddings, 2 reads layer 1's sequence ...
+
+    def describe(self) -> str:
+        from tui_lab.config import CELL_TITLES
+
+        kind = CELL_TITLES[self.cell]
+        if self.bidirectional:
+            kind = f"Bidirectional({kind}), merge {self.merge_mode}"
+        what = "every step" if self.return_sequences else "last step"
+        return f"{self.name}: {kind}, {self.units} units, input {self.input_dim}, outputs {what}"
+
+
+def _numpy(value):
+    if isinstance(value, (list, tuple)):
+        return [np.asarray(v) for v in value]
+    return np.asarray(value)
+
+
+def _first(value):
+    """A layer called with return_state=True gives [output, *states]; keep the output."""
+    return value[0] if isinstance(value, (list, tuple)) else value
+
+
+def _check_word_index(word_index, source: str) -> dict[str, int]:
+    """word -> id (ids >= 1, numpy ints accepted) as a plain dict; LabError otherwise."""
+    if not isinstance(word_index, dict) or not word_index:
+        raise LabError(f"{source} is not a word_index: expected a non-empty dict of word -> id")
+    clean = {}
+    for word, i in word_index.items():
+        if not isinstance(word, str) or isinstance(i, (bool, np.bool_)) \
+                or not isinstance(i, (int, np.integer)) or i < 1:
+            raise LabError(f"{source} is not a word_index: expected word -> id (ids >= 1), "
+                           f"found {checks.shown(word)}: {checks.shown(i)}")
+        clean[word] = int(i)
+    return clean
+
+
+def _config_layers(model) -> list[dict]:
+    """The layer entries of a functional model's config ([] for Sequential or a model whose
+    config cannot be read: those have no graph to inspect)."""
+    try:
+        config = model.get_config()
+    except Exception:  # a subclassed model without get_config
+        return []
+    layers = config.get("layers") if isinstance(config, dict) else None
+    return layers if isinstance(layers, list) else []
+
+
+def _histories(value):
+    """Every keras_history [layer name, node index, tensor index] inside a config value."""
+    if isinstance(value, dict):
+        history = value.get("keras_history")
+        if isinstance(history, (list, tuple)) and len(history) == 3:
+            yield tuple(history)
+        for item in value.values():
+            yield from _histories(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _histories(item)
+
+
+def _state_readers(model) -> dict[str, str]:
+    """layer name -> what reads one of its states (a tensor past its output, as
+    return_state=True gives them): "layer NAME" or "the model's output", from the model's
+    functional graph."""
+    readers: dict[str, str] = {}
+    for entry in _config_layers(model):
+        reader = entry.get("name") or entry.get("config", {}).get("name", "?")
+        for name, _node, tensor in _histories(entry.get("inbound_nodes", [])):
+            if isinstance(tensor, int) and tensor > 0:
+                readers.setdefault(name, f"layer {reader}")
+    for name, _node, tensor in _output_layers(model):
+        if isinstance(tensor, int) and tensor > 0:
+            readers.setdefault(name, "the model's output")
+    return readers
+
+
+def _output_layers(model) -> list[tuple]:
+    """[layer name, node index, tensor index] of each output of a functional model."""
+    try:
+        outputs = model.get_config().get("output_layers") or []
+    except Exception:
+        return []
+    if outputs and isinstance(outputs[0], str):  # one output is saved as one triple
+        outputs = [outputs]
+    return [tuple(item) for item in outputs if isinstance(item, (list, tuple)) and len(item) == 3]
+
+
+def _check_one_output(model, path: str) -> None:
+    """One output tensor: the next-word distribution (or the last layer's output). A model
+    with several would give numpy a ragged list where the lab expects one array."""
+    if len(model.outputs) == 1:
+        return
+    names = [str(item[0]) for item in _output_layers(model)]
+    which = f" (from layers {', '.join(names)})" if names else ""
+    raise LabError(f"{path} has {len(model.outputs)} outputs{which}; the lab opens models with "
+                   f"one output: the next-word distribution, or the last recurrent layer's output")
+
+
+def _check_recurrent(layer, path: str, state_reader: str | None) -> None:
+    """Refuse, at open, the recurrent layers whose numbers the lab's stepping cannot show
+    faithfully, naming the layer and what the lab supports."""
+    keras = tf_loader.keras()
+    bidirectional = isinstance(layer, keras.layers.Bidirectional)
+    parts = [layer.forward_layer, layer.backward_layer] if bidirectional else [layer]
+    if any(getattr(part, "stateful", False) for part in parts):
+        raise LabError(f"{path}: layer {layer.name} is stateful (stateful=True), so its state "
+                       f"carries over from one call to the next; the lab steps stateless layers "
+                       f"only, where every sequence starts from zeros")
+    if bidirectional:
+        kinds = [(type(part).__name__, int(getattr(part, "units", 0))) for part in parts]
+        if kinds[0] != kinds[1]:
+            raise LabError(f"{path}: layer {layer.name} is Bidirectional with a forward "
+                           f"{kinds[0][0]}({kinds[0][1]}) and a backward {kinds[1][0]}"
+                           f"({kinds[1][1]}); the lab steps Bidirectional layers whose two "
+                           f"directions are the same cell with the same units")
+    if state_reader is not None:
+        raise LabError(f"{path}: layer {layer.name} passes its states (return_state=True) to "
+                       f"{state_reader}; the lab opens models whose layers read only a recurrent "
+                       f"layer's output (Embedding -> recurrent layers -> head)")
+
+
+class TrainedModel:
+    """A loaded model, its recurrent layers and (if known) the words its ids stand for."""
+
+    def __init__(self, model, path: str, word_index: dict[str, int] | None,
+                 vocabulary_source: str | None, num_words: int | None = None):
+        keras = tf_loader.keras()
+        if not isinstance(model, keras.Model):
+            raise LabError(f"a TrainedModel needs a Keras model, not {checks.shown(model)}")
+        path = str(checks.path_argument(path, "the model's path"))
+        vocabulary_source = checks.optional_text(vocabulary_source, "the vocabulary source")
+        if num_words is not None:
+            num_words = checks.whole_number(num_words, "num_words", 2)
+        if word_index is not None:
+            _check_word_index(word_index, vocabulary_source or "the word_index")
+        self.model = model
+        self.path = path
+        layers = model.layers
+        embeddings = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Embedding)]
+        if not embeddings:
+            raise LabError(f"{path} has no Embedding layer: the lab opens models that read token ids")
+        if len(model.inputs) != 1 or len(model.inputs[0].shape) != 2:
+            raise LabError(f"{path}: the lab opens models with one input of token ids (batch, time)")
+        _check_one_output(model, path)
+        self.embedding = layers[embeddings[0]]
+        self.vocab_size = int(self.embedding.input_dim)
+        self.mask_zero = bool(self.embedding.mask_zero)
+        self._keras_layers: dict[str, object] = {}
+        found = []
+        readers = _state_readers(model)
+        for layer in layers[embeddings[0] + 1:]:
+            info = self._describe(layer, len(found) + 1)
+            if info is not None:
+                _check_recurrent(layer, path, readers.get(layer.name))
+                found.append(info)
+                self._keras_layers[info.name] = layer
+        if not found:
+            raise LabError(f"{path} has no SimpleRNN, LSTM, GRU or Bidirectional layer after its "
+                           f"Embedding, so there is nothing to step")
+        self.layers: tuple[RecurrentLayer, ...] = tuple(found)
+        self.maxlen = model.inputs[0].shape[1]  # None: any length
+        self.num_words = num_words
+        self.vocabulary_source = vocabulary_source
+        self.word_index = None
+        if word_index is not None:
+            if num_words is None:  # a saved word_index must fit the Embedding exactly
+                word, top = max(word_index.items(), key=lambda item: item[1])
+                if top >= self.vocab_size:
+                    raise LabError(f"{vocabulary_source} maps {word!r} to id {top}, but the model's "
+                                   f"Embedding only takes ids 0-{self.vocab_size - 1}: it belongs "
+                                   f"to another model")
+            self.word_index = dict(word_index)
+        self.index_word = {i: w for w, i in (self.word_index or {}).items()}
+        self._head = None
+        self._inputs: dict = {}  # sub-models: layer name -> its input, ("output", name) -> output
+
+    @staticmethod
+    def _describe(layer, depth: int) -> RecurrentLayer | None:
+        keras = tf_loader.keras()
+        inner = layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer
+        cell = RECURRENT.get(type(inner).__name__)
+        if cell is None:
+            return None
+        return RecurrentLayer(
+            name=layer.name, cell=cell, units=int(inner.units),
+            input_dim=int(inner.cell.kernel.shape[0]),
+            bidirectional=inner is not layer, merge_mode=getattr(layer, "merge_mode", None),
+            return_sequences=bool(layer.return_sequences), go_backwards=bool(inner.go_backwards),
+            depth=depth)
+
+    # ----- words and ids --------------------------------------------------------------------
+    def layer(self, name: str | None = None) -> RecurrentLayer:
+        """The recurrent layer called name (the last one if None)."""
+        if name is None:
+            return self.layers[-1]
+        checks.text_argument(name, "a layer name")
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        names = ", ".join(layer.name for layer in self.layers)
+        raise LabError(f"the model has no recurrent layer {name!r}; its recurrent layers are: {names}")
+
+    def keras_layer(self, name: str):
+        """The Keras layer object of a recurrent layer (Bidirectional: the wrapper)."""
+        return self._keras_layers[self.layer(name).name]
+
+    def encode(self, text: str) -> tuple[list[str], list[int]]:
+        """Tokens and ids exactly as Tokenizer.texts_to_sequences gives them with this word_index."""
+        if self.word_index is None:
+            raise LabError(f"{self.path} has no word_index beside it, so its ids mean no words; "
+                           f"give --word-index FILE, --fit-text FILE, or raw ids with --ids 1,2,3")
+        checks.text_argument(text, "the text to encode")
+        words = tf_loader.tokenizer_module().text_to_word_sequence(text)
+        oov = self.word_index.get(OOV_TOKEN)
+        tokens, ids = [], []
+        for word in words:
+            i = self.word_index.get(word)
+            if i is None or (self.num_words is not None and i >= self.num_words):
+                i = oov
+            if i is not None:
+                tokens.append(word)
+                ids.append(int(i))
+        return tokens, ids
+
+    def corpus(self, lines: list[str], name: str):
+        """Text encoded with this model's word_index (no fitting): the lab's Corpus, with
+        num_words = the Embedding's input_dim, so every id it gives fits the model."""
+        from tui_lab.core.text import Corpus
+
+        lines = checks.text_lines(lines, "the lines")
+        name = checks.text_argument(name, "the text's name")
+        if self.word_index is None:
+            raise LabError(f"{self.path} has no word_index beside it, so its ids mean no words; "
+                           f"give a word_index file, fit the tokenizer on a text, or use raw ids")
+        if OOV_TOKEN not in self.word_index:
+            # Without an OOV entry the Tokenizer drops unknown words: leave them out here too,
+            # so that every token shown has its id.
+            split = tf_loader.tokenizer_module().text_to_word_sequence
+            lines = [" ".join(w for w in split(line) if w in self.word_index) for line in lines]
+        return Corpus.from_word_index(list(lines), name, self.word_index, self.vocab_size)
+
+    def check_ids(self, ids) -> list[int]:
+        """A sequence of ids (whole numbers, numpy ints too) that fit the Embedding, as ints."""
+        if isinstance(ids, np.ndarray):
+            ids = ids.tolist() if ids.ndim == 1 else None
+        if not isinstance(ids, (list, tuple)):
+            raise LabError(f"ids must be a list of whole numbers, not {checks.shown(ids)}")
+        ids = [checks.whole_number(i, "an id") for i in ids]
+        bad = [i for i in ids if not 0 <= i < self.vocab_size]
+        if bad:
+            raise LabError(f"id {checks.shown(bad[0])} is outside the model's Embedding "
+                           f"(ids 0-{self.vocab_size - 1})")
+        return ids
+
+    def id_array(self, ids) -> np.ndarray:
+        """Padded ids (B, T) that fit the Embedding, as int32; LabError for anything else."""
+        try:
+            array = np.asarray(ids)
+        except (TypeError, ValueError):  # a ragged list
+            array = None
+        if array is None or array.ndim != 2 or 0 in array.shape or \
+                array.dtype.kind not in "iu":
+            raise LabError(f"padded ids must be a (batch, time) array of whole numbers, not "
+                           f"{checks.shown(ids)}")
+        if array.min() < 0 or array.max() >= self.vocab_size:
+            bad = array.min() if array.min() < 0 else array.max()
+            raise LabError(f"id {bad} is outside the model's Embedding (ids 0-{self.vocab_size - 1})")
+        if self.maxlen is not None and array.shape[1] != self.maxlen:
+            raise LabError(f"padded ids must have {self.maxlen} positions (the model's input), "
+                           f"not {array.shape[1]}")
+        return array.astype(np.int32)
+
+    def word(self, i: int) -> str:
+        i = checks.whole_number(i, "an id")
+        return self.index_word.get(i, f"<id {i}>")
+
+    def pad(self, id_rows: list[list[int]]) -> np.ndarray:
+        """Pad 'pre' (and keep the latest ids) to the model's input length, as the lesson does."""
+        if not isinstance(id_rows, (list, tuple)) or not id_rows:
+            raise LabError(f"give a list of id rows to pad, not {checks.shown(id_rows)}")
+        id_rows = [self.check_ids(row) for row in id_rows]
+        keras = tf_loader.keras()
+        maxlen = self.maxlen or max(1, max(len(row) for row in id_rows))
+        return keras.utils.pad_sequences(id_rows, maxlen=maxlen, padding="pre",
+                                         truncating="pre").astype(np.int32)
+
+    # ----- running the model ----------------------------------------------------------------
+    def predict(self, ids: np.ndarray) -> np.ndarray:
+        """model(ids): for a next-word model, (B, vocabulary) probabilities.
+
+        Through Keras' compiled predict function (predict_on_batch): the same numbers as the
+        eager call, about 1 ms instead of 20-40 ms once traced."""
+        return np.asarray(self.model.predict_on_batch(self.id_array(ids)))
+
+    def _submodel(self, tensor):
+        keras = tf_loader.keras()
+        return keras.Model(self.model.inputs[0], tensor)
+
+    def layer_input(self, name: str, ids: np.ndarray) -> np.ndarray:
+        """What the layer reads: the model's layers before it run on ids, (B, T, D)."""
+        name, ids = self.layer(name).name, self.id_array(ids)
+        if name not in self._inputs:
+            layer = self._keras_layers[name]
+            tensor = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input
+            self._inputs[name] = self._submodel(tensor)
+        return np.asarray(self._inputs[name].predict_on_batch(ids))
+
+    def layer_output(self, name: str, ids: np.ndarray):
+        """The layer's own output inside the model (with the model's masking)."""
+        name, ids = self.layer(name).name, self.id_array(ids)
+        key = ("output", name)
+        if key not in self._inputs:
+            layer = self._keras_layers[name]
+            output = layer.output
+            if self.layer(name).bidirectional and layer.merge_mode is None:
+                output = list(output)[:2]
+            else:
+                output = _first(output)
+            self._inputs[key] = self._submodel(output)
+        return _numpy(self._inputs[key].predict_on_batch(ids))
+
+    def head(self, name: str):
+        """The layers after the last recurrent layer, as a callable; None if not separable."""
+        name = self.layer(name).name
+        if name != self.layers[-1].name:
+            return None
+        keras = tf_loader.keras()
+        layer = self._keras_layers[name]
+        if isinstance(self.model, keras.Sequential):
+            rest = self.model.layers[self.model.layers.index(layer) + 1:]
+
+            def apply(y):
+                for later in rest:
+                    y = later(y, training=False)
+                return np.asarray(y)
+            return apply
+        try:  # the output only: states a layer returns but nothing reads are left out
+            model = keras.Model(_first(layer.output), self.model.outputs[0])
+        except Exception:  # the head also reads other tensors: it cannot be split off
+            return None
+        return lambda y: np.asarray(model(y, training=False))
+
+    def step(self, name: str | None, ids=None, *, texts: list[str] | None = None):
+        """Step layer `name` (the last if None) on padded ids (B, T), or on texts encoded with
+        the word_index, with the model's weights: a model_steps.LayerRun with the Lab of each
+        direction and the checks."""
+        from tui_lab.trained.layer_run import step_layer
+
+        if (ids is None) == (texts is None):
+            raise LabError("give either padded ids or texts to step, one of them")
+        self.layer(name)  # an unknown layer is named before anything runs
+        if texts is not None:
+            texts = checks.text_lines(texts, "the texts")
+            if not texts:
+                raise LabError("give at least one text to step")
+        else:
+            ids = self.id_array(ids)
+        return step_layer(self, name, ids, texts=texts)
+
+
+def open_model(path: str | Path | None = None, *, word_index: str | Path | dict | None = None,
+               fit_text: str | Path | None = None) -> TrainedModel:
+    """Open a .keras model (the shipped lyrics model if path is None) and its vocabulary.
+
+    The vocabulary is, in order: `word_index` (a dict or a JSON file), a tokenizer fitted on
+    `fit_text` (ids beyond the Embedding become OOV, as Tokenizer(num_words=...) does), or
+    the `<model>.word_index.json` saved beside the model by `tui-lab train`. Without any,
+    the model opens but text cannot be encoded (raw ids still work)."""
+    from tui_lab.core.text import Corpus
+
+    path = checks.path_argument(path, "the model file") if path is not None else shipped_model_path()
+    if isinstance(word_index, dict):
+        word_index = _check_word_index(word_index, "the word_index")
+    elif word_index is not None:
+        word_index = checks.path_argument(word_index, "the word_index file")
+    if fit_text is not None:
+        fit_text = checks.path_argument(fit_text, "the text to fit the tokenizer on")
+    if word_index is not None and fit_text is not None:
+        raise LabError("give either a word_index or a text to fit the tokenizer on, not both")
+    # A bad vocabulary file is refused before the model (and TensorFlow) is loaded.
+    if word_index is not None and not isinstance(word_index, dict):
+        files.regular_file(word_index, "word_index file", MAX_WORD_INDEX_BYTES)
+    if fit_text is not None:
+        files.regular_file(fit_text, "file")
+    model = load_keras_model(path)
+    num_words = source = None
+    if isinstance(word_index, dict):
+        index, source = word_index, "the word_index"
+    elif word_index is not None:
+        index, source = read_word_index(word_index), str(word_index)
+    elif fit_text is not None:
+        num_words = _embedding_size(model) or 2
+        corpus = Corpus.from_file(fit_text, num_words)
+        index, source = dict(corpus.word_index), f"the tokenizer fitted on {fit_text}"
+    elif word_index_path(path).exists():  # a folder or a device there is refused by name
+        index, source = read_word_index(word_index_path(path)), str(word_index_path(path))
+    else:
+        index = None
+    return TrainedModel(model, str(path), index, source, num_words)
+
+
+def _embedding_size(model) -> int | None:
+    keras = tf_loader.keras()
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Embedding):
+            return int(layer.input_dim)
+    return None

@@ -1,0 +1,40 @@
+"""The command palette (ctrl+p): every key action of the lab, found by name, with its key."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui_lab.config import CELL_TITLES
+
+
+def lab_commands() -> list[tuple[str, str, str]]:
+    """(name, action, keys) for every action bound on the lab screen, plus direct cell choices."""
+    from tui_lab.tui.screens.lab import LAB_BINDINGS
+
+    keys: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for binding in LAB_BINDINGS:
+        action = binding.action.removeprefix("app.")
+        keys.setdefault(action, []).append(binding.key_display or binding.key)
+        if binding.show or action not in names:
+            names[action] = binding.description + (f" ({binding.tooltip})" if binding.tooltip else "")
+    commands = [(f"{names[a][:1].upper()}{names[a][1:]}", a, " / ".join(k)) for a, k in keys.items()]
+    commands += [(f"Cell: {title}", f"set_cell({cell!r})", "c cycles")
+                 for cell, title in CELL_TITLES.items()]
+    return commands
+
+
+class LabCommands(Provider):
+    async def discover(self) -> Hits:
+        for name, action, keys in lab_commands():
+            yield DiscoveryHit(name, partial(self.app.run_action, action), help=f"key: {keys}")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, action, keys in lab_commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), partial(self.app.run_action, action),
+                          help=f"key: {keys}")

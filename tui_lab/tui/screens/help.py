@@ -1,0 +1,118 @@
+"""Help: what each panel shows, every key, and the lesson's questions answered on screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Markdown
+
+from tui_lab.tui.screens.dialog import Dialog
+
+PANELS = """\
+## The panels (tab / shift+tab switch them below 120 columns)
+- **Lines**: the text's lines. ▶ is the line cursor (j/k), ● the lines being stepped. *m* marks
+  several lines to step as one batch, *enter* steps just the cursor line, *t* types your own
+  sentence (unknown words are marked OOV: the tokenizer maps them to id 1, `<OOV>`).
+- **Tokens**: each word with its id, then the padded ids (`pad_sequences`): `pad` columns are
+  zeros added by padding, struck-out words were cut by truncation. The current position is
+  highlighted, the next one underlined; *step* says which step reads each position.
+- **Embed**: the vector x_t that the Embedding layer gives each position (one row of its table).
+- **States**: h_t (and c_t for LSTM) after every step so far; ▶ marks the current step. Blue is
+  negative, red positive, stronger colour = larger |value|; the numbers carry their sign, so
+  they read the same without colour. Below: one sparkline per unit (zero at half height).
+- **Gates**: the current step's gates per unit and the update written out.
+- **Layer**: what `keras.layers.<Cell>` returns with return_sequences / return_state on or off,
+  with shapes (batch, timesteps, units), filled in as the steps reach the end, and the largest
+  difference between stepping the cell and running the whole layer (it should be ~0).
+"""
+
+ANSWERS = """\
+## The lesson's questions, on screen
+- **What are h and c?** h is the hidden state: the cell's output at each step, passed to the
+  next step as "short-term memory". c (LSTM only) is the internal cell state, the "long-term
+  memory": never output directly, it is what h is read from (h_t = o*tanh(c_t)). Watch both
+  columns in *States*, and in *Gates* see c_t = kept + learned.
+- **LSTM gates, in the lesson's words**: forget gate = f (kept = f*c_{t-1}); learn gate = i*g
+  (learned); remember gate = the new c_t = kept + learned; use gate = o*tanh(c_t) = h_t.
+- **Why does SimpleRNN's (and GRU's) final state equal its output?** These cells have one state
+  vector and it *is* the output: the cell returns (h, [h]). So `return_state=True` gives the last
+  output again. An LSTM returns (h, [h, c]): its h equals the output too, c is the extra one.
+  Step to the end (*End*) and compare the rows in *Layer*.
+- **What do units mean for shapes?** units is the size of h (and c): the last dimension of every
+  output, (batch, units) for the final output/state, (batch, timesteps, units) with
+  return_sequences=True. Press + / - and watch the shapes in *Layer* change.
+- **What does go_backwards do?** The layer reads the last position first (press *b*: the *step*
+  row in *Tokens* runs right to left), and the returned sequence is in that processing order,
+  i.e. reversed relative to the input: sequence[:, 0] is the state after the *last* word.
+- **What does the Embedding do, and is it trained?** It is a lookup table: id → a vector of
+  output_dim numbers (*Embed*). It starts random (here from the seed) and *is* trained with the
+  rest of the model, so that words used alike end up with similar vectors.
+- **Why are states not passed between lines of a batch?** Each row of a batch is an independent
+  sequence with its own h (and c), starting from zeros: mark two lines (*m*) and see one block of
+  columns per row.
+"""
+
+TRAINED = """\
+## Trained models
+- **Open one**: *o* and a `.keras` path (or `tui-lab --model FILE.keras`). The lab then steps
+  one recurrent layer of the model with the model's own weights. Your text goes through the
+  model's word_index (*Tokens*: words, ids, padding 'pre' to the model's input length) and the
+  model's layers below that layer (*Embed*: what the layer reads; for the first layer, the
+  trained Embedding's rows). *L* picks the layer; for a Bidirectional layer *f* shows its
+  forward or backward cell; *x* goes back to random weights.
+- **The model bar** (under the panels) checks the lab against the model: the stepped layer
+  against the layer's own output inside the model, and the model's head (Dense softmax)
+  applied to the stepped output against `model(ids)`. Both should be ~1e-7. A Bidirectional
+  layer's merged output (concat, sum ...) of both cells is shown there too.
+- **Generation** (*w* settings, *n* next word, *N* several; esc stops): at each step the
+  model reads the text so far and gives every word of its vocabulary a probability; they sum
+  to 1. p=0.96 means: after this text, the model puts 96% of its belief on that word. It is
+  what the model learned from its few lines, not a fact: on text it memorised it is sure,
+  elsewhere it guesses. Greedy takes the most probable word (and often loops); sampling draws
+  among the top-k with chances p**(1/T) ("draw"), so a temperature below 1 sharpens and above
+  1 flattens; the sampler seed makes a draw repeatable. The panels show the states the model
+  read to give those probabilities. With no model open, *w* uses the shipped lyrics model.
+- **Is the Embedding trained?** Yes: its table starts random and is learned with the rest of
+  the model, so words used alike get similar vectors. Compare *Embed* with a model open and
+  with the lab's random weights (*x*).
+- **Train** (*T*): the lesson's next-word model on the open text (every line's n-gram
+  prefixes → the next word). Watch the loss fall; esc cancels (nothing is written); when it
+  ends the model opens here.
+"""
+
+
+def keys_markdown() -> str:
+    from tui_lab.tui.screens.lab import LAB_BINDINGS
+
+    rows: dict[str, tuple[list[str], str]] = {}
+    for binding in LAB_BINDINGS:
+        keys, text = rows.setdefault(binding.action, ([], binding.description))
+        keys.append(binding.key_display or binding.key)
+        if binding.tooltip:
+            rows[binding.action] = (keys, f"{binding.description}: {binding.tooltip}")
+    lines = ["## Keys (also in the command palette: ctrl+p)", "", "| keys | action |", "|---|---|"]
+    lines += [f"| {' '.join(keys)} | {text} |" for keys, text in rows.values()]
+    return "\n".join(lines) + "\n"
+
+
+class HelpScreen(Dialog[None]):
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="help.close"),
+                Binding("j,down", "scroll(1)", "Down", show=False, id="help.down"),
+                Binding("k,up", "scroll(-1)", "Up", show=False, id="help.up")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Markdown("# tui-lab help\n\n" + PANELS + "\n" + ANSWERS + "\n" + TRAINED
+                           + "\n" + keys_markdown())
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()
+
+    def action_scroll(self, delta: int) -> None:
+        help_view = self.query_one("#help")
+        help_view.scroll_to(y=help_view.scroll_y + delta, animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,230 @@
+"""Screens for trained models: the layer picker, generation settings, and what to do when a
+model has no word_index."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, OptionList, Static, Switch
+from textual.widgets.option_list import Option
+
+from tui_lab.errors import LabError
+from tui_lab.tui.screens.dialog import Dialog
+
+MODAL_CSS = """
+{name} {{ align: center middle; background: $background 60%; }}
+{name} > .model-dialog {{
+    width: 96; max-width: 100%; height: auto; max-height: 100%;
+    border: round $accent; background: $surface; padding: 0 1;
+}}
+{name} .dialog-title {{ text-style: bold; margin-bottom: 1; }}
+{name} .form-row {{ height: auto; margin-bottom: 1; }}
+{name} .form-name {{ width: 14; text-style: bold; }}
+{name} .form-field {{ width: 22; }}
+{name} Switch.form-field {{ border: none; height: 1; padding: 0; }}
+{name} .form-message {{ width: 1fr; height: auto; color: $text-muted; padding-left: 1; }}
+{name} .form-message.-error {{ color: $text-error; text-style: bold; }}
+{name} .buttons {{ height: 1; margin-top: 1; }}
+{name} .buttons Button {{ margin-right: 2; }}
+"""
+
+
+def modal_css(name: str) -> str:
+    return MODAL_CSS.format(name=name)
+
+
+class LayerPickerScreen(Dialog[tuple[str, str] | None]):
+    """Every recurrent layer of the model (RecurrentLayer.describe()); a Bidirectional layer
+    is listed once per direction. Enter picks, escape cancels."""
+
+    DEFAULT_CSS = modal_css("LayerPickerScreen") + """
+    LayerPickerScreen OptionList { height: auto; max-height: 16; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="layers.cancel")]
+
+    def __init__(self, layers, current: tuple[str, str]) -> None:
+        super().__init__()
+        self.choices: list[tuple[str, str]] = []
+        self.prompts: list[str] = []
+        for layer in layers:
+            for direction in (("forward", "backward") if layer.bidirectional else ("forward",)):
+                self.choices.append((layer.name, direction))
+                cell = f" · {direction} cell" if layer.bidirectional else ""
+                self.prompts.append(f"{layer.depth}. {layer.describe()}{cell}")
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="model-dialog"):
+            yield Label("Step which recurrent layer? (enter picks · escape cancels)",
+                        classes="dialog-title")
+            yield OptionList(*(Option(Text(p), id=f"choice-{i}")  # Text: no markup in names
+                               for i, p in enumerate(self.prompts)),
+                             id="layer-options")
+            yield Static("1 reads the Embedding's vectors; each next layer reads the sequence of "
+                         "the one before. A Bidirectional layer has a forward and a backward cell "
+                         "(go_backwards); its output merges both.", classes="legend")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self.current in self.choices:
+            options.highlighted = self.choices.index(self.current)
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class GenerateScreen(Dialog[tuple[str, object] | None]):
+    """Generation settings: seed text, top-k, greedy or sampling (temperature, sampler seed),
+    and N for "run N words". Each field is checked as you type, its message beside it."""
+
+    DEFAULT_CSS = modal_css("GenerateScreen") + """
+    GenerateScreen .form-row { margin-bottom: 0; }
+    GenerateScreen .form-field { width: 28; }
+    GenerateScreen .form-message { text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+    AUTO_FOCUS = "#gen-seed"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="generate.cancel"),
+                Binding("ctrl+s", "start", "Start", id="generate.start")]
+    HINTS = {
+        "seed": "the words to continue",
+        "top_k": "candidates shown (and sampled from)",
+        "sample": "off: greedy, the most probable word",
+        "temperature": "sampling p**(1/T): <1 sharper, >1 flatter",
+        "sample_seed": "sampler seed: same seed, same words",
+        "words": "how many words N adds",
+    }
+
+    def __init__(self, seed: str, settings) -> None:
+        super().__init__()
+        self.seed, self.settings = seed, settings
+        self.errors: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        s = self.settings
+        values = {"seed": self.seed, "top_k": str(s.top_k), "temperature": f"{s.temperature:g}",
+                  "sample_seed": str(s.sample_seed), "words": str(s.words)}
+        with VerticalScroll(classes="model-dialog"):
+            yield Label("Generate text word by word · enter starts · escape cancels",
+                        classes="dialog-title")
+            yield Static("Each word: the model reads the text so far (padded 'pre'), gives a "
+                         "probability to every word of its vocabulary, one is chosen and "
+                         "appended. The panels show the layer's states on that text.",
+                         classes="legend")
+            for name in ("seed", "top_k", "sample", "temperature", "sample_seed", "words"):
+                with Horizontal(classes="form-row"):
+                    yield Label(name.replace("_", " "), classes="form-name")
+                    if name == "sample":
+                        yield Switch(not s.greedy, id="gen-sample", classes="form-field")
+                    else:
+                        yield Input(values[name], id=f"gen-{name}", compact=True,
+                                    classes="form-field")
+                    yield Static(self.HINTS[name], id=f"gen-msg-{name}", classes="form-message")
+            with Horizontal(classes="buttons"):
+                yield Button("Start (enter)", id="start", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def _settings(self):
+        from tui_lab.trained.lab import GenerationSettings
+
+        self.errors.clear()
+        values = {}
+        for name in ("top_k", "temperature", "sample_seed", "words"):
+            raw = self.query_one(f"#gen-{name}", Input).value.strip()
+            try:
+                value = float(raw) if name == "temperature" else int(raw)
+                GenerationSettings(**{name: value})  # this field alone, checked
+            except ValueError:
+                kind = "a number" if name == "temperature" else "a whole number"
+                self.errors[name] = f"{name.replace('_', ' ')} must be {kind}, not {raw!r}"
+            except LabError as error:
+                self.errors[name] = str(error)
+            else:
+                values[name] = value
+        seed = self.query_one("#gen-seed", Input).value.strip()
+        if not seed:
+            self.errors["seed"] = "type at least one word to continue"
+        settings = None
+        if not self.errors:
+            settings = GenerationSettings(greedy=not self.query_one("#gen-sample", Switch).value,
+                                          **values)
+        for name in self.HINTS:
+            message = self.query_one(f"#gen-msg-{name}", Static)
+            error = self.errors.get(name)
+            message.update(Text(f"✗ {error}") if error else self.HINTS[name])  # typed: not markup
+            message.set_class(bool(error), "-error")
+        return seed, settings
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._settings()
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self._settings()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_start()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_start() if event.button.id == "start" else self.action_cancel()
+
+    def action_start(self) -> None:
+        seed, settings = self._settings()
+        if self.errors:
+            name, message = next(iter(self.errors.items()))
+            self.notify(message, title="Generate: fix this first", severity="error")
+            return
+        self.dismiss((seed, settings))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class VocabularyScreen(Dialog[tuple[str, str | None] | None]):
+    """A model without a word_index: fit the tokenizer on a text, or step raw ids."""
+
+    DEFAULT_CSS = modal_css("VocabularyScreen")
+    AUTO_FOCUS = "#vocab-text"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="vocab.cancel"),
+                Binding("ctrl+r", "raw", "Raw ids", id="vocab.raw")]
+
+    def __init__(self, model_path: str, text: str) -> None:
+        super().__init__()
+        self.model_path, self.text = model_path, text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="model-dialog"):
+            yield Label(Text(f"{self.model_path} has no word_index"), classes="dialog-title")
+            yield Static("Its ids mean no words yet. Fit the tokenizer on a text (ids beyond the "
+                         "model's Embedding become <OOV>; the words it was trained on give the "
+                         "right ones), or step raw ids (type them as a sentence: 3 5 7).")
+            with Horizontal(classes="form-row"):
+                yield Label("fit on text", classes="form-name")
+                yield Input(self.text, id="vocab-text", compact=True)
+            with Horizontal(classes="buttons"):
+                yield Button("Fit tokenizer (enter)", id="fit", variant="primary", compact=True)
+                yield Button("Raw ids (ctrl+r)", id="raw", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        text = self.query_one("#vocab-text", Input).value.strip()
+        if not text:
+            self.notify("give the path of a text file", severity="error")
+            return
+        self.dismiss(("fit", text))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        {"fit": self._fit, "raw": self.action_raw, "cancel": self.action_cancel}[event.button.id]()
+
+    def action_raw(self) -> None:
+        self.dismiss(("raw", None))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,31 @@
+"""A one-line question (a sentence to type, a file to open, a path to export to)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Label, Static
+
+from tui_lab.tui.screens.dialog import Dialog
+
+
+class PromptScreen(Dialog[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+
+    def __init__(self, question: str, *, placeholder: str = "", value: str = "") -> None:
+        super().__init__()
+        self.question, self.placeholder, self.value = question, placeholder, value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt"):
+            yield Label(self.question, id="prompt-question")
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Static("enter: OK · escape: cancel", classes="legend")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        self.dismiss(value or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

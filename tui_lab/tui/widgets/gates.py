@@ -1,0 +1,86 @@
+"""Gates of the current step, one row per unit, with the update written out and the lesson's names."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from tui_lab.tui.widgets.grid import Block, NumberGrid
+from tui_lab.tui.widgets.labels import token_at
+from tui_lab.tui.widgets.static import show_text
+
+EQUATIONS = {
+    "lstm": (
+        "c_t = f*c_{t-1} + i*g    h_t = o*tanh(c_t)    (kept = f*c_{t-1}, learned = i*g)\n"
+        "lesson: forget gate = f · learn gate = i*g · remember gate = new c_t (long-term "
+        "memory) · use gate = o*tanh(c_t) = h_t (output, short-term memory)"
+    ),
+    "gru": (
+        "h_t = z*h_{t-1} + (1-z)*h~    h~ = tanh(x W + r*(h_{t-1} U) + b)\n"
+        "z = update gate (how much old state to keep) · r = reset gate · "
+        "kept = z*h_{t-1}, new = (1-z)*h~ · the output IS h_t"
+    ),
+    "simple_rnn": (
+        "a = x_t W + h_{t-1} U + b    h_t = tanh(a)\n"
+        "one state vector, and it is the output: that is why return_state repeats the output"
+    ),
+}
+
+
+def gate_blocks(snapshot) -> list[Block]:
+    """Columns for the latest step; rows are (batch row, unit) pairs."""
+    k = snapshot.t - 1
+    gates, terms = snapshot.gates, snapshot.step_terms
+    h_prev, c_prev = snapshot.previous_state
+
+    def col(name: str, array) -> Block:
+        return Block("", array.reshape(-1, 1), name)
+
+    cell = snapshot.config.cell
+    if cell == "lstm":
+        return [col("i", gates["input"][k]), col("f", gates["forget"][k]),
+                col("g", gates["candidate"][k]), col("o", gates["output"][k]),
+                col("c_{t-1}", c_prev), col("kept", terms["kept"]),
+                col("learned", terms["learned"]), col("c_t", snapshot.c[k]), col("h_t", snapshot.h[k])]
+    if cell == "gru":
+        return [col("z", gates["update"][k]), col("r", gates["reset"][k]),
+                col("h~", gates["candidate"][k]), col("h_{t-1}", h_prev), col("kept", terms["kept"]),
+                col("new", terms["new"]), col("h_t", snapshot.h[k])]
+    return [col("h_{t-1}", h_prev), col("a", gates["preactivation"][k]), col("h_t", snapshot.h[k])]
+
+
+class GatesPanel(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="legend", id="gates-where")
+        yield Static("", classes="legend", id="gates-equations")
+        yield NumberGrid("unit", id="gates-grid")
+
+    def show(self, snapshot) -> None:
+        where = self.query_one("#gates-where", Static)
+        grid = self.query_one(NumberGrid)
+        show_text(self.query_one("#gates-equations", Static), EQUATIONS[snapshot.config.cell])
+        if not snapshot.t:
+            show_text(where, "before the first step: press space (or l / →) to step")
+            grid.set_data(0, str, [], None, 4)
+            return
+        k = snapshot.t - 1
+        position = snapshot.position
+        text = (f"{snapshot.config.cell_title} step {snapshot.t}/{snapshot.timesteps}: "
+                f"position {position} {token_at(snapshot, position)!r}")
+        masked = snapshot.masked[k]
+        if masked.all():
+            text += " · masked: state carried (padding, the cell was not called)"
+        elif masked.any():
+            rows = ", ".join(str(b + 1) for b in range(len(masked)) if masked[b])
+            text += f" · rows {rows} masked: state carried"
+        show_text(where, text)
+        units = snapshot.units
+        many = snapshot.batch_size > 1
+
+        def label(row: int) -> str:
+            b, unit = divmod(row, units)
+            return f"{b + 1}:{unit}" if many else str(unit)
+
+        grid.set_data(snapshot.batch_size * units, label, gate_blocks(snapshot), None, 6,
+                      title="row:unit" if many else "unit")

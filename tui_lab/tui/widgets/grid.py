@@ -1,0 +1,183 @@
+"""A windowed table of numbers: rows x (blocks of) columns, rendered one visible line at a time.
+
+Only the lines and columns on screen are formatted, so 10,000 timesteps x 256 units stay
+smooth. The label column and the header line stay put while the numbers scroll.
+
+A step should cost a line or two, not the whole table: rendered lines are kept per row, and
+when the panel says the rows' values are unchanged (the same `key`), `set_data` repaints only
+the rows whose marker moved or that were added or removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui_lab.tui.widgets.style import PLAIN, diverging, number
+
+CELL = 7  # characters per number column: '+0.123 '
+HEADER_STYLE = Style(bold=True)
+COLUMN_STYLE = Style(bold=True, underline=True)
+CURRENT_STYLE = Style(reverse=True, bold=True)
+LABEL_STYLES = {False: Style(dim=False), True: Style(dim=True)}  # by dim_row(row)
+GAP = Segment(" ", PLAIN)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Columns that come from one (rows, n) array, headed prefix0, prefix1, ..."""
+
+    prefix: str
+    values: np.ndarray  # (rows, n)
+    name: str | None = None  # header of a one-column block (else prefix0, prefix1, ...)
+
+    def header(self, unit: int) -> str:
+        return self.name if self.name is not None else f"{self.prefix}{unit}"
+
+
+class NumberGrid(ScrollView, can_focus=False):
+    DEFAULT_CSS = """
+    NumberGrid { scrollbar-size: 1 1; }
+    """
+
+    def __init__(self, label_title: str = "", *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.label_title = label_title
+        self.rows = 0
+        self.label: Callable[[int], str] = str
+        self.blocks: list[Block] = []
+        self._starts: list[int] = [0]
+        self.columns = 0
+        self.current: int | None = None
+        self.dim_row: Callable[[int], bool] = lambda row: False
+        self.label_width = len(label_title) + 2
+        self._key: object = None
+        # Rendered lines by row (-1: the header), valid for one _view (scroll x, width, colours).
+        self._lines: dict[int, Strip] = {}
+        self._view: tuple | None = None
+        self._slices: list[tuple[int, int, int]] = []  # visible columns: (block, first, stop)
+
+    def set_data(self, rows: int, label: Callable[[int], str], blocks: list[Block],
+                 current: int | None, label_width: int, dim_row=None, title: str | None = None,
+                 key: object = None, capacity: int = 0) -> None:
+        """Show rows x blocks. key: any object that stays the same (`is`) for as long as a
+        row's label and values do not change (the lab's history, the embedded batch); with
+        key=None every row is drawn again. capacity: the rows the table will grow to (the
+        scroll range is set for them at once, so a new row does not rescale the scrollbar)."""
+        title = self.label_title if title is None else title
+        label_width = max(label_width, len(title)) + 3
+        columns = sum(b.values.shape[1] for b in blocks)
+        same = (key is not None and key is self._key and title == self.label_title
+                and label_width == self.label_width and columns == self.columns)
+        changed = {self.current, current} | set(range(min(rows, self.rows), max(rows, self.rows)))
+        self.label_title, self.label_width, self.columns = title, label_width, columns
+        self.rows, self.label, self.blocks, self.current = rows, label, blocks, current
+        self.dim_row = dim_row or (lambda row: False)
+        self._key = key
+        self._starts = [0, *np.cumsum([b.values.shape[1] for b in blocks]).tolist()]
+        self._set_virtual_size(Size(self.label_width + self.columns * CELL,
+                                    max(rows, capacity) + 1))
+        if not same:
+            self._lines.clear()
+            self._view = None
+            self.follow()
+            self.refresh()
+            return
+        for row in changed:
+            self._lines.pop(row, None)
+        top = int(self.scroll_y)
+        if self.follow() == top:  # (a scroll repaints every line, mostly from self._lines)
+            for row in changed - {None}:
+                self._refresh_row(row)
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Setting virtual_size lays the whole screen out again, and each step adds a row to
+        the state table. The layout only matters to this widget's scrollbars, so when just
+        the height changes, update them directly (as Textual's OptionList does); showing or
+        hiding a scrollbar still lays out, through its own reactive."""
+        if size.width != self.virtual_size.width or not self.is_mounted:
+            self.virtual_size = size
+        elif size != self.virtual_size:
+            self.set_reactive(NumberGrid.virtual_size, size)
+            self._scroll_update(size)
+
+    def _refresh_row(self, row: int) -> None:
+        y = row - int(self.scroll_y) + 1
+        region = self.scrollable_content_region
+        if 1 <= y < region.height:
+            self.refresh(Region(0, y, region.width, 1))
+
+    def follow(self) -> int:
+        """Scroll so the current row is on screen; returns the top row.
+
+        When the current row leaves the view it comes back in the middle of it, not at its
+        edge: a scroll repaints the whole table, so stepping on scrolls every half page
+        instead of at every step (a step otherwise repaints two rows)."""
+        top = int(self.scroll_y)
+        if self.current is None:
+            return top
+        visible = max(1, self.scrollable_content_region.height - 1)
+        if top <= self.current < top + visible:
+            return top
+        top = max(0, self.current - visible // 2)
+        self.scroll_to(y=top, animate=False, immediate=True)
+        return int(self.scroll_y)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._check_view()  # once per paint, not once per line
+        return super().render_lines(crop)
+
+    def _check_view(self) -> None:
+        """Forget rendered lines when what they depend on, besides the data, changed."""
+        width = self.scrollable_content_region.width
+        view = (int(self.scroll_x), width, self.background_colors[1], self.label_width,
+                self.columns)
+        if view == self._view:
+            return
+        self._view = view
+        self._lines.clear()
+        first = int(self.scroll_x) // CELL
+        stop = min(self.columns, first + max(0, (width - self.label_width) // CELL + 1))
+        self._slices = []
+        for b, (start, end) in enumerate(zip(self._starts, self._starts[1:])):
+            lo, hi = max(first, start), min(stop, end)
+            if lo < hi:
+                self._slices.append((b, lo - start, hi - start))
+
+    def render_line(self, y: int) -> Strip:
+        if self._view is None:
+            self._check_view()
+        row = -1 if y == 0 else int(self.scroll_y) + y - 1
+        line = self._lines.get(row)
+        if line is None:
+            line = self._lines[row] = self._render_row(row)
+        return line
+
+    def _render_row(self, row: int) -> Strip:
+        width, base = self._view[1], self._view[2]
+        if row >= self.rows:
+            return Strip.blank(width, PLAIN)
+        if row < 0:
+            segments = [Segment((" " + self.label_title).ljust(self.label_width), HEADER_STYLE)]
+            for b, first, stop in self._slices:
+                for unit in range(first, stop):
+                    segments.append(Segment(self.blocks[b].header(unit).rjust(CELL - 1) + " ", COLUMN_STYLE))
+            return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
+        is_current = row == self.current
+        label = ("▶" if is_current else " ") + self.label(row)
+        label_style = CURRENT_STYLE if is_current else LABEL_STYLES[bool(self.dim_row(row))]
+        # Cells, not characters: a wide (CJK, emoji) token must not push the numbers right.
+        segments = [Segment(set_cell_size(label, self.label_width - 1), label_style), GAP]
+        for b, first, stop in self._slices:
+            for value in self.blocks[b].values[row, first:stop].tolist():
+                segments.append(Segment(number(value, CELL - 1), diverging(value, base, is_current)))
+                segments.append(GAP)
+        return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)

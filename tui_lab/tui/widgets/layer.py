@@ -1,0 +1,108 @@
+"""Layer readout: what keras.layers.<Cell> returns for this input, filled in as the steps reach it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from tui_lab.tui.widgets.static import show_text
+from tui_lab.tui.widgets.style import agreement, number, shape
+
+SEQUENCE_ROWS = 8
+
+
+def _values(vector, limit: int = 8) -> str:
+    values = " ".join(number(float(v)) for v in vector[:limit])
+    return values + (f" …+{len(vector) - limit}" if len(vector) > limit else "")
+
+
+def _table(text: Text, rows: list[tuple[str, ...]]) -> None:
+    """Append rows as columns two spaces apart, the first row (the header) and the last
+    column bold: what rich's Table(box=None, pad_edge=False) draws, as plain Text, which is
+    cheap to compare and render on every step."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    last = len(widths) - 1
+    for n, row in enumerate(rows):
+        for i, (cell, width) in enumerate(zip(row, widths)):
+            padded = (" " if i else "") + cell.ljust(width) + (" " if i < last else "")
+            text.append(padded, "bold" if n == 0 or i == last else "")
+        text.append("\n")
+
+
+class LayerPanel(Vertical):
+    """Two texts: the call and its shapes (they change with the settings) above the values
+    (they change on every step), so a step re-renders only the lower one."""
+
+    DEFAULT_CSS = "LayerPanel { height: auto; } LayerPanel > Static { height: auto; }"
+
+    def compose(self) -> ComposeResult:
+        self._head, self._values = Static(), Static()
+        yield self._head
+        yield self._values
+
+    @property
+    def content(self) -> Text:
+        """Everything the panel shows, as one text."""
+        parts = [self._head.content, self._values.content]
+        return Text("\n").join(p if isinstance(p, Text) else Text(str(p)) for p in parts)
+
+    def show(self, snapshot) -> None:
+        config = snapshot.config
+        B, T, units = snapshot.batch_size, snapshot.timesteps, snapshot.units
+        features = snapshot.batch.x.shape[2]
+        lstm = snapshot.c is not None
+        states = ["h", "c"] if lstm else ["h"]
+        head = Text()
+        head.append(f"keras.layers.{config.cell_title}({units}, go_backwards={config.go_backwards})",
+                    "bold")
+        head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)\n")
+        head.append("engine: ", "bold")
+        head.append(config.engine_title)
+        if config.engine == "keras":
+            head.append(f": cell(x_t, {'[h, c]' if lstm else '[h]'}) each step")
+        head.append("\n\n")
+        table = [("return_sequences", "return_state", "returns", "shapes")]
+        seq, last = shape(B, T, units), shape(B, units)
+        for rs in (False, True):
+            for st in (False, True):
+                first = "sequence" if rs else "output"
+                names = f"[{first}, {', '.join(states)}]" if st else first
+                shapes = " ".join([seq if rs else last] + ([last] * len(states) if st else []))
+                table.append((str(rs), str(st), names, shapes))
+        _table(head, table)
+        head.rstrip()
+        body = Text()
+        row = " (batch row 1)" if B > 1 else ""
+        layer_ready = snapshot.layer_sequence is not None
+        if snapshot.at_end and layer_ready:
+            final = snapshot.layer_states
+            body.append(f"final values{row}, last step of the layer:\n", "bold")
+            body.append("  output = sequence[:, -1] ")
+            body.append(_values(snapshot.layer_sequence[0, -1]) + "\n")
+            body.append("  state h                  ")
+            body.append(_values(final[0][0]) + "  = output: the output IS h\n")
+            if lstm:
+                body.append("  state c                  ")
+                body.append(_values(final[1][0]) + "  cell state, never output\n")
+        else:
+            body.append(f"final output and states: step to the end ({snapshot.t}/{T}) to fill them in\n",
+                        "italic")
+        order = ("processing order: sequence[:, k] is the state after input position T-1-k "
+                 "(reversed)" if config.go_backwards else "sequence[:, k] is the state after position k")
+        body.append(f"sequence{row}, {order}\n", "bold")
+        start = max(0, min(snapshot.t - SEQUENCE_ROWS, T - SEQUENCE_ROWS))
+        for k in range(start, min(T, start + SEQUENCE_ROWS)):
+            position = int(snapshot.order[k])
+            body.append(f"  k={k:<3} pos {position:<3}", "reverse" if k == snapshot.t - 1 else "")
+            if k < snapshot.t and layer_ready:
+                body.append(" " + _values(snapshot.layer_sequence[0, k]) + "\n")
+            else:
+                body.append("   ·  not reached yet\n", "dim")
+        body.append("max |error| steps vs layer: ", "bold")
+        body.append(agreement(snapshot.max_abs_error, "layer not run yet"))
+        body.append(" · numpy equations vs cell: ", "bold")
+        body.append(agreement(snapshot.gate_max_abs_error))
+        show_text(self._head, head)
+        show_text(self._values, body)

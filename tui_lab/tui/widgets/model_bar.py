@@ -1,0 +1,133 @@
+"""The trained model under the panels: its layer and direction, the checks against the model,
+the merged Bidirectional output, and generation's top-k as a bar chart. Renders a
+model_lab.ModelView only (nothing is computed here)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui_lab.tui.widgets.style import agreement, number
+
+EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar(fraction: float, width: int) -> str:
+    """A horizontal bar of fraction * width cells, in eighths."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (EIGHTHS[part] if part else "")).ljust(width)
+
+
+def _values(vector, limit: int) -> str:
+    shown = " ".join(number(float(v)) for v in vector[:limit])
+    return shown + (f" …+{len(vector) - limit}" if len(vector) > limit else "")
+
+
+class ModelBar(Static):
+    DEFAULT_CSS = """
+    ModelBar {
+        height: auto;
+        max-height: 16;
+        padding: 0 1;
+        background: $boost;
+        border-top: solid $primary 40%;
+        display: none;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.view = None
+
+    def show(self, view) -> None:
+        self.view = view
+        self.display = view is not None
+        self._paint()
+
+    def on_resize(self) -> None:
+        self._paint()
+
+    def _paint(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        width = max(40, (self.size.width or 80))
+        wide = width >= 120  # below, everything is packed so the panels keep their rows
+        text = Text(no_wrap=True, overflow="ellipsis")
+        layer = view.layer
+        text.append(f" {view.name} ", "bold reverse")
+        position = f"{view.layers.index(layer) + 1}/{len(view.layers)}"
+        if wide or view.generation is None:
+            text.append(f" layer {position} {layer.describe()}")
+        else:
+            text.append(f" {layer.name} ({position})")
+        if layer.bidirectional:
+            text.append(f" · {view.direction} cell", "bold")
+        if wide or view.generation is None:
+            text.append("\n")
+        text.append(" vs model: " if view.generation is not None and not wide else "vs model: ",
+                    "bold")
+        text.append(f"layer output max|err| {agreement(view.max_abs_error)}")
+        text.append(" · head(stepped) vs model(ids) ")
+        text.append(agreement(view.head_error))
+        if view.generation is None and view.next_words:
+            text.append(" · next: ", "bold")
+            text.append(" ".join(f"{c.word} {c.probability:.2f}" for c in view.next_words[:3]))
+        text.append("\n")
+        if layer.bidirectional and view.output is not None:
+            text.append(f"merged ({layer.merge_mode}) output, row 1, last position: ", "bold")
+            text.append(_values(view.output, max(2, (width - 46) // 7)) + "\n")
+        if view.generation is not None:
+            self._generation(text, view.generation, width, wide)
+        text.rstrip()
+        self.update(text)
+
+    @staticmethod
+    def _generation(text: Text, generation, width: int, wide: bool) -> None:
+        text.append("generate ", "bold reverse")
+        text.append(f" {generation.settings.describe()} ")
+        if wide:
+            text.append(f"· n next word · N {generation.settings.words} words · w settings\n")
+        text.append("text: " if wide else "· ", "bold")
+        text.append(generation.seed)
+        for word in generation.words:
+            text.append(" ")
+            text.append(word, "bold underline")
+        text.append("\n")
+        if wide:
+            if generation.chosen is None:
+                text.append(f"next word after “{generation.context}” (n chooses):\n", "italic")
+            else:
+                text.append(f"word {len(generation.words)}: after “{generation.context}” the "
+                            f"model gave:\n", "italic")
+        words = max([len(c.word) for c in generation.top] + [4])
+        sampling = generation.weights is not None
+        columns = 1 if wide or len(generation.top) <= 3 else 2
+        label = 3 + words + 9 + (11 if sampling else 0)
+        size = max(6, min(40, (width - 4) // columns - label - 1))
+        cells = []
+        for k, candidate in enumerate(generation.top):
+            chosen = generation.chosen is not None and candidate.id == generation.chosen.id
+            style = "bold" if chosen else ""
+            cell = Text()
+            cell.append(" ▶ " if chosen else "   ", style)
+            cell.append(f"{candidate.word:<{words}} ", style)
+            cell.append(f"p={candidate.probability:.3f} ", style)
+            if sampling:
+                cell.append(f"draw {generation.weights[k]:.3f} ", style)
+            cell.append(bar(candidate.probability, size),  # the whole bar is p = 1
+                        "green" if chosen else "")
+            cells.append(cell)
+        rows = (len(cells) + columns - 1) // columns
+        for r in range(rows):
+            for c in range(columns):
+                k = c * rows + r
+                if k < len(cells):
+                    text.append_text(cells[k])
+                    text.append(" ")
+            text.append("\n")
+        if generation.at_limit:
+            text.append("(the most words one run makes: press w to start again)\n", "italic")

@@ -1,0 +1,103 @@
+"""States: h_t (and c_t for an LSTM) for every step taken, and a trajectory per unit."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from tui_lab.tui.widgets.grid import Block, NumberGrid
+from tui_lab.tui.widgets.labels import step_label, step_title
+from tui_lab.tui.widgets.static import show_text
+from tui_lab.tui.widgets.style import NEGATIVE, PLAIN, POSITIVE, number, spark
+
+
+SPARK_STYLES = {True: Style(color=POSITIVE.rich_color), False: Style(color=NEGATIVE.rich_color)}
+LABEL_STYLE, VALUE_STYLE = Style(bold=True), Style(dim=True)
+
+
+def state_blocks(snapshot) -> list[Block]:
+    """One block of columns per state (h, c) and batch row: values (steps taken, units)."""
+    blocks = []
+    many = snapshot.batch_size > 1
+    for b in range(snapshot.batch_size):
+        prefix = f"{b + 1}:" if many else ""
+        blocks.append(Block(prefix + "h", snapshot.h[:, b, :]))
+        if snapshot.c is not None:
+            blocks.append(Block(prefix + "c", snapshot.c[:, b, :]))
+    return blocks
+
+
+class Trajectories(ScrollView, can_focus=False):
+    """One sparkline per unit: its value over the most recent steps, zero at half height."""
+
+    DEFAULT_CSS = "Trajectories { scrollbar-size: 1 1; }"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.blocks: list[Block] = []
+        self.rows: list[tuple[Block, int]] = []
+
+    def show(self, blocks: list[Block]) -> None:
+        self.blocks = blocks
+        self.rows = [(block, unit) for block in blocks for unit in range(block.values.shape[1])]
+        self.virtual_size = Size(0, len(self.rows))
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = int(self.scroll_y) + y
+        if index >= len(self.rows):
+            return Strip.blank(width, PLAIN)
+        block, unit = self.rows[index]
+        label = f"{block.prefix}{unit}".rjust(6) + " "
+        room = max(1, width - len(label) - 16)
+        series = block.values[-room:, unit]
+        if not len(series):
+            return Strip([Segment(label + "·", PLAIN)]).extend_cell_length(width, PLAIN)
+        finite = series[series == series]
+        scale = float(abs(finite).max()) if len(finite) else 0.0
+        segments = [Segment(label, LABEL_STYLE)]
+        for value in series.tolist():
+            segments.append(Segment(spark(value, scale), SPARK_STYLES[value >= 0]))
+        segments.append(Segment(f" {number(float(series[-1]))} ±{scale:.2g}", VALUE_STYLE))
+        return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
+
+
+class StatesPanel(Vertical):
+    """The state table (one row per step, current step marked ▶) above the trajectories."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._widest: tuple[object, int] = (None, 0)  # (history, widest row label)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="states-legend", classes="legend")
+        yield NumberGrid("step pos token", id="states-grid")
+        yield Static("trajectory per unit (latest steps, right = now; zero at half height)",
+                     classes="legend", id="traj-legend")
+        yield Trajectories(id="trajectories")
+
+    def show(self, snapshot) -> None:
+        blocks = state_blocks(snapshot)
+        title = snapshot.config.cell_title
+        what = "h = output, c = cell state" if snapshot.c is not None else "h = output = state"
+        show_text(self.query_one("#states-legend", Static),
+                  f"{title}: {what} · blue < 0 < red, stronger = larger · ▶ current step")
+        # snapshot.h is a view of the lab's History, which is filled forward only and replaced
+        # whenever what a step computes changes: while its array is the same, so is a step's row.
+        history = snapshot.h.base
+        if self._widest[0] is not history:
+            self._widest = history, max(cell_len(step_label(snapshot, k))
+                                        for k in range(min(snapshot.timesteps, 64)))
+        self.query_one(NumberGrid).set_data(
+            snapshot.t, lambda k: step_label(snapshot, k), blocks,
+            snapshot.t - 1 if snapshot.t else None, self._widest[1], title=step_title(snapshot),
+            key=history, capacity=snapshot.timesteps)
+        self.query_one(Trajectories).show(blocks)

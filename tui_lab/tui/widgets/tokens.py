@@ -1,0 +1,124 @@
+"""Tokens: words with their ids, then the padded ids with padding, truncation and the step order.
+
+The column of the current timestep is highlighted; `order` tells which step consumes each
+position, so go_backwards reads right to left.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.widgets import Static
+
+from tui_lab.tui.widgets.labels import TOKEN_CELLS, clip, pad_left, printable, token_at
+from tui_lab.tui.widgets.static import show_text
+
+
+class TokensPanel(Static):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self._snapshot = None
+
+    def show(self, snapshot) -> None:
+        self._snapshot = snapshot
+        self._paint()
+
+    def on_resize(self) -> None:
+        self._paint()
+
+    def _window(self, snapshot, widths_for, avail: int) -> range:
+        """Positions that fit in avail columns, keeping the current one in view."""
+        total = snapshot.timesteps
+        focus = snapshot.position if snapshot.position is not None else (snapshot.next_position or 0)
+        start, used = focus, widths_for(focus)
+        while start > 0 and used + widths_for(start - 1) <= avail // 2:
+            start -= 1
+            used += widths_for(start)
+        stop = focus + 1
+        while stop < total and used + widths_for(stop) <= avail:
+            used += widths_for(stop)
+            stop += 1
+        while start > 0 and used + widths_for(start - 1) <= avail:
+            start -= 1
+            used += widths_for(start)
+        return range(start, stop)
+
+    def _paint(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return
+        rows = snapshot.batch.rows
+        text = Text(no_wrap=True, overflow="ellipsis")
+        many = snapshot.batch_size > 1
+        room = self.size.width or 80
+        if rows is not None:
+            for b, row in enumerate(rows):
+                text.append(f"{snapshot.batch.labels[b]:<8}" if many else "words   ", "bold")
+                dropped = set(row.dropped)
+                used = 8
+                for i, (word, ident, oov) in enumerate(zip(row.tokens, row.ids, row.oov)):
+                    if used > room:  # a long line has many more words than fit: stop here
+                        text.append("…", "dim")
+                        break
+                    style = "red bold" if oov else ""
+                    if i in dropped:
+                        style = "strike dim"
+                    shown = f"{clip(printable(word), TOKEN_CELLS)}:{ident}"
+                    text.append(shown, style)
+                    text.append("(OOV) " if oov else " ", "red" if oov else "")
+                    used += cell_len(shown) + (6 if oov else 1)
+                if row.dropped:
+                    text.append(f"✂ {len(row.dropped)} truncated", "italic")
+                text.append("\n")
+        else:
+            text.append(f"raw vectors: {snapshot.batch_size} x {snapshot.timesteps} x "
+                        f"{snapshot.batch.x.shape[2]}\n")
+        steps = {int(p): k + 1 for k, p in enumerate(snapshot.order)}
+
+        def cells(position: int) -> list[str]:
+            values = [str(position)]
+            if rows is not None:
+                for b in range(len(rows)):
+                    values += [str(int(rows[b].padded[position])), token_at(snapshot, position, b)]
+            values.append(str(steps[position]))
+            return values
+
+        def widths_for(position: int) -> int:
+            return max(cell_len(v) for v in cells(position)) + 1  # cells: CJK, emoji are 2
+
+        names = ["pos"]
+        if rows is not None:
+            for b in range(len(rows)):
+                prefix = f"{b + 1}:" if many else ""
+                names += [prefix + "id", prefix + "token"]
+        names.append("step")
+        label_width = max(len(n) for n in names) + 2
+        window = self._window(snapshot, widths_for, max(10, (self.size.width or 80) - label_width - 2))
+        table = [[] for _ in names]
+        for position in window:
+            width = widths_for(position)
+            is_pad = rows is not None and bool(rows[0].pad_mask[position])
+            if position == snapshot.position:
+                style = "reverse bold"
+            elif position == snapshot.next_position:
+                style = "underline"
+            else:
+                style = "dim" if is_pad else ""
+            for line, value in zip(table, cells(position)):
+                line.append((pad_left(value, width - 1) + " ", style))
+        more_left = "…" if window.start > 0 else " "
+        for name, line in zip(names, table):
+            text.append(f"{name:<{label_width - 1}}", "bold")
+            text.append(more_left, "dim")
+            for value, style in line:
+                text.append(value, style)
+            if window.stop < snapshot.timesteps:
+                text.append("…", "dim")
+            text.append("\n")
+        direction = "go_backwards: last position first" if snapshot.config.go_backwards else "forward"
+        where = (f"step {snapshot.t}/{snapshot.timesteps} read position {snapshot.position}"
+                 if snapshot.position is not None else f"before step 1 of {snapshot.timesteps}")
+        text.append(f"{where} · {direction} · padding={snapshot.config.padding!r} "
+                    f"truncating={snapshot.config.truncating!r} maxlen={snapshot.config.maxlen}",
+                    "italic")
+        show_text(self, text)
