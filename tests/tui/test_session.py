@@ -272,7 +272,7 @@ def test_keras_leaves_a_home_without_dot_keras_alone(tmp_path):
     home.mkdir()
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(cache)}
     env.pop("KERAS_HOME", None)
-    subprocess.run([sys.executable, "-c", "from tui_lab import tf_loader; tf_loader.keras()"],
+    subprocess.run([sys.executable, "-c", "from tui_lab.core import tf_loader; tf_loader.keras()"],
                    env=env, check=True, timeout=300)
     assert list(home.iterdir()) == []
     assert (cache / "tui-lab" / "keras" / "keras.json").is_file()
