@@ -9,12 +9,19 @@ errors are kept as running maxima so reading them costs the same at step 10 and 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+
+_ids = itertools.count(1)
 
 
 class History:
     def __init__(self, order: np.ndarray, batch: int, units: int, gate_names: tuple[str, ...],
                  has_cell_state: bool):
+        # Unique per History (never reused): views key caches on it, since a new History
+        # means every step may compute differently.
+        self.id = next(_ids)
         timesteps = len(order)
         shape = (timesteps, batch, units)
         self.order = order

@@ -115,6 +115,11 @@ class Lab:
         return self._corpus.name if self._corpus else "input vectors"
 
     @property
+    def is_lyrics(self) -> bool:
+        """The input text is the built-in lyrics (text.LYRICS_NAME)."""
+        return self._corpus is not None and self._corpus.is_lyrics
+
+    @property
     def is_built(self) -> bool:
         return self._history is not None
 
@@ -620,4 +625,5 @@ class Lab:
             max_abs_error=error,
             gate_max_abs_error=history.gate_error(t),
             initial_state_given=self._initial is not None,
+            history_id=history.id,
         )

@@ -17,6 +17,7 @@ from tui_lab.core import files, tf_loader
 from tui_lab.errors import LabError
 
 OOV_TOKEN = "<OOV>"
+LYRICS_NAME = "The Great Pretender (built-in lyrics)"  # the built-in text's source name
 PAD_ID = 0
 OOV_ID = 1
 MAX_TEXT_BYTES = 200 * 1024 * 1024
@@ -60,6 +61,11 @@ class Lines(tuple):
     def is_blank(self, number: int) -> bool:
         """Line `number` (1-based) has nothing but spaces."""
         return not self[number - 1].strip()
+
+    @property
+    def is_lyrics(self) -> bool:
+        """The built-in lyrics (also when a trained model reads them with its word_index)."""
+        return self.name == LYRICS_NAME
 
     @property
     def first_line(self) -> int:
@@ -148,7 +154,7 @@ class Corpus:
 
     @classmethod
     def lyrics(cls, num_words: int) -> Corpus:
-        return cls(read_lines(lyrics_path()), "The Great Pretender (built-in lyrics)", num_words)
+        return cls(read_lines(lyrics_path()), LYRICS_NAME, num_words)
 
     @classmethod
     def from_word_index(cls, lines: list[str], name: str, word_index: dict[str, int],

@@ -8,7 +8,7 @@ Lab of the direction shown), so the app's key -> operation -> snapshot path work
   goes through the model's layers below the stepped one (`Lab(corpus=..., features=...)`),
   so the Tokens and Embeddings panels show the model's words, ids, padding and vectors;
 - input changes go to every direction's Lab (a Bidirectional layer has two);
-- `snapshot()` is a `ModelSnapshot`: the shown Lab's snapshot plus a `ModelView` with the
+- `snapshot()` is the shown Lab's snapshot with its `model` field set to a `ModelView` with the
   model's checks (stepped layer vs the model's own layer output, head vs `model(ids)`), the
   merged Bidirectional output, the model's next-word probabilities and the generation.
 
@@ -31,10 +31,9 @@ from tui_lab.trained.generation import (MAX_SAMPLE_SEED, MAX_WORDS, Candidate, G
                          generate, next_word_distribution, sampling_weights)
 from tui_lab.trained.layer_run import check_layer, direction_lab, directions_of, padded_ids
 from tui_lab.trained.loading import RecurrentLayer, TrainedModel, open_model
-from tui_lab.core.text import OOV_TOKEN, lyrics_path, read_lines
+from tui_lab.core.text import LYRICS_NAME, OOV_TOKEN, lyrics_path, read_lines
 
 RAW_IDS = "raw ids (no word_index): each id is written as its number"
-LYRICS_NAME = "The Great Pretender (built-in lyrics)"
 MAX_TOP_K = 20
 MAX_TEMPERATURE = 100.0
 
@@ -169,13 +168,6 @@ class ModelView:
         return Path(self.path).name
 
 
-@dataclass(frozen=True)
-class ModelSnapshot(Snapshot):
-    """A Lab snapshot of the shown direction, with the model's view."""
-
-    model: ModelView | None = None
-
-
 def raw_ids_model(model: TrainedModel) -> TrainedModel:
     """The model with a word_index where each id stands for itself ("7" -> 7), so raw ids
     can be typed as a sentence and shown as tokens."""
@@ -252,10 +244,9 @@ class ModelLab:
     def sentence(self) -> str | None:
         return self.lab.snapshot(layer=False).sentence
 
-    def snapshot(self, layer: bool = True) -> ModelSnapshot:
-        base = self.lab.snapshot(layer)
-        fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(Snapshot)}
-        return ModelSnapshot(**fields, model=self.view())
+    def snapshot(self, layer: bool = True) -> Snapshot:
+        """The shown direction's snapshot, with the model's view in its `model` field."""
+        return dataclasses.replace(self.lab.snapshot(layer), model=self.view())
 
     def view(self) -> ModelView:
         ids = padded_ids(self.lab)
