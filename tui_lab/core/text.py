@@ -63,11 +63,6 @@ class Lines(tuple):
         return not self[number - 1].strip()
 
     @property
-    def is_lyrics(self) -> bool:
-        """The built-in lyrics (also when a trained model reads them with its word_index)."""
-        return self.name == LYRICS_NAME
-
-    @property
     def first_line(self) -> int:
         """The number of the first line that is not blank (1 if all are)."""
         return next((n for n, line in enumerate(self, 1) if line.strip()), 1)
@@ -139,6 +134,11 @@ class Corpus:
         self.lines = lines if isinstance(lines, Lines) else Lines(lines)
         self.name = name
         self.num_words = num_words
+
+    @property
+    def is_lyrics(self) -> bool:
+        """The built-in lyrics (also when a trained model reads them with its word_index)."""
+        return self.name == LYRICS_NAME
 
     @property
     def first_line(self) -> int:
