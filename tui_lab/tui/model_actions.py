@@ -215,7 +215,7 @@ class ModelActions:
     # ----- generation ---------------------------------------------------------------------------
     def _settings(self):
         if self._generation_settings is None:
-            from tui_lab.trained.lab import GenerationSettings
+            from tui_lab.trained.generation import GenerationSettings
 
             self._generation_settings = GenerationSettings()
         return self._generation_settings
