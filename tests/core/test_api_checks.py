@@ -244,11 +244,11 @@ MODEL_LAB_CALLS = [
 
 @pytest.mark.parametrize("call", MODEL_LAB_CALLS)
 def test_wrong_model_lab_calls_raise_lab_error(model, model_lab, call):
-    from tui_lab.trained import lab as module
+    from tui_lab.trained import generation, lab as module
 
     env = {name: getattr(module, name) for name in
-           ("GenerationSettings", "Generation", "ModelLab", "raw_ids_model", "raw_id_lines",
-            "open_model_lab")}
+           ("ModelLab", "raw_ids_model", "raw_id_lines", "open_model_lab")}
+    env.update(Generation=generation.Generation, GenerationSettings=generation.GenerationSettings)
     before = picture(model_lab.snapshot())
     with pytest.raises(LabError):
         eval(call, {**env, "np": np, "model": model, "model_lab": model_lab})
@@ -274,7 +274,7 @@ def test_numpy_integers_are_accepted_by_the_lab(lab):
 
 def test_numpy_numbers_are_accepted_by_models_and_generation(model):
     from tui_lab.trained.generation import generate
-    from tui_lab.trained.lab import GenerationSettings
+    from tui_lab.trained.generation import GenerationSettings
 
     ids = np.array(model.encode("too real")[1], np.int64)
     assert model.check_ids(ids) == ids.tolist() and model.word(np.int64(ids[0])) == "too"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tui_lab import Lab, LabConfig, LabError
-from tui_lab.core.cells import save_npz
+from tui_lab.core.weight_files import save_npz
 
 TOL = 1e-5
 
@@ -281,3 +281,15 @@ def test_word_index_without_oov_drops_unknown_words_like_keras():
     row = corpus.encode(["too real to feel"], None, "pre", "post")[0]
     tokenizer_ids = corpus.tokenizer.texts_to_sequences(["too real to feel"])[0]
     assert row.ids == tuple(tokenizer_ids) == (1, 2) and row.tokens == ("too", "real")
+
+
+def test_weights_are_saved_atomically_with_the_npz_suffix(tmp_path, monkeypatch):
+    from tui_lab.core import files
+
+    weights = Lab().snapshot(layer=False).weights
+    written = []
+    real = files.write_atomic
+    monkeypatch.setattr(files, "write_atomic", lambda *a, **k: written.append(a[0]) or real(*a, **k))
+    assert save_npz(tmp_path / "w", weights) == tmp_path / "w.npz" == written[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.npz"]
+    assert np.load(tmp_path / "w.npz")["kernel"].tolist() == weights.kernel.tolist()

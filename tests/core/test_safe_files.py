@@ -13,7 +13,7 @@ import pytest
 
 from tui_lab import LabConfig, LabError
 from tui_lab.core import files, interrupts, resources
-from tui_lab.core.cells import read_npz
+from tui_lab.core.weight_files import read_npz
 from tui_lab.core.inputs import read_vectors
 from tui_lab.trained.loading import load_keras_model, read_word_index
 from tui_lab.core.text import read_lines

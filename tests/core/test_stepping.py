@@ -307,3 +307,31 @@ def test_initial_state_files_with_unlike_rows_on_the_command_line(tmp_path, capf
         out, err = capfd.readouterr()
         assert err.count("\n") == 1 and f"'h' has {h_rows} row(s) but 'c' has {c_rows}" in err, err
         assert out == ""
+
+
+def test_history_id_changes_with_every_new_history(lab):
+    lab.step()
+    first = lab.snapshot().history_id
+    lab.step()
+    lab.back()
+    assert lab.snapshot().history_id == first  # stepping fills the same History
+    lab.configure(units=5)
+    second = lab.snapshot().history_id
+    lab.select_lines(2)
+    assert len({first, second, lab.snapshot().history_id}) == 3
+    lab.configure(units=5)  # nothing changed, yet a new History: a new id, never a reused one
+    assert lab.snapshot().history_id not in (first, second)
+
+
+def test_the_built_in_lyrics_are_known_by_a_flag(lab, tmp_path):
+    from tui_lab.core.text import LYRICS_NAME
+
+    assert lab.is_lyrics and lab.source_name == LYRICS_NAME
+    path = tmp_path / "t.txt"
+    path.write_text("a b c\n")
+    lab.open_text(path)
+    assert not lab.is_lyrics
+    lab.use_lyrics()
+    assert lab.is_lyrics
+    lab.set_vectors(np.ones((3, 2)))
+    assert not lab.is_lyrics and lab.snapshot().model is None

@@ -182,7 +182,7 @@ def test_sampled_words_follow_the_reference_draws(lyrics_model, temperature):
 
 def test_app_generation_uses_the_same_weights(lyrics_model):
     from tui_lab.trained.generation import sampling_weights
-    from tui_lab.trained.lab import Generation, GenerationSettings
+    from tui_lab.trained.generation import Generation, GenerationSettings
 
     settings = GenerationSettings(greedy=False, temperature=1e-4, sample_seed=0, top_k=5)
     generation = Generation(lyrics_model, "too real", settings)

@@ -3,8 +3,8 @@
 Keras does not expose gate activations, so the lab computes them from the cell's own weights.
 Each equation is split in two: the input projection x @ kernel (+ input bias), which does not
 depend on the state and so is computed for a whole sequence in one matrix product, and the
-recurrent step. Column order: LSTM [i | f | g | o], GRU [z | r | h~]
-(see keras/src/layers/rnn/lstm.py and gru.py).
+recurrent step. Column order, as Keras' LSTMCell and GRUCell lay out their kernels:
+LSTM [i | f | g | o], GRU [z | r | h~].
 """
 
 from __future__ import annotations

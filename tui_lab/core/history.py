@@ -9,12 +9,19 @@ errors are kept as running maxima so reading them costs the same at step 10 and 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+
+_ids = itertools.count(1)
 
 
 class History:
     def __init__(self, order: np.ndarray, batch: int, units: int, gate_names: tuple[str, ...],
                  has_cell_state: bool):
+        # Unique per History (never reused): views key caches on it, since a new History
+        # means every step may compute differently.
+        self.id = next(_ids)
         timesteps = len(order)
         shape = (timesteps, batch, units)
         self.order = order
@@ -70,3 +77,14 @@ class History:
 
     def gate_error(self, t: int) -> float:
         return float(self.gate_error_max[t - 1]) if t else 0.0
+
+    def error_against(self, sequence: np.ndarray, states, t: int) -> float:
+        """The largest |stepped output - layer output| over the steps taken (filling what is
+        missing from the layer's (B, T, units) `sequence`); at the end, also the final states
+        against the layer's returned `states` ((h,) or (h, c))."""
+        self.check_against(sequence, t)
+        error = self.layer_error(t)
+        if t == self.timesteps:
+            stepped = (self.h[t - 1],) + ((self.c[t - 1],) if self.c is not None else ())
+            error = max([error] + [float(np.abs(a - b).max()) for a, b in zip(stepped, states)])
+        return error

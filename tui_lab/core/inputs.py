@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tui_lab.core import files
+from tui_lab.core import checks, files
 from tui_lab.errors import LabError
 
 MAX_VECTOR_VALUES = 50_000_000
+MAX_WHOLE = 2**63 - 1  # no step or line number is beyond this; a bigger one is only a typo
 MAX_VECTOR_BYTES = 1 << 30  # a .npy of float64 at MAX_VECTOR_VALUES is 400 MB; JSON is wordier
 
 
@@ -60,3 +61,31 @@ def read_vectors(path: str | Path) -> np.ndarray:
     else:
         values = files.json_from_bytes(data, str(path))
     return as_vector_batch(values, f"the vectors in {path.name}")
+
+
+def line_numbers(numbers, lines, max_batch: int) -> tuple[int, ...]:
+    """The selected 1-based line numbers of `lines` (a text.Lines), checked, duplicates
+    dropped in order; one number is fine."""
+    if isinstance(numbers, np.ndarray) and numbers.ndim == 1:
+        numbers = numbers.tolist()
+    if isinstance(numbers, (bool, np.bool_)) or not isinstance(
+            numbers, (int, np.integer, list, tuple, range)):
+        raise LabError(f"give a line number or a list of line numbers, not "
+                       f"{checks.shown(numbers)}")
+    numbers = [numbers] if isinstance(numbers, (int, np.integer)) else list(numbers)
+    for number in numbers:  # absurd numbers are refused before they reach a message
+        if isinstance(number, (int, np.integer)) and abs(number) > MAX_WHOLE:
+            raise LabError(f"line numbers must be within the text, not {checks.shown(number)}")
+    if not numbers:
+        raise LabError("select at least one line")
+    if len(numbers) > max_batch:
+        raise LabError(f"a batch can hold at most {max_batch} lines, not {len(numbers)}")
+    count = len(lines)
+    for number in numbers:
+        if isinstance(number, bool) or not isinstance(number, (int, np.integer)):
+            raise LabError(f"line numbers must be whole numbers, not {number!r}")
+        if not 1 <= number <= count:
+            raise LabError(f"line {number} is out of range: the text has {count} lines (1-{count})")
+        if lines.is_blank(number):
+            raise LabError(f"line {number} is blank: choose a line with words")
+    return tuple(dict.fromkeys(int(n) for n in numbers))

@@ -16,25 +16,23 @@ from pathlib import Path
 
 import numpy as np
 
-from tui_lab.core import checks, inputs, resources, stepper, tf_loader
-from tui_lab.core.cells import CellRunner, Weights, read_npz, seeded_weights, weights_from_npz
-from tui_lab.config import GATE_BLOCKS, LabConfig
+from tui_lab.core import building, checks, initial_state, inputs, stepper, tf_loader
+from tui_lab.core.cells import CellRunner, Weights
+from tui_lab.core.weight_files import weights_from_npz
+from tui_lab.config import LabConfig
 from tui_lab.errors import LabError
 from tui_lab.core.history import History
+from tui_lab.core.protocol import Cancelled, Progress
 from tui_lab.core.snapshot import Batch, Snapshot, readonly, vector_batch
 from tui_lab.core.text import Corpus
 
 MAX_BATCH = 1024
-MAX_WHOLE = 2**63 - 1  # no step or line number is beyond this; a bigger one is only a typo
 # Long runs are computed in chunks, with a progress report and a cancel check after each.
 # A chunk holds about the same work whatever the size (units x batch rows), so esc answers
 # within a fraction of a second: 1,024 steps of a 64-unit line, 16 of a 4,096-unit one.
 CHUNK_WORK = 65_536
 CHUNK_STEPS = (16, 1024)
-Progress = Callable[[int, int], None]
 Features = Callable[[np.ndarray], np.ndarray]  # padded ids (B, T) -> layer input (B, T, D)
-# Settings that the weights depend on: changing one of them makes new weights.
-WEIGHT_SETTINGS = ("cell", "units", "embedding_dim", "num_words", "use_bias", "reset_after", "seed")
 
 
 class Lab:
@@ -54,31 +52,11 @@ class Lab:
         ready `corpus` (e.g. with a trained model's word_index) whose padded ids go through
         `features(padded) -> (B, T, D)` instead of the Embedding lookup (e.g. a trained
         model's layers below the one stepped)."""
-        if config is not None and not isinstance(config, LabConfig):
-            raise LabError(f"config must be a LabConfig (or None), not {checks.shown(config)}")
-        if sum(value is not None for value in (text, vectors, corpus)) > 1:
-            raise LabError("give one input: a text file, vectors or a corpus, not several")
-        if text is not None:
-            text = checks.path_argument(text, "the text file")
-        if corpus is not None and not isinstance(corpus, Corpus):
-            raise LabError(f"corpus must be a text.Corpus, not {checks.shown(corpus)}")
-        if pad_mask is not None and vectors is None:
-            raise LabError("a pad_mask marks padding in vectors: give the vectors too")
-        checks.callable_or_none(features, "features")
-        config = config or LabConfig()
-        self._config = config
-        self._corpus: Corpus | None = None
-        self._vectors: Batch | None = None  # raw vectors, ready to step
+        self._config, corpus, vectors = building.first_input(config, text, vectors, pad_mask,
+                                                             corpus, features)
+        self._corpus: Corpus | None = corpus
+        self._vectors: Batch | None = vectors  # raw vectors, ready to step
         self._features = features
-        if vectors is not None:
-            self._vectors = vector_batch(vectors, pad_mask)
-            self._config = config.replace(embedding_dim=self._vectors.x.shape[2])
-        elif corpus is not None:
-            self._corpus = corpus.with_num_words(config.num_words)
-        elif text is not None:
-            self._corpus = Corpus.from_file(text, config.num_words)
-        else:
-            self._corpus = Corpus.lyrics(config.num_words)
         self._selection: tuple[int, ...] = (self._corpus.first_line,) if self._corpus else ()
         self._sentence: str | None = None
         self._loaded: tuple[Weights, dict, str] | None = None  # weights from a file
@@ -113,6 +91,11 @@ class Lab:
     @property
     def source_name(self) -> str:
         return self._corpus.name if self._corpus else "input vectors"
+
+    @property
+    def is_lyrics(self) -> bool:
+        """The input text is the built-in lyrics (text.LYRICS_NAME)."""
+        return self._corpus is not None and self._corpus.is_lyrics
 
     @property
     def is_built(self) -> bool:
@@ -167,14 +150,14 @@ class Lab:
         return True
 
     def seek(self, t: int, progress: Progress | None = None,
-             cancelled: Callable[[], bool] | None = None) -> bool:
+             cancelled: Cancelled | None = None) -> bool:
         """Move to after step t (0 = before the first step), computing what is needed.
 
         Long runs are computed in chunks: `progress(done, total)` is called after each, and
         when `cancelled()` turns true the lab stops at the last step computed and this
         returns False."""
         t = checks.whole_number(t, "the step")
-        if abs(t) > MAX_WHOLE:  # absurd numbers are refused before they reach a message
+        if abs(t) > inputs.MAX_WHOLE:  # absurd numbers are refused before they reach a message
             raise LabError(f"the step must be within the sequence, not {checks.shown(t)}")
         checks.callable_or_none(progress, "progress")
         checks.callable_or_none(cancelled, "cancelled")
@@ -206,46 +189,19 @@ class Lab:
         self._cursor = 0
 
     def run_to_end(self, progress: Progress | None = None,
-                   cancelled: Callable[[], bool] | None = None) -> bool:
+                   cancelled: Cancelled | None = None) -> bool:
         checks.callable_or_none(progress, "progress")
         checks.callable_or_none(cancelled, "cancelled")
         return self.seek(self.timesteps, progress, cancelled)
 
     def _compute_until(self, end: int) -> None:
         """Fill the history up to (not including) step `end` (stepper.py does the maths)."""
-        history, batch = self._history, self._batch
-        k0 = history.computed
-        if end <= k0:
-            return
-        positions = history.order[k0:end]
-        xs = np.swapaxes(batch.x[:, positions], 0, 1)  # (n, B, D) in processing order
-        if self._config.mask_padding:
-            keep = np.ascontiguousarray(batch.pad_mask[:, positions].T)  # masked: state carried
-        else:
-            keep = np.zeros(xs.shape[:2], bool)
-        h0, c0 = self._state_before(k0)
-        steps = stepper.compute(self._runner, self._config.engine, xs, keep, h0, c0)
-        output = steps.h
-        if keep.any():
-            # As Keras does with a mask: a masked row repeats the previous output (zeros
-            # before the first real step), while its state is carried.
-            output = steps.h.copy()
-            previous = history.output[k0 - 1] if k0 else np.zeros_like(h0)
-            for k in range(len(output)):
-                output[k] = np.where(keep[k][:, None], previous, output[k])
-                previous = output[k]
-        history.record(k0, steps.h, steps.c, output, steps.gates, keep, steps.check)
-
-    def _state_before(self, k: int):
-        """(h, c) that step k starts from."""
-        if k == 0:
-            return self._initial_states()
-        history = self._history
-        return history.h[k - 1], (history.c[k - 1] if history.c is not None else None)
+        stepper.advance(self._runner, self._config, self._batch, self._history, end,
+                        self._initial_states)
 
     # ----- input ----------------------------------------------------------------------------
     def open_text(self, path: str | Path, progress: Progress | None = None,
-                  cancelled: Callable[[], bool] | None = None) -> None:
+                  cancelled: Cancelled | None = None) -> None:
         """Open a UTF-8 text file (one sequence per line); the tokenizer is fitted on it.
 
         A big file reports progress(lines fitted, lines) and can be cancelled (LabError,
@@ -268,29 +224,7 @@ class Lab:
         """Step these lines (1-based numbers) together as one batch; one number is fine."""
         if self._corpus is None:
             raise LabError("there are no text lines to select: the input is raw vectors")
-        if isinstance(numbers, np.ndarray) and numbers.ndim == 1:
-            numbers = numbers.tolist()
-        if isinstance(numbers, (bool, np.bool_)) or not isinstance(
-                numbers, (int, np.integer, list, tuple, range)):
-            raise LabError(f"give a line number or a list of line numbers, not "
-                           f"{checks.shown(numbers)}")
-        numbers = [numbers] if isinstance(numbers, (int, np.integer)) else list(numbers)
-        for number in numbers:  # absurd numbers are refused before they reach a message
-            if isinstance(number, (int, np.integer)) and abs(number) > MAX_WHOLE:
-                raise LabError(f"line numbers must be within the text, not {checks.shown(number)}")
-        if not numbers:
-            raise LabError("select at least one line")
-        if len(numbers) > MAX_BATCH:
-            raise LabError(f"a batch can hold at most {MAX_BATCH} lines, not {len(numbers)}")
-        count = len(self._corpus.lines)
-        for number in numbers:
-            if isinstance(number, bool) or not isinstance(number, (int, np.integer)):
-                raise LabError(f"line numbers must be whole numbers, not {number!r}")
-            if not 1 <= number <= count:
-                raise LabError(f"line {number} is out of range: the text has {count} lines (1-{count})")
-            if self._corpus.is_blank(number):
-                raise LabError(f"line {number} is blank: choose a line with words")
-        selection = tuple(dict.fromkeys(int(n) for n in numbers))
+        selection = inputs.line_numbers(numbers, self._corpus.lines, MAX_BATCH)
         self._commit(selection=selection, sentence=None, keep_cursor=False)
 
     def type_sentence(self, sentence: str) -> None:
@@ -346,28 +280,7 @@ class Lab:
         if not isinstance(implied, dict):
             raise LabError(f"implied must be a dict of settings, not {checks.shown(implied)}")
         checks.text_argument(origin, "origin")
-        # Shapes as Keras lays them out, so that a mismatch is a sentence, not Keras' ValueError.
-        blocks = GATE_BLOCKS[self._config.cell]
-        arrays = {name: getattr(weights, name) for name in ("kernel", "recurrent_kernel", "bias",
-                                                             "embedding")}
-        if not all(a is None or (isinstance(a, np.ndarray) and a.dtype.kind in "biuf")
-                   for a in arrays.values()):
-            raise LabError(f"{origin}: the weights must be numpy arrays of real numbers")
-        if not all(a is None or np.all(np.isfinite(a)) for a in arrays.values()):
-            raise LabError(f"{origin}: the weights hold NaN or infinite values")
-        kernel, recurrent, bias = weights.kernel, weights.recurrent_kernel, weights.bias
-        units = recurrent.shape[0] if recurrent is not None and recurrent.ndim == 2 else 0
-        fits = (units >= 1 and recurrent.shape[1] == blocks * units and kernel is not None
-                and kernel.ndim == 2 and kernel.shape[0] >= 1 and kernel.shape[1] == blocks * units
-                and (bias is None or bias.shape == (blocks * units,)
-                     or (self._config.cell == "gru" and bias.shape == (2, blocks * units)))
-                and (weights.embedding is None or (weights.embedding.ndim == 2 and
-                                                   weights.embedding.shape[1] == kernel.shape[0])))
-        if not fits:
-            shapes = ", ".join(f"{k} {None if a is None else a.shape}" for k, a in arrays.items())
-            raise LabError(f"{origin}: the weights ({shapes}) do not fit a "
-                           f"{self._config.cell_title} cell: kernel (input, {blocks}*units), "
-                           f"recurrent_kernel (units, {blocks}*units), bias ({blocks}*units,)")
+        building.check_weights(weights, self._config, origin)
         implied = {**implied, "cell": self._config.cell}
         if weights.embedding is not None:
             implied["num_words"] = weights.embedding.shape[0]
@@ -386,54 +299,17 @@ class Lab:
         if h is None and c is None:
             self._commit(initial=None)
             return
-        if h is None:
-            raise LabError("an initial state needs h (c alone is not a state); give h, or h and c")
-        h = self._state_array(h, "h")
-        # c is kept even for SimpleRNN and GRU (zeros if not given), so that a later switch to
-        # LSTM starts from a real c, not from a missing one.
-        c = np.zeros_like(h) if c is None else self._state_array(c, "c")
-        if h.shape[0] != c.shape[0]:
-            raise LabError(f"initial state 'h' has {h.shape[0]} row(s) but 'c' has {c.shape[0]}; "
-                           f"give both the same rows: 1, or one per batch row")
         if self._vectors is not None:
             rows = self._vectors.x.shape[0]
         else:
             rows = 1 if self._sentence is not None else len(self._selection)
-        if h.shape[0] not in (1, rows):
-            raise LabError(f"the initial state has {h.shape[0]} rows but the batch has {rows}; "
-                           f"give 1 row (for every batch row) or {rows}")
+        h, c = initial_state.given(h, c, self._config.units, rows)
         self._commit(initial=(h, c))
 
     def load_initial_state(self, path: str | Path) -> None:
         """An initial state from an .npz with keys 'h' (and 'c' for LSTM)."""
         path = checks.path_argument(path, "the initial-state file")
-        arrays = read_npz(path, "initial-state")
-        if "h" not in arrays:
-            raise LabError(f"{path} has no 'h' array (an initial state needs 'h', and 'c' for LSTM)")
-        if self._config.cell == "lstm" and "c" not in arrays:
-            raise LabError(f"{path} has no 'c' array: an LSTM's initial state needs 'h' and 'c'")
-        self.set_initial_state(arrays["h"], arrays.get("c") if self._config.cell == "lstm" else None)
-
-    def _state_array(self, value, name: str) -> np.ndarray:
-        try:
-            values = np.asarray(value)
-            if values.dtype.kind not in "biufO":  # strings, dates, complex: not states
-                raise TypeError
-            with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused below
-                array = values.astype(np.float32)
-        except OverflowError:  # a Python int beyond any float
-            raise LabError(f"initial state '{name}' holds a number too large for float32") from None
-        except (TypeError, ValueError):
-            raise LabError(f"initial state '{name}' must be an array of numbers") from None
-        if array.ndim == 1:
-            array = array[np.newaxis]
-        units = self._config.units
-        if array.ndim != 2 or array.shape[1] != units:
-            raise LabError(f"initial state '{name}' has shape {tuple(np.shape(value))}, but the cell "
-                           f"has {units} units: give ({units},) or (batch, {units})")
-        if not np.all(np.isfinite(array)):
-            raise LabError(f"initial state '{name}' holds NaN or infinite values")
-        return array
+        self.set_initial_state(*initial_state.read(path, self._config.cell))
 
     # ----- building -------------------------------------------------------------------------
     _UNSET = object()
@@ -477,23 +353,9 @@ class Lab:
                                                              selection, sentence, loaded, initial)
             return
 
-        runner = self._runner
-        if runner is None or self._weights_change(config, vectors, features, loaded):
-            runner = CellRunner(config, self._make_weights(config, vectors, features, loaded))
-        elif runner.config != config:
-            runner = CellRunner(config, runner.weights)  # same weights, e.g. go_backwards
-        batch = self._make_batch(config, corpus, vectors, features, selection, sentence,
-                                 runner.weights)
-        if initial is not None and initial[0].shape[0] not in (1, batch.shape[0]):
-            raise LabError(f"the initial state has {initial[0].shape[0]} rows but the batch has "
-                           f"{batch.shape[0]}")
-        steps = batch.shape[1]
-        # Refuse a history that would not fit in memory before allocating it.
-        resources.check_lab(config, steps, batch.shape[0], runner.weights.input_dim,
-                            text=vectors is None)
-        order = np.arange(steps)[::-1].copy() if config.go_backwards else np.arange(steps)
-        history = History(order, batch.shape[0], config.units, config.gate_names,
-                          config.cell == "lstm")
+        runner, batch, history = building.build(
+            config, corpus, vectors, features, selection, sentence, loaded, initial,
+            self._runner, (self._loaded, self._vectors, self._features))
 
         cursor = min(self._cursor, history.timesteps) if keep_cursor else 0
         (self._config, self._corpus, self._vectors, self._features, self._selection,
@@ -503,70 +365,9 @@ class Lab:
         self._cursor = 0
         self.seek(cursor)
 
-    def _weights_change(self, config, vectors, features, loaded) -> bool:
-        old = self._runner.config
-        if loaded is not self._loaded:
-            return True
-        if (vectors is None) != (self._vectors is None):
-            return True
-        if (features is None) != (self._features is None):
-            return True
-        if vectors is not None and vectors.x.shape[2] != self._runner.weights.input_dim:
-            return True
-        return any(getattr(old, name) != getattr(config, name) for name in WEIGHT_SETTINGS
-                   if not (name == "reset_after" and config.cell != "gru"))
-
-    @staticmethod
-    def _make_weights(config, vectors, features, loaded) -> Weights:
-        input_dim = None if vectors is None else vectors.x.shape[2]
-        if loaded is None:
-            if features is not None:
-                raise LabError("a lab whose input goes through a features function needs the "
-                               "weights that read those features (use_weights)")
-            return seeded_weights(config, input_dim)
-        weights = loaded[0]
-        if vectors is None and features is None and weights.embedding is None:
-            # A file with cell weights only: the Embedding table comes from the seed.
-            table = seeded_weights(config, None).embedding
-            weights = Weights(weights.kernel, weights.recurrent_kernel, weights.bias, table)
-        if vectors is not None:
-            weights = Weights(weights.kernel, weights.recurrent_kernel, weights.bias, None)
-        return weights
-
-    @staticmethod
-    def _make_batch(config, corpus, vectors, features, selection, sentence, weights) -> Batch:
-        if vectors is not None:
-            return vectors
-        if sentence is not None:
-            texts, labels = [sentence], ("typed",)
-        else:
-            texts = [corpus.lines[n - 1] for n in selection]
-            labels = tuple(f"line {n}" for n in selection)
-        rows = corpus.encode(texts, config.maxlen, config.padding, config.truncating)
-        if all(not row.ids for row in rows):
-            which = "the typed sentence has" if sentence is not None else (
-                f"{labels[0]} has" if len(labels) == 1 else "the selected lines have")
-            raise LabError(f"{which} no words the tokenizer keeps, so there is nothing to step")
-        padded = np.stack([row.padded for row in rows])
-        if features is None:
-            x = weights.embedding[padded]  # the Embedding layer is exactly this lookup
-        else:
-            x = np.asarray(features(padded), dtype=np.float32)
-            expected = padded.shape + (weights.input_dim,)
-            if x.shape != expected:
-                raise LabError(f"the features function gave shape {x.shape}, not {expected}")
-        return Batch(x, np.stack([row.pad_mask for row in rows]), labels, tuple(rows))
-
     def _initial_states(self):
-        batch = self._batch.shape[0]
-        units = self._config.units
-        if self._initial is None:
-            zeros = np.zeros((batch, units), np.float32)
-            return zeros, (zeros if self._config.cell == "lstm" else None)
-        h0, c0 = self._initial
-        h0 = np.broadcast_to(h0, (batch, units)).astype(np.float32)
-        c0 = None if self._config.cell != "lstm" else np.broadcast_to(c0, (batch, units)).astype(np.float32)
-        return h0, c0
+        return initial_state.starting(self._initial, self._batch.shape[0], self._config.units,
+                                      self._config.cell)
 
     def _layer_result(self):
         """The full Keras layer on this input, with the same weights, state and mask."""
@@ -588,11 +389,7 @@ class Lab:
         error = None
         if layer or self._layer is not None:
             sequence, states = self._layer_result()
-            history.check_against(sequence, t)
-            error = history.layer_error(t)
-            if t == history.timesteps:
-                stepped = (history.h[t - 1],) + ((history.c[t - 1],) if history.c is not None else ())
-                error = max([error] + [float(np.abs(a - b).max()) for a, b in zip(stepped, states)])
+            error = history.error_against(sequence, states, t)
         h0, c0 = self._initial_states()
         loaded = self._loaded
         return Snapshot(
@@ -620,4 +417,5 @@ class Lab:
             max_abs_error=error,
             gate_max_abs_error=history.gate_error(t),
             initial_state_given=self._initial is not None,
+            history_id=history.id,
         )

@@ -1,11 +1,12 @@
 """What the lab shows: the batch being stepped and the immutable Snapshot views read.
 
-The controller (controller.py) builds these; the app, the trace and notebooks only read them.
+The controller (lab.py) builds these; the app, the trace and notebooks only read them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -62,6 +63,12 @@ class Snapshot:
     gate_max_abs_error: float | None  # numpy equations vs the Keras cell, every step so far
     initial_state_given: bool = False
     notes: tuple[str, ...] = field(default=())
+    # Which History the step arrays are views of: a new id whenever the lab makes a new
+    # History (what a step computes changed); the same id means step k's rows are unchanged.
+    history_id: int = 0
+    # A trained model's view beside the stepped layer (trained.lab.ModelView), None for a
+    # plain Lab. Typed loosely: core does not import trained.
+    model: Any = None
 
     @property
     def timesteps(self) -> int:

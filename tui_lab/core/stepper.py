@@ -106,3 +106,36 @@ def _max_per_step(a, b, keep) -> np.ndarray:
     """max |a - b| of each step over the rows that were stepped (0 for masked rows)."""
     difference = np.where(keep[..., None], np.float32(0), np.abs(a - b))
     return difference.reshape(len(a), -1).max(axis=1)
+
+
+def advance(runner, config, batch, history, end: int, initial_states) -> None:
+    """Fill `history` up to (not including) step `end` with the steps of `batch`, on
+    config.engine; initial_states() gives the (h0, c0) step 0 starts from."""
+    k0 = history.computed
+    if end <= k0:
+        return
+    positions = history.order[k0:end]
+    xs = np.swapaxes(batch.x[:, positions], 0, 1)  # (n, B, D) in processing order
+    if config.mask_padding:
+        keep = np.ascontiguousarray(batch.pad_mask[:, positions].T)  # masked: state carried
+    else:
+        keep = np.zeros(xs.shape[:2], bool)
+    h0, c0 = _state_before(history, k0, initial_states)
+    steps = compute(runner, config.engine, xs, keep, h0, c0)
+    output = steps.h
+    if keep.any():
+        # As Keras does with a mask: a masked row repeats the previous output (zeros
+        # before the first real step), while its state is carried.
+        output = steps.h.copy()
+        previous = history.output[k0 - 1] if k0 else np.zeros_like(h0)
+        for k in range(len(output)):
+            output[k] = np.where(keep[k][:, None], previous, output[k])
+            previous = output[k]
+    history.record(k0, steps.h, steps.c, output, steps.gates, keep, steps.check)
+
+
+def _state_before(history, k: int, initial_states):
+    """(h, c) that step k starts from."""
+    if k == 0:
+        return initial_states()
+    return history.h[k - 1], (history.c[k - 1] if history.c is not None else None)

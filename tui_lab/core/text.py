@@ -17,6 +17,7 @@ from tui_lab.core import files, tf_loader
 from tui_lab.errors import LabError
 
 OOV_TOKEN = "<OOV>"
+LYRICS_NAME = "The Great Pretender (built-in lyrics)"  # the built-in text's source name
 PAD_ID = 0
 OOV_ID = 1
 MAX_TEXT_BYTES = 200 * 1024 * 1024
@@ -135,6 +136,11 @@ class Corpus:
         self.num_words = num_words
 
     @property
+    def is_lyrics(self) -> bool:
+        """The built-in lyrics (also when a trained model reads them with its word_index)."""
+        return self.name == LYRICS_NAME
+
+    @property
     def first_line(self) -> int:
         """The line a lab steps first: the first one that is not blank."""
         return self.lines.first_line
@@ -148,7 +154,7 @@ class Corpus:
 
     @classmethod
     def lyrics(cls, num_words: int) -> Corpus:
-        return cls(read_lines(lyrics_path()), "The Great Pretender (built-in lyrics)", num_words)
+        return cls(read_lines(lyrics_path()), LYRICS_NAME, num_words)
 
     @classmethod
     def from_word_index(cls, lines: list[str], name: str, word_index: dict[str, int],

@@ -16,14 +16,17 @@ from typing import Iterator
 
 import numpy as np
 
-from tui_lab.core.checks import boolean, finite_number, optional_text, shown, whole_number
+from tui_lab.core.checks import (boolean, finite_number, optional_text, shown, text_argument,
+                                 whole_number)
 from tui_lab.errors import LabError
 from tui_lab.trained.layer_run import LayerRun
-from tui_lab.trained.loading import TrainedModel
+from tui_lab.trained.loading import TrainedModel, check_model
 from tui_lab.core.text import OOV_TOKEN
 
 MAX_WORDS = 1000
 MAX_SAMPLE_SEED = 2**32 - 1  # numpy's default_rng takes any, but seeds are shown and typed
+MAX_TOP_K = 20  # the lab's generation (the command line allows more)
+MAX_TEMPERATURE = 100.0
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class GenerationStep:
         return None if self.run is None else self.run.head_error
 
 
-def _choosable(model: TrainedModel, size: int) -> np.ndarray:
+def choosable_ids(model: TrainedModel, size: int) -> np.ndarray:
     """Ids that can be picked: words of the vocabulary, never padding (0) or the OOV token."""
     allowed = np.zeros(size, bool)
     for i, word in model.index_word.items():
@@ -134,7 +137,7 @@ def _generate(model: TrainedModel, ids: list[int], words: int, top_k: int,
     for index in range(1, words + 1):
         padded = model.pad([ids])
         probabilities = next_word_distribution(model, model.predict(padded))
-        allowed = _choosable(model, len(probabilities))
+        allowed = choosable_ids(model, len(probabilities))
         order = [int(i) for i in np.argsort(-probabilities, kind="stable") if allowed[i]][:top_k]
         if not order:
             raise LabError("the model's output has no word of its vocabulary to choose")
@@ -147,3 +150,105 @@ def _generate(model: TrainedModel, ids: list[int], words: int, top_k: int,
         run = model.step(name, padded) if name is not None else None
         yield GenerationStep(index, padded[0], probabilities, top, choice, run)
         ids = ids + [choice.id]
+
+
+# ----- the lab's generation: settings, one run, what it shows ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GenerationSettings:
+    """How the next word is chosen. Greedy: the most probable. Otherwise a draw among the
+    top-k with probabilities softmax(log p / temperature), from numpy's Generator seeded
+    with sample_seed (the same seed gives the same words, as `tui-lab generate` does)."""
+
+    top_k: int = 5
+    greedy: bool = True
+    temperature: float = 1.0
+    sample_seed: int = 0
+    words: int = 10  # how many words one "run N words" adds
+
+    def __post_init__(self) -> None:
+        # Stored as plain Python values (numpy ints and bools are accepted and converted).
+        for field, name, low, high in (("top_k", "top-k", 1, MAX_TOP_K),
+                                       ("words", "words", 1, MAX_WORDS),
+                                       ("sample_seed", "sampler seed", 0, MAX_SAMPLE_SEED)):
+            object.__setattr__(self, field, whole_number(getattr(self, field), name, low, high))
+        object.__setattr__(self, "greedy", boolean(self.greedy, "greedy"))
+        object.__setattr__(self, "temperature",
+                           finite_number(self.temperature, "the temperature", above=0,
+                                         high=MAX_TEMPERATURE))
+
+    def describe(self) -> str:
+        how = "greedy" if self.greedy else f"sampling T={self.temperature:g} seed {self.sample_seed}"
+        return f"{how} · top-{self.top_k}"
+
+
+@dataclass(frozen=True)
+class GenerationView:
+    """What generation shows: the text so far, and the latest step's top-k and choice."""
+
+    seed: str
+    words: tuple[str, ...]  # chosen so far, in order
+    settings: GenerationSettings
+    context: str  # the text the model read for `top` (the lab's input)
+    top: tuple[Candidate, ...]  # most probable first
+    weights: tuple[float, ...] | None  # sampling: each candidate's chance to be drawn
+    chosen: Candidate | None  # None before the first word: a preview of the distribution
+    at_limit: bool = False
+
+
+class Generation:
+    """One generation run: a seed, the settings, and generation.generate's own iterator (so
+    the words equal `tui-lab generate` with the same settings)."""
+
+    def __init__(self, model: TrainedModel, seed: str, settings: GenerationSettings):
+        check_model(model)
+        text_argument(seed, "the seed text")
+        if not isinstance(settings, GenerationSettings):
+            raise LabError(f"settings must be GenerationSettings, not {shown(settings)}")
+        tokens, ids = model.encode(seed)
+        if not ids or all(model.word(i) == OOV_TOKEN for i in ids):
+            raise LabError(f"the seed text {seed!r} has no words the model knows "
+                           f"({model.vocabulary_source}); type other words")
+        self.seed = " ".join(tokens)
+        self.settings = settings
+        self.words: list[str] = []
+        self.steps: list[GenerationStep] = []
+        sampling = not settings.greedy
+        self._steps = generate(model, ids, MAX_WORDS, top_k=settings.top_k,
+                               temperature=settings.temperature if sampling else None,
+                               sample_seed=settings.sample_seed if sampling else None,
+                               step_states=False)
+
+    def text(self, words: int | None = None) -> str:
+        if words is not None:
+            words = whole_number(words, "words", 0)
+        chosen = self.words if words is None else self.words[:words]
+        return " ".join([self.seed, *chosen])
+
+    def next(self) -> GenerationStep:
+        try:
+            step = next(self._steps)
+        except StopIteration:
+            raise LabError(f"generation stops at {MAX_WORDS} words; start again with w") from None
+        self.steps.append(step)
+        self.words.append(step.chosen.word)
+        return step
+
+    def view(self, preview: tuple[Candidate, ...]) -> GenerationView:
+        if not isinstance(preview, (tuple, list)) or \
+                not all(isinstance(c, Candidate) for c in preview):
+            raise LabError(f"the preview must be a tuple of Candidates, not {shown(preview)}")
+        preview = tuple(preview)
+        settings = self.settings
+        if not self.steps:
+            return GenerationView(self.seed, (), settings, self.seed, preview[:settings.top_k],
+                                  self._weights(preview[:settings.top_k]), None)
+        step = self.steps[-1]
+        return GenerationView(self.seed, tuple(self.words), settings, self.text(len(self.words) - 1),
+                              step.top, self._weights(step.top), step.chosen,
+                              len(self.words) >= MAX_WORDS)
+
+    def _weights(self, top) -> tuple[float, ...] | None:
+        if self.settings.greedy or not top:
+            return None
+        weights = sampling_weights([c.probability for c in top], self.settings.temperature)
+        return tuple(float(w) for w in weights)

@@ -1,14 +1,15 @@
 """A trained model in the lab: one recurrent layer (one direction of it) stepped in a `Lab`,
 the model's checks beside it, and next-word generation. No Textual here.
 
-`ModelLab` looks like a `Lab` to the app (every Lab method and property is forwarded to the
-Lab of the direction shown), so the app's key -> operation -> snapshot path works unchanged:
+`ModelLab` is a lab to the app (core.protocol.LabLike, each member written out here: reading
+and stepping go to the Lab of the direction shown), so the app's key -> operation -> snapshot
+path works unchanged:
 
 - the input (lines of a text, a typed sentence) is encoded with the model's word_index and
   goes through the model's layers below the stepped one (`Lab(corpus=..., features=...)`),
   so the Tokens and Embeddings panels show the model's words, ids, padding and vectors;
 - input changes go to every direction's Lab (a Bidirectional layer has two);
-- `snapshot()` is a `ModelSnapshot`: the shown Lab's snapshot plus a `ModelView` with the
+- `snapshot()` is the shown Lab's snapshot with its `model` field set to a `ModelView` with the
   model's checks (stepped layer vs the model's own layer output, head vs `model(ids)`), the
   merged Bidirectional output, the model's next-word probabilities and the generation.
 
@@ -23,127 +24,20 @@ from pathlib import Path
 
 import numpy as np
 
-from tui_lab.core.lab import Lab, Progress, Snapshot
+from tui_lab.config import LabConfig
+from tui_lab.core.lab import Lab
+from tui_lab.core.protocol import Cancelled, Progress
+from tui_lab.core.snapshot import Snapshot
 from tui_lab.errors import LabError
-from tui_lab.core.checks import (boolean, callable_or_none, finite_number, optional_text, path_argument,
+from tui_lab.core.checks import (boolean, callable_or_none, optional_text, path_argument,
                      shown, text_argument, text_lines, whole_number)
-from tui_lab.trained.generation import (MAX_SAMPLE_SEED, MAX_WORDS, Candidate, GenerationStep, _choosable,
-                         generate, next_word_distribution, sampling_weights)
+from tui_lab.trained.generation import (MAX_WORDS, Candidate, Generation, GenerationSettings,
+                                        GenerationView, choosable_ids, next_word_distribution)
 from tui_lab.trained.layer_run import check_layer, direction_lab, directions_of, padded_ids
-from tui_lab.trained.loading import RecurrentLayer, TrainedModel, open_model
-from tui_lab.core.text import OOV_TOKEN, lyrics_path, read_lines
+from tui_lab.trained.loading import RecurrentLayer, TrainedModel, check_model, open_model
+from tui_lab.core.text import LYRICS_NAME, OOV_TOKEN, lyrics_path, read_lines
 
 RAW_IDS = "raw ids (no word_index): each id is written as its number"
-LYRICS_NAME = "The Great Pretender (built-in lyrics)"
-MAX_TOP_K = 20
-MAX_TEMPERATURE = 100.0
-
-
-def _check_model(model) -> None:
-    if not isinstance(model, TrainedModel):
-        raise LabError(f"expected a TrainedModel (models.open_model), not {shown(model)}")
-
-
-# ----- generation ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class GenerationSettings:
-    """How the next word is chosen. Greedy: the most probable. Otherwise a draw among the
-    top-k with probabilities softmax(log p / temperature), from numpy's Generator seeded
-    with sample_seed (the same seed gives the same words, as `tui-lab generate` does)."""
-
-    top_k: int = 5
-    greedy: bool = True
-    temperature: float = 1.0
-    sample_seed: int = 0
-    words: int = 10  # how many words one "run N words" adds
-
-    def __post_init__(self) -> None:
-        # Stored as plain Python values (numpy ints and bools are accepted and converted).
-        for field, name, low, high in (("top_k", "top-k", 1, MAX_TOP_K),
-                                       ("words", "words", 1, MAX_WORDS),
-                                       ("sample_seed", "sampler seed", 0, MAX_SAMPLE_SEED)):
-            object.__setattr__(self, field, whole_number(getattr(self, field), name, low, high))
-        object.__setattr__(self, "greedy", boolean(self.greedy, "greedy"))
-        object.__setattr__(self, "temperature",
-                           finite_number(self.temperature, "the temperature", above=0,
-                                         high=MAX_TEMPERATURE))
-
-    def describe(self) -> str:
-        how = "greedy" if self.greedy else f"sampling T={self.temperature:g} seed {self.sample_seed}"
-        return f"{how} · top-{self.top_k}"
-
-
-@dataclass(frozen=True)
-class GenerationView:
-    """What generation shows: the text so far, and the latest step's top-k and choice."""
-
-    seed: str
-    words: tuple[str, ...]  # chosen so far, in order
-    settings: GenerationSettings
-    context: str  # the text the model read for `top` (the lab's input)
-    top: tuple[Candidate, ...]  # most probable first
-    weights: tuple[float, ...] | None  # sampling: each candidate's chance to be drawn
-    chosen: Candidate | None  # None before the first word: a preview of the distribution
-    at_limit: bool = False
-
-
-class Generation:
-    """One generation run: a seed, the settings, and generation.generate's own iterator (so
-    the words equal `tui-lab generate` with the same settings)."""
-
-    def __init__(self, model: TrainedModel, seed: str, settings: GenerationSettings):
-        _check_model(model)
-        text_argument(seed, "the seed text")
-        if not isinstance(settings, GenerationSettings):
-            raise LabError(f"settings must be GenerationSettings, not {shown(settings)}")
-        tokens, ids = model.encode(seed)
-        if not ids or all(model.word(i) == OOV_TOKEN for i in ids):
-            raise LabError(f"the seed text {seed!r} has no words the model knows "
-                           f"({model.vocabulary_source}); type other words")
-        self.seed = " ".join(tokens)
-        self.settings = settings
-        self.words: list[str] = []
-        self.steps: list[GenerationStep] = []
-        sampling = not settings.greedy
-        self._steps = generate(model, ids, MAX_WORDS, top_k=settings.top_k,
-                               temperature=settings.temperature if sampling else None,
-                               sample_seed=settings.sample_seed if sampling else None,
-                               step_states=False)
-
-    def text(self, words: int | None = None) -> str:
-        if words is not None:
-            words = whole_number(words, "words", 0)
-        chosen = self.words if words is None else self.words[:words]
-        return " ".join([self.seed, *chosen])
-
-    def next(self) -> GenerationStep:
-        try:
-            step = next(self._steps)
-        except StopIteration:
-            raise LabError(f"generation stops at {MAX_WORDS} words; start again with w") from None
-        self.steps.append(step)
-        self.words.append(step.chosen.word)
-        return step
-
-    def view(self, preview: tuple[Candidate, ...]) -> GenerationView:
-        if not isinstance(preview, (tuple, list)) or \
-                not all(isinstance(c, Candidate) for c in preview):
-            raise LabError(f"the preview must be a tuple of Candidates, not {shown(preview)}")
-        preview = tuple(preview)
-        settings = self.settings
-        if not self.steps:
-            return GenerationView(self.seed, (), settings, self.seed, preview[:settings.top_k],
-                                  self._weights(preview[:settings.top_k]), None)
-        step = self.steps[-1]
-        return GenerationView(self.seed, tuple(self.words), settings, self.text(len(self.words) - 1),
-                              step.top, self._weights(step.top), step.chosen,
-                              len(self.words) >= MAX_WORDS)
-
-    def _weights(self, top) -> tuple[float, ...] | None:
-        if self.settings.greedy or not top:
-            return None
-        weights = sampling_weights([c.probability for c in top], self.settings.temperature)
-        return tuple(float(w) for w in weights)
 
 
 # ----- the model's picture --------------------------------------------------------------------
@@ -169,24 +63,17 @@ class ModelView:
         return Path(self.path).name
 
 
-@dataclass(frozen=True)
-class ModelSnapshot(Snapshot):
-    """A Lab snapshot of the shown direction, with the model's view."""
-
-    model: ModelView | None = None
-
-
 def raw_ids_model(model: TrainedModel) -> TrainedModel:
     """The model with a word_index where each id stands for itself ("7" -> 7), so raw ids
     can be typed as a sentence and shown as tokens."""
-    _check_model(model)
+    check_model(model)
     index = {OOV_TOKEN: 1, **{str(i): i for i in range(2, model.vocab_size)}}
     return TrainedModel(model.model, model.path, index, RAW_IDS)
 
 
 def raw_id_lines(model: TrainedModel, count: int = 12) -> list[str]:
     """Some lines of ids to step when the model has no word_index."""
-    _check_model(model)
+    check_model(model)
     count = whole_number(count, "the number of lines", 1, 10_000)
     width = max(2, min(model.maxlen or 8, 12))
     ids = list(range(2, model.vocab_size)) or [1]
@@ -201,7 +88,7 @@ class ModelLab:
                  lines: list[str] | tuple[str, ...] | None = None, source: str | None = None,
                  selection=(1,), sentence: str | None = None, engine: str = "keras",
                  generation: Generation | None = None):
-        _check_model(model)
+        check_model(model)
         layer = optional_text(layer, "the layer")
         text_argument(direction, "the direction")
         if lines is not None:
@@ -242,20 +129,69 @@ class ModelLab:
     def lab(self) -> Lab:
         return self.labs[self.direction]
 
-    def __getattr__(self, name: str):
-        labs = self.__dict__.get("labs")
-        if labs is None:
-            raise AttributeError(name)
-        return getattr(labs[self.__dict__["direction"]], name)
+    # Reading, building and stepping: the shown direction's Lab (core.protocol.LabLike).
+    @property
+    def config(self) -> LabConfig:
+        return self.lab.config
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return self.lab.lines
+
+    @property
+    def selection(self) -> tuple[int, ...]:
+        return self.lab.selection
 
     @property
     def sentence(self) -> str | None:
         return self.lab.snapshot(layer=False).sentence
 
-    def snapshot(self, layer: bool = True) -> ModelSnapshot:
-        base = self.lab.snapshot(layer)
-        fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(Snapshot)}
-        return ModelSnapshot(**fields, model=self.view())
+    @property
+    def source_name(self) -> str:
+        return self.lab.source_name
+
+    @property
+    def is_lyrics(self) -> bool:
+        return self.lab.is_lyrics
+
+    @property
+    def is_built(self) -> bool:
+        return self.lab.is_built
+
+    @property
+    def t(self) -> int:
+        return self.lab.t
+
+    @property
+    def timesteps(self) -> int:
+        return self.lab.timesteps
+
+    def build(self) -> None:
+        self.lab.build()
+
+    def warm_up(self) -> None:
+        self.lab.warm_up()
+
+    def step(self) -> bool:
+        return self.lab.step()
+
+    def back(self) -> bool:
+        return self.lab.back()
+
+    def reset(self) -> None:
+        self.lab.reset()
+
+    def seek(self, t: int, progress: Progress | None = None,
+             cancelled: Cancelled | None = None) -> bool:
+        return self.lab.seek(t, progress, cancelled)
+
+    def run_to_end(self, progress: Progress | None = None,
+                   cancelled: Cancelled | None = None) -> bool:
+        return self.lab.run_to_end(progress, cancelled)
+
+    def snapshot(self, layer: bool = True) -> Snapshot:
+        """The shown direction's snapshot, with the model's view in its `model` field."""
+        return dataclasses.replace(self.lab.snapshot(layer), model=self.view())
 
     def view(self) -> ModelView:
         ids = padded_ids(self.lab)
@@ -287,7 +223,7 @@ class ModelLab:
     def _top(self, probabilities, k: int) -> tuple[Candidate, ...]:
         if probabilities is None:
             return ()
-        allowed = _choosable(self.model, len(probabilities))
+        allowed = choosable_ids(self.model, len(probabilities))
         order = [int(i) for i in np.argsort(-probabilities, kind="stable") if allowed[i]][:k]
         return tuple(Candidate(self.model.word(i), i, float(probabilities[i])) for i in order)
 
@@ -309,7 +245,8 @@ class ModelLab:
     def _shown_first(self) -> list[Lab]:
         return [self.lab] + [lab for d, lab in self.labs.items() if d != self.direction]
 
-    def open_text(self, path, progress: Progress | None = None, cancelled=None) -> None:
+    def open_text(self, path: str | Path, progress: Progress | None = None,
+                  cancelled: Cancelled | None = None) -> None:
         """A text encoded with the model's word_index (no tokenizer is fitted)."""
         path = path_argument(path, "the text file")
         callable_or_none(progress, "progress")
@@ -361,7 +298,7 @@ class ModelLab:
         self.lab.run_to_end()
 
     def generate_next(self, count: int = 1, progress: Progress | None = None,
-                      cancelled=None) -> int:
+                      cancelled: Cancelled | None = None) -> int:
         """Choose `count` next words; the lab then shows the context the last word was chosen
         from (the states that gave its probabilities). Returns the words added (fewer if
         cancelled)."""
@@ -404,7 +341,7 @@ class ModelLab:
         raise LabError(f"{what}: the lab is stepping {Path(self.model.path).name}'s own weights "
                        f"and input; close the model (x) first")
 
-    def reseed(self, seed=None) -> None:
+    def reseed(self, seed: int | None = None) -> None:
         self._refuse("new random weights")
 
     def load_weights(self, path) -> None:
@@ -422,7 +359,7 @@ class ModelLab:
     def set_vectors(self, vectors, pad_mask=None) -> None:
         self._refuse("raw vectors (a model reads token ids)")
 
-    def open_vectors(self, path) -> None:
+    def open_vectors(self, path: str | Path) -> None:
         self._refuse("raw vectors (a model reads token ids)")
 
 

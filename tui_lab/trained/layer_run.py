@@ -24,7 +24,7 @@ from tui_lab.core.cells import Weights
 from tui_lab.config import LabConfig
 from tui_lab.core.lab import Lab
 from tui_lab.errors import LabError
-from tui_lab.trained.loading import RecurrentLayer, _first
+from tui_lab.trained.loading import RecurrentLayer, output_only
 from tui_lab.core.text import Corpus
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ def check_layer(model: TrainedModel, name: str | None, labs: dict[str, Lab],
         x = snapshot.batch.x
         sub = _sub_layer(model, info, label)
         mask = ~snapshot.batch.pad_mask if model.mask_zero else None
-        keras_output = np.asarray(_first(sub(x, mask=mask, training=False)))
+        keras_output = np.asarray(output_only(sub(x, mask=mask, training=False)))
         stepped = np.swapaxes(snapshot.output, 0, 1)
         sequences.append(stepped)
         if not sub.return_sequences:

@@ -4,7 +4,7 @@ A model the lab can open takes token ids, runs them through an Embedding into re
 layers (SimpleRNN, LSTM, GRU, Bidirectional of these, stacked with return_sequences=True),
 and usually ends in a Dense head. `open_model` loads it with safe_mode on; `TrainedModel.step`
 feeds one recurrent layer its own input (computed by the model's preceding layers) and steps
-its cells with the model's weights in a `Lab` (see model_steps.py), then checks the stepped
+its cells with the model's weights in a `Lab` (see layer_run.py), then checks the stepped
 states against the model's own layer and the head against `model(ids)`.
 """
 
@@ -19,6 +19,8 @@ import numpy as np
 from tui_lab.core import checks, files, tf_loader
 from tui_lab.errors import LabError
 from tui_lab.core.text import OOV_TOKEN, assets_dir
+from tui_lab.trained.model_checks import (check_one_output, check_recurrent, check_word_index,
+                                          state_readers)
 
 RECURRENT = {"SimpleRNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}
 SHIPPED_MODEL = "lyrics_lstm.keras"
@@ -29,6 +31,12 @@ MAX_MODEL_BYTES = 2 << 30
 def shipped_model_path() -> Path:
     """The small next-word model trained on the built-in lyrics (see README)."""
     return assets_dir() / SHIPPED_MODEL
+
+
+def check_model(model) -> None:
+    """LabError unless `model` is a TrainedModel."""
+    if not isinstance(model, TrainedModel):
+        raise LabError(f"expected a TrainedModel (models.open_model), not {checks.shown(model)}")
 
 
 def word_index_path(model_path: str | Path) -> Path:
@@ -101,108 +109,9 @@ def _numpy(value):
     return np.asarray(value)
 
 
-def _first(value):
+def output_only(value):
     """A layer called with return_state=True gives [output, *states]; keep the output."""
     return value[0] if isinstance(value, (list, tuple)) else value
-
-
-def _check_word_index(word_index, source: str) -> dict[str, int]:
-    """word -> id (ids >= 1, numpy ints accepted) as a plain dict; LabError otherwise."""
-    if not isinstance(word_index, dict) or not word_index:
-        raise LabError(f"{source} is not a word_index: expected a non-empty dict of word -> id")
-    clean = {}
-    for word, i in word_index.items():
-        if not isinstance(word, str) or isinstance(i, (bool, np.bool_)) \
-                or not isinstance(i, (int, np.integer)) or i < 1:
-            raise LabError(f"{source} is not a word_index: expected word -> id (ids >= 1), "
-                           f"found {checks.shown(word)}: {checks.shown(i)}")
-        clean[word] = int(i)
-    return clean
-
-
-def _config_layers(model) -> list[dict]:
-    """The layer entries of a functional model's config ([] for Sequential or a model whose
-    config cannot be read: those have no graph to inspect)."""
-    try:
-        config = model.get_config()
-    except Exception:  # a subclassed model without get_config
-        return []
-    layers = config.get("layers") if isinstance(config, dict) else None
-    return layers if isinstance(layers, list) else []
-
-
-def _histories(value):
-    """Every keras_history [layer name, node index, tensor index] inside a config value."""
-    if isinstance(value, dict):
-        history = value.get("keras_history")
-        if isinstance(history, (list, tuple)) and len(history) == 3:
-            yield tuple(history)
-        for item in value.values():
-            yield from _histories(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _histories(item)
-
-
-def _state_readers(model) -> dict[str, str]:
-    """layer name -> what reads one of its states (a tensor past its output, as
-    return_state=True gives them): "layer NAME" or "the model's output", from the model's
-    functional graph."""
-    readers: dict[str, str] = {}
-    for entry in _config_layers(model):
-        reader = entry.get("name") or entry.get("config", {}).get("name", "?")
-        for name, _node, tensor in _histories(entry.get("inbound_nodes", [])):
-            if isinstance(tensor, int) and tensor > 0:
-                readers.setdefault(name, f"layer {reader}")
-    for name, _node, tensor in _output_layers(model):
-        if isinstance(tensor, int) and tensor > 0:
-            readers.setdefault(name, "the model's output")
-    return readers
-
-
-def _output_layers(model) -> list[tuple]:
-    """[layer name, node index, tensor index] of each output of a functional model."""
-    try:
-        outputs = model.get_config().get("output_layers") or []
-    except Exception:
-        return []
-    if outputs and isinstance(outputs[0], str):  # one output is saved as one triple
-        outputs = [outputs]
-    return [tuple(item) for item in outputs if isinstance(item, (list, tuple)) and len(item) == 3]
-
-
-def _check_one_output(model, path: str) -> None:
-    """One output tensor: the next-word distribution (or the last layer's output). A model
-    with several would give numpy a ragged list where the lab expects one array."""
-    if len(model.outputs) == 1:
-        return
-    names = [str(item[0]) for item in _output_layers(model)]
-    which = f" (from layers {', '.join(names)})" if names else ""
-    raise LabError(f"{path} has {len(model.outputs)} outputs{which}; the lab opens models with "
-                   f"one output: the next-word distribution, or the last recurrent layer's output")
-
-
-def _check_recurrent(layer, path: str, state_reader: str | None) -> None:
-    """Refuse, at open, the recurrent layers whose numbers the lab's stepping cannot show
-    faithfully, naming the layer and what the lab supports."""
-    keras = tf_loader.keras()
-    bidirectional = isinstance(layer, keras.layers.Bidirectional)
-    parts = [layer.forward_layer, layer.backward_layer] if bidirectional else [layer]
-    if any(getattr(part, "stateful", False) for part in parts):
-        raise LabError(f"{path}: layer {layer.name} is stateful (stateful=True), so its state "
-                       f"carries over from one call to the next; the lab steps stateless layers "
-                       f"only, where every sequence starts from zeros")
-    if bidirectional:
-        kinds = [(type(part).__name__, int(getattr(part, "units", 0))) for part in parts]
-        if kinds[0] != kinds[1]:
-            raise LabError(f"{path}: layer {layer.name} is Bidirectional with a forward "
-                           f"{kinds[0][0]}({kinds[0][1]}) and a backward {kinds[1][0]}"
-                           f"({kinds[1][1]}); the lab steps Bidirectional layers whose two "
-                           f"directions are the same cell with the same units")
-    if state_reader is not None:
-        raise LabError(f"{path}: layer {layer.name} passes its states (return_state=True) to "
-                       f"{state_reader}; the lab opens models whose layers read only a recurrent "
-                       f"layer's output (Embedding -> recurrent layers -> head)")
 
 
 class TrainedModel:
@@ -218,7 +127,7 @@ class TrainedModel:
         if num_words is not None:
             num_words = checks.whole_number(num_words, "num_words", 2)
         if word_index is not None:
-            _check_word_index(word_index, vocabulary_source or "the word_index")
+            check_word_index(word_index, vocabulary_source or "the word_index")
         self.model = model
         self.path = path
         layers = model.layers
@@ -227,17 +136,17 @@ class TrainedModel:
             raise LabError(f"{path} has no Embedding layer: the lab opens models that read token ids")
         if len(model.inputs) != 1 or len(model.inputs[0].shape) != 2:
             raise LabError(f"{path}: the lab opens models with one input of token ids (batch, time)")
-        _check_one_output(model, path)
+        check_one_output(model, path)
         self.embedding = layers[embeddings[0]]
         self.vocab_size = int(self.embedding.input_dim)
         self.mask_zero = bool(self.embedding.mask_zero)
         self._keras_layers: dict[str, object] = {}
         found = []
-        readers = _state_readers(model)
+        readers = state_readers(model)
         for layer in layers[embeddings[0] + 1:]:
             info = self._describe(layer, len(found) + 1)
             if info is not None:
-                _check_recurrent(layer, path, readers.get(layer.name))
+                check_recurrent(layer, path, readers.get(layer.name))
                 found.append(info)
                 self._keras_layers[info.name] = layer
         if not found:
@@ -401,7 +310,7 @@ class TrainedModel:
             if self.layer(name).bidirectional and layer.merge_mode is None:
                 output = list(output)[:2]
             else:
-                output = _first(output)
+                output = output_only(output)
             self._inputs[key] = self._submodel(output)
         return _numpy(self._inputs[key].predict_on_batch(ids))
 
@@ -421,14 +330,14 @@ class TrainedModel:
                 return np.asarray(y)
             return apply
         try:  # the output only: states a layer returns but nothing reads are left out
-            model = keras.Model(_first(layer.output), self.model.outputs[0])
+            model = keras.Model(output_only(layer.output), self.model.outputs[0])
         except Exception:  # the head also reads other tensors: it cannot be split off
             return None
         return lambda y: np.asarray(model(y, training=False))
 
     def step(self, name: str | None, ids=None, *, texts: list[str] | None = None):
         """Step layer `name` (the last if None) on padded ids (B, T), or on texts encoded with
-        the word_index, with the model's weights: a model_steps.LayerRun with the Lab of each
+        the word_index, with the model's weights: a layer_run.LayerRun with the Lab of each
         direction and the checks."""
         from tui_lab.trained.layer_run import step_layer
 
@@ -456,7 +365,7 @@ def open_model(path: str | Path | None = None, *, word_index: str | Path | dict 
 
     path = checks.path_argument(path, "the model file") if path is not None else shipped_model_path()
     if isinstance(word_index, dict):
-        word_index = _check_word_index(word_index, "the word_index")
+        word_index = check_word_index(word_index, "the word_index")
     elif word_index is not None:
         word_index = checks.path_argument(word_index, "the word_index file")
     if fit_text is not None:

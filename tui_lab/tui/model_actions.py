@@ -35,7 +35,7 @@ class ModelActions:
     # ----- helpers ----------------------------------------------------------------------------
     def _is_model(self, lab=None) -> bool:
         lab = self.lab if lab is None else lab
-        return type(lab).__name__ == "ModelLab"
+        return isinstance(lab, _model_lab_class())
 
     def _model_view(self):
         return getattr(self.snapshot, "model", None)
@@ -66,7 +66,7 @@ class ModelActions:
     def _text_path(self) -> Path | None:
         """The open text as a file, for training (None: the built-in lyrics)."""
         source = self.snapshot.source_name if self.snapshot else self.lab.source_name
-        if source.startswith("The Great Pretender"):
+        if self.lab.is_lyrics:
             return None
         path = Path(source)
         if not path.is_file():
@@ -215,7 +215,7 @@ class ModelActions:
     # ----- generation ---------------------------------------------------------------------------
     def _settings(self):
         if self._generation_settings is None:
-            from tui_lab.trained.lab import GenerationSettings
+            from tui_lab.trained.generation import GenerationSettings
 
             self._generation_settings = GenerationSettings()
         return self._generation_settings

@@ -130,7 +130,7 @@ class GenerateScreen(Dialog[tuple[str, object] | None]):
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def _settings(self):
-        from tui_lab.trained.lab import GenerationSettings
+        from tui_lab.trained.generation import GenerationSettings
 
         self.errors.clear()
         values = {}

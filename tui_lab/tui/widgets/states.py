@@ -90,10 +90,10 @@ class StatesPanel(Vertical):
         what = "h = output, c = cell state" if snapshot.c is not None else "h = output = state"
         show_text(self.query_one("#states-legend", Static),
                   f"{title}: {what} · blue < 0 < red, stronger = larger · ▶ current step")
-        # snapshot.h is a view of the lab's History, which is filled forward only and replaced
-        # whenever what a step computes changes: while its array is the same, so is a step's row.
-        history = snapshot.h.base
-        if self._widest[0] is not history:
+        # The lab's History is filled forward only and replaced whenever what a step computes
+        # changes: while its id is the same, so is a step's row.
+        history = snapshot.history_id
+        if self._widest[0] != history:
             self._widest = history, max(cell_len(step_label(snapshot, k))
                                         for k in range(min(snapshot.timesteps, 64)))
         self.query_one(NumberGrid).set_data(
