@@ -145,9 +145,9 @@ def restore_session(args, given: set[str], saved, model):
 def app_from_args(argv: list[str]):
     """The LabApp that `tui-lab ARGS` runs, the last session restored under the options given
     (nothing here imports TensorFlow: the app paints first and loads it in a worker)."""
+    args = build_parser().parse_args(argv)  # --help and mistakes end here, before the app
     from tui_lab.tui import session
 
-    args = build_parser().parse_args(argv)
     model = _model_request(args)
     saved, notice = (None, None) if args.fresh else session.load()
     notices = [notice] if notice else []
