@@ -18,15 +18,44 @@ def run(*args, timeout=120):
                           text=True, timeout=timeout)
 
 
+HEAVY = ("tensorflow", "keras", "textual", "rich", "tui_lab.tui")
+NO_HEAVY_IMPORTS = """
+import contextlib, io, json, pkgutil, sys
+import importlib
+
+import tui_lab.cli, tui_lab.core, tui_lab.trained
+from tui_lab.cli.main import COMMANDS, main
+
+heavy = json.loads(sys.argv[1])
+loaded = lambda: sorted(name for name in heavy if name in sys.modules)
+modules = []
+for package in (tui_lab.core, tui_lab.trained, tui_lab.cli):
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(module.name)
+        modules.append(module.name)
+after_imports = loaded()
+codes = {}
+for command in ["", *COMMANDS]:
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        codes[command] = main([command, "--help"] if command else ["--help"])
+    assert "usage:" in out.getvalue(), command
+print(json.dumps({"modules": modules, "after_imports": after_imports, "codes": codes,
+                  "after_help": loaded()}))
+"""
+
+
 def test_help_is_fast_and_does_not_import_tensorflow():
-    code = ("import sys, contextlib, io\n"
-            "from tui_lab.cli.main import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    try: main(['--help'])\n"
-            "    except SystemExit: pass\n"
-            "print('tensorflow' in sys.modules, 'textual' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False False"
+    """In one process: every module of core, trained and cli imported, and every command's
+    --help run, and still no TensorFlow, Keras, Textual, Rich or app in sys.modules."""
+    child = subprocess.run([sys.executable, "-c", NO_HEAVY_IMPORTS, json.dumps(HEAVY)],
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    found = json.loads(child.stdout)
+    for module in ("tui_lab.core.lab", "tui_lab.trained.loading", "tui_lab.cli.options",
+                   "tui_lab.cli.trace", "tui_lab.cli.launch", "tui_lab.cli.bench"):
+        assert module in found["modules"]
+    assert found["codes"] == {"": 0, "trace": 0, "train": 0, "generate": 0, "bench": 0}
+    assert found["after_imports"] == [] and found["after_help"] == [], found
     start = time.perf_counter()
     result = run("--help")
     assert result.returncode == 0 and "trace" in result.stdout and "--go-backwards" in result.stdout

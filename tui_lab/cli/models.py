@@ -1,32 +1,33 @@
-"""`tui-lab train`, `tui-lab generate` and `tui-lab trace --model`: trained models on the
-command line. Parsers are built by cli.py's conventions; errors are LabError (one line, exit 2).
+"""`tui-lab train` and `tui-lab generate`: trained models on the command line (`trace --model`
+is in cli/trace.py). Errors are LabError: one line, exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from tui_lab.cli.main import comma_numbers, float_in, int_in
+from tui_lab.cli.options import COMMANDS, PROG, Parser, add_model_options, float_in, int_in, \
+    open_model
 from tui_lab.config import MAX_EMBEDDING_DIM, MAX_UNITS
 
 MAX_TOP_K = 1000
 MAX_TEMPERATURE = 100.0
 
-_ids = comma_numbers("ids", "1,2,3")
+
+def build_parser(command: str) -> argparse.ArgumentParser:
+    """The parser of `tui-lab train` or `tui-lab generate`."""
+    parser = Parser(prog=f"{PROG} {command}", description=COMMANDS[command])
+    if command == "train":
+        add_train_arguments(parser)
+    else:
+        add_generate_arguments(parser)
+    return parser
 
 
-def add_model_options(parser: argparse.ArgumentParser, *, default_model: bool) -> None:
-    group = parser.add_argument_group("trained model")
-    group.add_argument("--model", metavar="FILE.keras",
-                       help="a Keras model: Embedding -> recurrent layers -> head"
-                            + (" (default: the shipped lyrics model)" if default_model else ""))
-    group.add_argument("--word-index", metavar="FILE.json",
-                       help="word -> id for the model (default: MODEL.word_index.json beside it)")
-    group.add_argument("--fit-text", metavar="FILE",
-                       help="fit the tokenizer on this text instead of a saved word_index")
-    group.add_argument("--ids", type=_ids, metavar="1,2,3", help="raw token ids instead of text")
+def run(command: str, argv: list[str]) -> int:
+    args = build_parser(command).parse_args(argv)
+    return run_train(args) if command == "train" else run_generate(args)
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,7 +67,9 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
     from tui_lab.trained.generation import MAX_WORDS
     from tui_lab.trained.training import MAX_SEED
 
-    add_model_options(parser, default_model=True)
+    add_model_options(parser, model_help="a Keras model: Embedding -> recurrent layers -> head "
+                                         "(default: the shipped lyrics model)",
+                      layer_help="the recurrent layer stepped at each word (default: last)")
     parser.add_argument("--seed-text", default="", metavar="TEXT", help="the words to continue")
     parser.add_argument("--words", type=int_in(1, MAX_WORDS), default=10,
                         help=f"how many words to add, 1-{MAX_WORDS} (default 10)")
@@ -77,13 +80,6 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sample-seed", type=int_in(0, MAX_SEED),
                         help="sample, seeding numpy's Generator (0-2**32-1)")
     parser.add_argument("--greedy", action="store_true", help="always the most probable (default)")
-    parser.add_argument("--layer", help="the recurrent layer stepped at each word (default: last)")
-
-
-def _open(args):
-    from tui_lab.trained.loading import open_model
-
-    return open_model(args.model, word_index=args.word_index, fit_text=args.fit_text)
 
 
 def _seed_ids(model, args) -> tuple[list[str], list[int]]:
@@ -105,7 +101,7 @@ def _seed_ids(model, args) -> tuple[list[str], list[int]]:
 def run_generate(args) -> int:
     from tui_lab.trained.generation import generate
 
-    model = _open(args)
+    model = open_model(args)
     tokens, ids = _seed_ids(model, args)
     temperature, sample_seed = (None, None) if args.greedy else (args.temperature, args.sample_seed)
     print(f"seed: {' '.join(tokens)}  (ids {' '.join(map(str, ids))})")
@@ -120,61 +116,3 @@ def run_generate(args) -> int:
     print(f"text: {' '.join(words)}")
     print(f"max |head(stepped states) - model(ids)|: {worst:.2e}")
     return 0
-
-
-def run_model_trace(args) -> int:
-    """The trace of one recurrent layer of a model: the lab's trace per direction, plus the
-    model's checks. JSON only (to stdout or -o)."""
-    from tui_lab.core import files, trace
-    from tui_lab.errors import LabError
-    from tui_lab.core.text import lyrics_path, read_lines
-
-    if args.output and not files.is_stdout(args.output):
-        files.AtomicFile(args.output, "trace file")  # a bad -o is refused before TensorFlow
-    if args.inputs or args.weights or args.initial_state:
-        raise LabError("--model brings its own inputs and weights: drop --inputs, --weights and "
-                       "--initial-state")
-    if trace.format_for(args.output, args.format) != "json":
-        raise LabError("a model's trace is written as JSON; give a .json file or no -o")
-    model = _open(args)
-    text = None
-    if args.ids is not None:
-        tokens, ids = [model.word(i) for i in args.ids], model.check_ids(args.ids)
-    elif args.text is not None:
-        text = args.text
-    else:
-        lines = read_lines(args.file or lyrics_path())
-        number = (args.line or [1])[0]
-        if len(args.line or []) > 1 or not 1 <= number <= len(lines):
-            raise LabError(f"give one line number from 1 to {len(lines)} with --model")
-        text = lines[number - 1]
-    if text is not None:
-        tokens, ids = model.encode(text)
-    if not ids:
-        raise LabError("the input has no words the model knows, so there is nothing to step")
-    # Text is stepped as text, so each direction's trace has its words, ids and padding.
-    run = model.step(args.layer, texts=[text]) if text is not None else \
-        model.step(args.layer, model.pad([ids]))
-    for direction in run.directions:
-        trace.check_size(direction.lab, "json")
-    result = {
-        "model": {"path": model.path, "layers": [layer.describe() for layer in model.layers],
-                  "layer": run.layer.name, "bidirectional": run.layer.bidirectional,
-                  "merge_mode": run.layer.merge_mode, "vocabulary": model.vocabulary_source},
-        "tokens": tokens, "ids": ids, "padded": run.ids.tolist(), "start": run.start,
-        "directions": {d.name: trace.trace_dict(trace.full_snapshot(d.lab)) for d in run.directions},
-        "output": _as_list(run.output), "model_output": _as_list(run.model_output),
-        "max_abs_error": run.max_abs_error, "head_max_abs_error": run.head_error,
-    }
-    text = json.dumps(result, allow_nan=False)
-    if args.output and not files.is_stdout(args.output):
-        files.write_atomic(args.output, text, "trace file")
-    else:
-        files.write_stdout(text + "\n")
-    return 0
-
-
-def _as_list(value):
-    return [v.tolist() for v in value] if isinstance(value, list) else value.tolist()
-
-

@@ -1,0 +1,172 @@
+"""`tui-lab` with no command: the app. Its parser, the last session restored under the
+options given, and the LabApp they make.
+
+With bench's measurement children, the only module of the command line that imports the app
+(tui_lab.tui), and only inside functions once the arguments are parsed: `tui-lab --help`
+needs neither Textual nor TensorFlow (the import-linter contracts in pyproject.toml hold it).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tui_lab.cli.options import COMMANDS, PROG, Parser, add_lab_options, add_model_options, \
+    make_lab
+
+
+def build_parser() -> argparse.ArgumentParser:
+    commands = "\n".join(f"  {name:<8} {text}" for name, text in COMMANDS.items())
+    parser = Parser(
+        prog=PROG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="A terminal lab for stepping through sequences with recurrent neural networks:\n"
+                    "text -> tokens -> ids -> embeddings -> h and c at every timestep.\n"
+                    "With no command, opens the lab (keys are in its footer; ? for help).",
+        epilog=f"commands:\n{commands}\n\nRun '{PROG} COMMAND --help' for a command's options.",
+    )
+    add_lab_options(parser)
+    add_model_options(parser, title="trained model (the app steps one of its recurrent layers)",
+                      model_help="open this Keras model: Embedding -> SimpleRNN/LSTM/GRU/"
+                                 "Bidirectional",
+                      layer_help="the recurrent layer to step (default: the last; L in the app)",
+                      ids=False)
+    parser.add_argument("--fresh", action="store_true",
+                        help="do not restore the last session (what was open, the settings, the "
+                             "step, the theme); options given here always win over it")
+    return parser
+
+
+def _model_request(args) -> dict | None:
+    """What the app opens once it is up (loading a model needs TensorFlow: not before the
+    first paint). Only what can be checked without TensorFlow is checked here."""
+    from tui_lab.core import files
+    from tui_lab.errors import LabError
+    from tui_lab.trained.loading import MAX_MODEL_BYTES, MAX_WORD_INDEX_BYTES
+    from tui_lab.core.text import MAX_TEXT_BYTES
+
+    if not args.model:
+        if args.layer or args.word_index or args.fit_text:
+            raise LabError("--layer, --word-index and --fit-text go with --model FILE.keras")
+        return None
+    if args.inputs or args.weights or args.initial_state:
+        raise LabError("--model brings its own weights and reads token ids: drop --inputs, "
+                       "--weights and --initial-state")
+    if args.word_index and args.fit_text:
+        raise LabError("give either --word-index or --fit-text, not both")
+    path = files.regular_file(args.model, "model file", MAX_MODEL_BYTES)
+    if path.suffix != ".keras":
+        raise LabError(f"{path} is not a .keras model file (the lab opens Keras 3 '.keras' files)")
+    if args.word_index:
+        files.regular_file(args.word_index, "word_index file", MAX_WORD_INDEX_BYTES)
+    if args.fit_text:
+        files.regular_file(args.fit_text, "file", MAX_TEXT_BYTES)
+    return {"path": path, "layer": args.layer, "word_index": args.word_index,
+            "fit_text": args.fit_text}
+
+
+# Options that say what to step: given any of them, the last session's input is not restored.
+INPUT_OPTIONS = {"file", "line", "text", "inputs", "model", "layer", "word_index", "fit_text",
+                 "weights", "initial_state"}
+
+
+def given_options(argv: list[str]) -> set[str]:
+    """The options (by dest) given on the command line, whatever their values."""
+    probe = build_parser()
+    for action in probe._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(probe.parse_args(argv)))
+
+
+def _session_model(saved: dict, notices: list[str]) -> dict | None:
+    """A restored session's model as an app model request, if its file is still there."""
+    from pathlib import Path
+
+    def text(key):
+        value = saved.get(key)
+        return value if isinstance(value, str) else None
+
+    path = Path(saved["path"])
+    if not path.is_file():
+        notices.append(f"the last session's model {path} is gone; it was not reopened")
+        return None
+    return {"path": path, "layer": text("layer"), "word_index": text("word_index"),
+            "fit_text": text("fit_text"), "raw_ids": saved.get("raw_ids") is True,
+            "direction": text("direction")}
+
+
+def restore_session(args, given: set[str], saved, model):
+    """(lab, model request, start, notices) from the last session under the command line:
+    options given explicitly win; the session's input (text or sentence, lines, step, model)
+    is used only if no input option was given. lab is None if nothing of it could be used."""
+    from dataclasses import fields
+
+    from tui_lab.config import LabConfig
+    from tui_lab.errors import LabError
+
+    notices: list[str] = []
+    settings = {k: v for k, v in saved.settings.items() if k not in given}
+    merged = argparse.Namespace(**{**vars(args), **settings})
+    if not given & INPUT_OPTIONS:
+        restored = argparse.Namespace(**vars(merged))
+        if saved.vectors:
+            restored.inputs = saved.vectors
+        else:
+            restored.file = saved.text
+            if saved.sentence is not None:
+                restored.text = saved.sentence
+            elif saved.selection:
+                restored.line = list(saved.selection)
+        # The text may have changed since: then its first line rather than nothing of it.
+        text_only = argparse.Namespace(**{**vars(restored), "line": None, "text": None})
+        for attempt in (restored, text_only):
+            try:
+                lab = make_lab(attempt)
+            except LabError as error:
+                problem = error
+                continue
+            if attempt is text_only:
+                notices.append(f"the last session's lines could not be restored: {problem}")
+            start = {"step": saved.step, "marks": saved.marks, "cursor": saved.cursor}
+            if saved.model:
+                if given & {f.name for f in fields(LabConfig)}:
+                    notices.append("the last session's model was not reopened: settings were "
+                                   "given on the command line")
+                else:
+                    model = _session_model(saved.model, notices)
+            return lab, model, start, notices
+        notices.append(f"the last session's input could not be restored: {problem}")
+    try:
+        return make_lab(merged), model, None, notices
+    except LabError as error:
+        notices.append(f"the last session's settings could not be used: {error}")
+        return None, model, None, notices
+
+
+def app_from_args(argv: list[str]):
+    """The LabApp that `tui-lab ARGS` runs, the last session restored under the options given
+    (nothing here imports TensorFlow: the app paints first and loads it in a worker)."""
+    args = build_parser().parse_args(argv)  # --help and mistakes end here, before the app
+    from tui_lab.tui import session
+
+    model = _model_request(args)
+    saved, notice = (None, None) if args.fresh else session.load()
+    notices = [notice] if notice else []
+    lab, start = None, None
+    if saved is not None:
+        lab, model, start, more = restore_session(args, given_options(argv), saved, model)
+        notices += more
+    if lab is None:
+        lab = make_lab(args)
+    from pathlib import Path
+
+    from tui_lab.tui.app import LabApp
+
+    vectors = args.inputs or (saved.vectors if start else None)  # start: its input is used
+    return LabApp(lab, model=model, theme=saved.theme if saved else None, save_session=True,
+                  start=start, notices=tuple(notices),
+                  vectors_file=str(Path(vectors).resolve()) if vectors else None)
+
+
+def run(argv: list[str]) -> int:
+    app_from_args(argv).run()
+    return 0

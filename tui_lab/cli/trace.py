@@ -1,0 +1,109 @@
+"""`tui-lab trace`: step the whole sequence and write every number of the run, as JSON or
+.npz; with --model, one recurrent layer of a trained model (JSON, per direction)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tui_lab.cli.options import PROG, USAGE_ERROR, Parser, add_lab_options, add_model_options, \
+    make_lab, open_model
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog=f"{PROG} trace",
+                    description="Step the whole sequence and write the trace: config, word_index, "
+                                "tokens, ids, padded ids, weights, every step's x, h, c and gates, "
+                                "and the Keras layer's own output with the max |error|.")
+    add_lab_options(parser)
+    parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument("--format", choices=("json", "npz"),
+                        help="json (default) or npz (npz needs -o; implied by a .npz file name)")
+    add_model_options(parser, layer_help="with --model: the recurrent layer to step (default: last)")
+    return parser
+
+
+def decode_notice(lab, name) -> str | None:
+    """What reading the lab's text replaced (bytes that are not UTF-8), if anything."""
+    notice = getattr(lab.lines, "decode_notice", None)
+    return notice(str(name)) if notice and name else None
+
+
+def run(argv: list[str]) -> int:
+    from tui_lab.core import files, trace
+
+    args = build_parser().parse_args(argv)
+    fmt = trace.format_for(args.output, args.format)
+    if fmt == "npz" and not args.output:
+        sys.stderr.write(f"{PROG} trace: error: --format npz needs -o FILE (or -o - for stdout)\n")
+        return USAGE_ERROR
+    if args.model:
+        return run_model_trace(args)
+    lab = make_lab(args, fmt)
+    notice = decode_notice(lab, args.file)
+    if notice:  # the trace is still right for the text as read: a warning, not an error
+        sys.stderr.write(f"{PROG} trace: warning: {notice}\n")
+    if args.output and not files.is_stdout(args.output):
+        trace.write_trace(lab, args.output, fmt)
+    elif fmt == "json":
+        files.write_stdout(trace.trace_json(trace.full_snapshot(lab)) + "\n")
+    else:
+        files.write_stdout(trace.npz_bytes(trace.full_snapshot(lab)))
+    return 0
+
+
+def run_model_trace(args) -> int:
+    """The trace of one recurrent layer of a model: the lab's trace per direction, plus the
+    model's checks. JSON only (to stdout or -o)."""
+    from tui_lab.core import files, trace
+    from tui_lab.core.text import lyrics_path, read_lines
+    from tui_lab.errors import LabError
+
+    if args.output and not files.is_stdout(args.output):
+        files.AtomicFile(args.output, "trace file")  # a bad -o is refused before TensorFlow
+    if args.inputs or args.weights or args.initial_state:
+        raise LabError("--model brings its own inputs and weights: drop --inputs, --weights and "
+                       "--initial-state")
+    if trace.format_for(args.output, args.format) != "json":
+        raise LabError("a model's trace is written as JSON; give a .json file or no -o")
+    model = open_model(args)
+    text = None
+    if args.ids is not None:
+        tokens, ids = [model.word(i) for i in args.ids], model.check_ids(args.ids)
+    elif args.text is not None:
+        text = args.text
+    else:
+        lines = read_lines(args.file or lyrics_path())
+        number = (args.line or [1])[0]
+        if len(args.line or []) > 1 or not 1 <= number <= len(lines):
+            raise LabError(f"give one line number from 1 to {len(lines)} with --model")
+        text = lines[number - 1]
+    if text is not None:
+        tokens, ids = model.encode(text)
+    if not ids:
+        raise LabError("the input has no words the model knows, so there is nothing to step")
+    # Text is stepped as text, so each direction's trace has its words, ids and padding.
+    run = model.step(args.layer, texts=[text]) if text is not None else \
+        model.step(args.layer, model.pad([ids]))
+    for direction in run.directions:
+        trace.check_size(direction.lab, "json")
+    result = {
+        "model": {"path": model.path, "layers": [layer.describe() for layer in model.layers],
+                  "layer": run.layer.name, "bidirectional": run.layer.bidirectional,
+                  "merge_mode": run.layer.merge_mode, "vocabulary": model.vocabulary_source},
+        "tokens": tokens, "ids": ids, "padded": run.ids.tolist(), "start": run.start,
+        "directions": {d.name: trace.trace_dict(trace.full_snapshot(d.lab)) for d in run.directions},
+        "output": _as_list(run.output), "model_output": _as_list(run.model_output),
+        "max_abs_error": run.max_abs_error, "head_max_abs_error": run.head_error,
+    }
+    text = json.dumps(result, allow_nan=False)
+    if args.output and not files.is_stdout(args.output):
+        files.write_atomic(args.output, text, "trace file")
+    else:
+        files.write_stdout(text + "\n")
+    return 0
+
+
+def _as_list(value):
+    return [v.tolist() for v in value] if isinstance(value, list) else value.tolist()
