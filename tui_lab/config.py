@@ -122,8 +122,3 @@ def validate(config: LabConfig) -> None:
             f"num_words x embedding_dim = {config.num_words * config.embedding_dim:,} weights is too "
             f"large (at most {MAX_EMBEDDING_PARAMS:,}); lower num_words or embedding_dim"
         )
-    # Weights and a one-line history of maxlen steps must fit in memory (checked before
-    # anything is allocated; the CLI checks the real batch and length again).
-    from tui_lab.core.resources import check_lab
-
-    check_lab(config, config.maxlen or 1, 1)

@@ -34,7 +34,8 @@ from tui_lab.core.checks import (boolean, callable_or_none, optional_text, path_
 from tui_lab.trained.generation import (MAX_WORDS, Candidate, Generation, GenerationSettings,
                                         GenerationView, choosable_ids, next_word_distribution)
 from tui_lab.trained.layer_run import check_layer, direction_lab, directions_of, padded_ids
-from tui_lab.trained.loading import RecurrentLayer, TrainedModel, check_model, open_model
+from tui_lab.trained.layers import RecurrentLayer
+from tui_lab.trained.loading import TrainedModel, check_model, open_model
 from tui_lab.core.text import LYRICS_NAME, OOV_TOKEN, lyrics_path, read_lines
 
 RAW_IDS = "raw ids (no word_index): each id is written as its number"

@@ -24,7 +24,7 @@ from tui_lab.core.cells import Weights
 from tui_lab.config import LabConfig
 from tui_lab.core.lab import Lab
 from tui_lab.errors import LabError
-from tui_lab.trained.loading import RecurrentLayer, output_only
+from tui_lab.trained.layers import RecurrentLayer, output_only
 from tui_lab.core.text import Corpus
 
 if TYPE_CHECKING:

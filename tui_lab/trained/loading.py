@@ -11,7 +11,6 @@ states against the model's own layer and the head against `model(ids)`.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ import numpy as np
 from tui_lab.core import checks, files, tf_loader
 from tui_lab.errors import LabError
 from tui_lab.core.text import OOV_TOKEN, assets_dir
+from tui_lab.trained.layers import RecurrentLayer, output_only
 from tui_lab.trained.model_checks import (check_one_output, check_recurrent, check_word_index,
                                           state_readers)
 
@@ -79,39 +79,10 @@ def load_keras_model(path: str | Path):
         raise LabError(f"{path} is not a Keras model file the lab can read") from None
 
 
-@dataclass(frozen=True)
-class RecurrentLayer:
-    """One recurrent layer of a model, as the lab sees it."""
-
-    name: str
-    cell: str  # simple_rnn, lstm or gru
-    units: int  # per direction
-    input_dim: int
-    bidirectional: bool
-    merge_mode: str | None  # Bidirectional only
-    return_sequences: bool
-    go_backwards: bool  # of the (forward) layer
-    depth: int  # 1 reads the embeddings, 2 reads layer 1's sequence ...
-
-    def describe(self) -> str:
-        from tui_lab.config import CELL_TITLES
-
-        kind = CELL_TITLES[self.cell]
-        if self.bidirectional:
-            kind = f"Bidirectional({kind}), merge {self.merge_mode}"
-        what = "every step" if self.return_sequences else "last step"
-        return f"{self.name}: {kind}, {self.units} units, input {self.input_dim}, outputs {what}"
-
-
 def _numpy(value):
     if isinstance(value, (list, tuple)):
         return [np.asarray(v) for v in value]
     return np.asarray(value)
-
-
-def output_only(value):
-    """A layer called with return_state=True gives [output, *states]; keep the output."""
-    return value[0] if isinstance(value, (list, tuple)) else value
 
 
 class TrainedModel:
