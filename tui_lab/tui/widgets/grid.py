@@ -44,10 +44,6 @@ class Block:
 
 
 class NumberGrid(ScrollView, can_focus=False):
-    DEFAULT_CSS = """
-    NumberGrid { scrollbar-size: 1 1; }
-    """
-
     def __init__(self, label_title: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.label_title = label_title
