@@ -17,3 +17,24 @@ def own_config_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
     return root
+
+
+# ----- odd text: in the core's tokenizer tests and in the app's panels ---------------------------
+class OddFile(tuple):
+    """(path, long_line); .lines: the odd lines (pilot.ODD) before a blank line and the 1 MB line."""
+
+    lines: tuple[str, ...] = ()
+
+
+@pytest.fixture
+def odd_file(tmp_path):
+    from pilot import ODD
+
+    long_line = " ".join(f"w{i % 5000}" for i in range(190_000))  # about 1 MB
+    assert len(long_line) > 1_000_000
+    text = "\ufeff" + "\r\n".join(ODD + ["", long_line]) + "\r\n"
+    path = tmp_path / "odd.txt"
+    path.write_bytes(text.encode())
+    odd = OddFile((path, long_line))
+    odd.lines = tuple(ODD)
+    return odd

@@ -1,7 +1,19 @@
-"""Helpers shared by the pilot tests: an app with animations off, and keys that wait for work."""
+"""Helpers shared by the pilot tests: an app with animations off, keys that wait for work, and
+what the app says (its notifications, by severity)."""
 
 from tui_lab import Lab
 from tui_lab.tui.app import LabApp
+
+BLANKS = b"\n\n\tone\ttwo three\n\n   \nfour\n"  # the issue's example (tests/core/test_text.py)
+ODD = [  # odd text: every line a way to break the panels' alignment
+    "tabs\tbetween\twords",
+    "שלום עולם, hello",                          # Hebrew, right to left
+    "مرحبا بالعالم",                              # Arabic
+    "cafe\u0301 e\u0301te\u0301 na\u0308ive",       # combining accents
+    "I ❤️ 🐍 and 👩‍💻 code",                        # emoji, a ZWJ sequence
+    "日本語 の テキスト 日本語",                   # wide characters
+    "escape \x1b[31m red \x07 bell",               # control characters
+]
 
 
 def make_app(lab=None, **kwargs) -> LabApp:
@@ -32,4 +44,27 @@ def burst(app, *keys: str) -> None:
     for key in keys:
         event = events.Key(key, chars.get(key, key if len(key) == 1 else None))
         event.set_sender(app)
-        app._driver.send_message(event)
+        app.post_message(event)  # queued at once, as the driver would
+
+
+def text_of(widget, width: int = 400) -> str:
+    """What a Static shows, as plain text."""
+    from rich.console import Console
+
+    console = Console(width=width, record=True, color_system=None, file=open("/dev/null", "w"))
+    console.print(widget.content)
+    return console.export_text()
+
+
+def errors(app) -> list[str]:
+    """The messages of the error notifications on screen."""
+    return [n.message for n in app.notifications if n.severity == "error"]
+
+
+def warnings(app) -> list[str]:
+    return [n.message for n in app.notifications if n.severity == "warning"]
+
+
+def said(app) -> list[str]:
+    """Every notification's message on screen."""
+    return [n.message for n in app.notifications]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from rich.console import Console
 
 from tui_lab import Lab
 from tui_lab.tui.app import LabApp
@@ -23,16 +22,9 @@ from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.lines import LinesPanel
 from tui_lab.tui.widgets.tokens import TokensPanel
 
-from pilot import make_app, press, settle
+from pilot import errors, make_app, press, settle, text_of
 
 pytestmark = pytest.mark.asyncio
-
-
-def text_of(widget) -> str:
-    """What a Static shows, as plain text."""
-    console = Console(width=200, record=True, color_system=None, file=open("/dev/null", "w"))
-    console.print(widget.content)
-    return console.export_text()
 
 
 def grid_text(grid: NumberGrid) -> str:
@@ -40,10 +32,6 @@ def grid_text(grid: NumberGrid) -> str:
 
 
 
-
-
-def errors(app) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "error"]
 
 
 async def test_every_binding_has_an_id_and_the_footer_keys_fit_80_columns():
@@ -107,7 +95,7 @@ async def test_step_back_start_end_with_arrows_and_vim_keys():
 
 
 async def test_play_steps_to_the_end_and_stops():
-    app = make_app()
+    app = make_app(play_interval=0.1)  # 0.05: 7 steps could end within one press and settle
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "p")
@@ -217,13 +205,7 @@ async def test_opening_a_big_text_shows_progress_and_esc_stops_it(tmp_path):
     reports = []
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        shown = app._progress
-
-        def progress(what, done, total):
-            reports.append((what, done, total))
-            shown(what, done, total)
-
-        app._progress = progress
+        app.on_progress_shown = lambda m: reports.append((m.what, m.done, m.total))
         await press(pilot, "o")
         await pilot.press(*str(big))
         await press(pilot, "enter")
@@ -369,13 +351,13 @@ async def test_a_step_redraws_only_what_it_changed(monkeypatch):
         await press(pilot, "space")
         lines = app.screen.query_one(LinesPanel).content
         drawn = []
-        render_row = NumberGrid._render_row
+        draw_row = NumberGrid.draw_row
 
         def spy(grid, row):
             drawn.append((grid.id, row))
-            return render_row(grid, row)
+            return draw_row(grid, row)
 
-        monkeypatch.setattr(NumberGrid, "_render_row", spy)
+        monkeypatch.setattr(NumberGrid, "draw_row", spy)
         await press(pilot, "space")
         assert app.lab.t == 2
         assert sorted(row for grid, row in drawn if grid == "embeddings-grid") == [0, 1]

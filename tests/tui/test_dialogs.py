@@ -100,7 +100,7 @@ async def test_export_asks_before_replacing_and_a_burst_never_says_yes(tmp_path,
         assert isinstance(app.screen, ReplaceScreen) and labels.count("Export") == 1
         await burst_and_settle(pilot, "enter", "enter")
         assert (tmp_path / "trace.json").read_text() == "mine" and labels.count("Export") == 1
-        assert any("nothing was written" in n.message for n in app._notifications)
+        assert any("nothing was written" in n.message for n in app.notifications)
         await still_stepping(pilot)
         await press(pilot, "e")
         await burst_and_settle(pilot, "enter")
@@ -254,5 +254,5 @@ async def test_typed_text_and_file_names_are_never_markup(tmp_path):
         await press(pilot, "escape", "o")
         app.focused.value = str(tmp_path / odd)
         await press(pilot, "enter")
-        assert any(odd in n.message for n in app._notifications if n.severity == "error")
+        assert any(odd in n.message for n in app.notifications if n.severity == "error")
         await still_stepping(pilot)

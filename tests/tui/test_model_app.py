@@ -12,7 +12,6 @@ import zipfile
 
 import numpy as np
 import pytest
-from rich.console import Console
 
 from tui_lab import Lab
 from tui_lab.cli.main import main
@@ -26,18 +25,12 @@ from tui_lab.core.text import Corpus
 from tui_lab.tui.widgets.model_bar import ModelBar
 from tui_lab.tui.widgets.tokens import TokensPanel
 
-from pilot import make_app, press, settle
+from pilot import errors, make_app, press, said, settle, text_of
 
 pytestmark = pytest.mark.asyncio
 
 TEXT = "the cat sat on the mat\nthe dog sat on the cat\na cat and a dog\n"
 T = 6
-
-
-def text_of(widget) -> str:
-    console = Console(width=240, record=True, color_system=None, file=open("/dev/null", "w"))
-    console.print(widget.content)
-    return console.export_text()
 
 
 
@@ -47,10 +40,6 @@ async def type_into(pilot, text: str) -> None:
     """Put text in the focused Input (typing long paths key by key is slow)."""
     pilot.app.focused.value = text
     await pilot.pause()
-
-
-def errors(app) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "error"]
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +155,7 @@ async def test_layer_picker_and_directions_show_the_models_own_states(keras, mod
         np.testing.assert_allclose(np.swapaxes(app.snapshot.h, 0, 1), first, atol=1e-5)
         assert app.snapshot.model.max_abs_error < 1e-5
         await press(pilot, "f")
-        assert any("not Bidirectional" in n.message for n in app._notifications)
+        assert any("not Bidirectional" in m for m in said(app))
         # Another line: every direction follows, the checks still hold.
         await press(pilot, "L", "down", "down", "enter", "j", "end")
         assert app.snapshot.model.direction == "backward" and app.snapshot.selection == (3,)
@@ -354,13 +343,13 @@ async def test_generating_many_words_stops_with_escape():
             await pilot.pause(0.02)
             if len(calls) >= 3:
                 break
-        assert "generating" in app._busy_label  # progress in the status bar
+        assert "generating" in app.busy_label  # progress in the status bar
         await pilot.press("escape")
         pressed.set()
         await settle(pilot)
         words = app.snapshot.model.generation.words
         assert len(words) == 3
-        assert any("stopped after" in n.message for n in app._notifications)
+        assert any("stopped after" in m for m in said(app))
         await press(pilot, "space")  # the app still answers
         assert isinstance(app.screen, LabScreen)
 
@@ -407,7 +396,7 @@ async def test_training_in_the_app_opens_the_model_and_cancel_writes_nothing(mod
         await pilot.pause()
         assert "whole number" in text_of(screen.query_one("#train-msg-epochs"))
         await press(pilot, "ctrl+s")
-        assert not screen.running and any("fix this first" in n.title for n in app._notifications)
+        assert not screen.running and any("fix this first" in n.title for n in app.notifications)
         screen.query_one("#train-epochs").value = "3"
         screen.query_one("#train-output").value = str(tmp_path / "m.keras")
         await pilot.pause()

@@ -21,7 +21,7 @@ from tui_lab.trained.lab import ModelLab
 from tui_lab.trained.loading import shipped_model_path
 from tui_lab.tui.screens.lab import LabScreen
 
-from pilot import press, settle
+from pilot import press, settle, warnings
 
 TEXT = "the cat sat on the mat\n\nthe dog ran far away\na bird sang\n"
 
@@ -41,10 +41,6 @@ def start(argv):
 
 def saved() -> dict:
     return json.loads(session.session_path().read_text())
-
-
-def warnings(app) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "warning"]
 
 
 # ----- where ---------------------------------------------------------------------------------

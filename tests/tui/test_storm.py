@@ -68,7 +68,7 @@ class StormApp(LabApp):
 
 def odd_files(folder):
     """Paths to type into prompts: texts of every kind, vectors, models, and mistakes."""
-    from test_text import BLANKS, ODD
+    from pilot import BLANKS, ODD
 
     (folder / "odd.txt").write_text("\ufeff" + "\r\n".join(ODD) + "\r\n", encoding="utf-8")
     (folder / "blanks.txt").write_bytes(BLANKS)
@@ -165,7 +165,7 @@ async def run_storm(tmp_path, monkeypatch, keras, count: int, seed: int) -> None
         opens = {count * 2 // 10: (big, "big_opened"), count * 4 // 10: (model, "model_opened"),
                  count * 6 // 10: (big, "big_opened"), count * 8 // 10: (model, "model_opened")}
         while counts["keys"] < count:
-            assert app._exception is None, app._exception
+            assert app.crash is None, app.crash
             screen, roll = app.screen, rng.random()
             due = [k for k in opens if k <= counts["keys"]]
             if due:
@@ -202,9 +202,9 @@ async def run_storm(tmp_path, monkeypatch, keras, count: int, seed: int) -> None
         await close_dialogs(pilot)
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
-        assert app._exception is None
+        assert app.crash is None
         assert sum(isinstance(s, LabScreen) for s in app.screen_stack) == 1
-        bugs = [f"{n.title}: {n.message}" for n in app._notifications if BUG.match(n.message)]
+        bugs = [f"{n.title}: {n.message}" for n in app.notifications if BUG.match(n.message)]
         assert not bugs, bugs
 
         # Still answering: a step moves the lab on (or it is at the end), on screen too.

@@ -1,18 +1,16 @@
 """The Textual app over the controller: key -> action -> Lab call in a worker -> snapshot -> panels.
 
 Every Lab call runs in a thread worker, one at a time and in the order the keys were pressed
-(a ticket queue: Lab is not thread-safe). After each call the worker takes `lab.snapshot()`
-and hands it to the UI thread, where the panels render it. Widgets never compute.
-TensorFlow is never imported here: `lab.build()` (in a worker) imports it quietly.
+(jobs.py: Lab is not thread-safe). After each call the worker takes `lab.snapshot()` and posts
+it to the UI thread, where the panels render it. The UI thread reads only that latest
+snapshot, never the lab; widgets never compute. View actions (panels, scrolling) live on the
+lab screen (screens/lab.py), the trained-model actions in model_actions.py.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import sys
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -22,19 +20,19 @@ from typing import Callable
 # It must be set before Textual is first imported (textual.constants reads it once).
 os.environ.setdefault("TEXTUAL_FPS", "240")
 
-from textual import work  # noqa: E402
 from textual.app import App  # noqa: E402
 from textual.await_complete import AwaitComplete  # noqa: E402
+from textual.message import Message  # noqa: E402
 
 from tui_lab import Lab
 from tui_lab.tui.palette import LabCommands
 from tui_lab.config import CELLS
-from tui_lab.errors import LabError
+from tui_lab.tui.jobs import Jobs, terminal_on_its_own_fd
 from tui_lab.tui.model_actions import ModelActions
 from tui_lab.tui.screens.confirm import ReplaceScreen, existing
 from tui_lab.tui.screens.dialog import Palette
 from tui_lab.tui.screens.help import HelpScreen
-from tui_lab.tui.screens.lab import NUMBER_PANELS, PANELS, LabScreen
+from tui_lab.tui.screens.lab import NUMBER_PANELS, LabScreen
 from tui_lab.tui.screens.prompt import PromptScreen
 from tui_lab.tui.screens.settings import SettingsScreen
 from tui_lab.tui.widgets.embeddings import EmbeddingsPanel
@@ -47,62 +45,15 @@ from tui_lab.tui.widgets.status import StatusBar
 from tui_lab.tui.widgets.tokens import TokensPanel
 
 RUN_CHUNK = 256  # steps between progress reports when running to the end
-BUSY_DELAY = 0.15  # seconds before the status bar says what is running
 
 
-class Turns:
-    """A fair lock: workers run in the order their tickets were taken (on the UI thread)."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._next = 0
-        self._serving = 0
-
-    def ticket(self) -> int:
-        with self._cond:
-            self._next += 1
-            return self._next - 1
-
-    @contextmanager
-    def turn(self, ticket: int):
-        with self._cond:
-            self._cond.wait_for(lambda: self._serving == ticket)
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._serving += 1
-                self._cond.notify_all()
+class VectorsOpened(Message):
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
 
 
-@contextmanager
-def terminal_on_its_own_fd():
-    """Textual draws on sys.__stderr__ (fd 2), and TensorFlow writes its log lines to fd 2,
-    while tf_loader points fd 2 at /dev/null during the import, which would swallow frames
-    painted meanwhile. So the app draws on a duplicate of the terminal's fd and fd 2 stays
-    at /dev/null while the app runs: nothing TensorFlow says can reach the screen."""
-    try:
-        terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding=sys.__stderr__.encoding,
-                             errors="replace")
-    except (OSError, AttributeError, ValueError):
-        yield
-        return
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    original = sys.__stderr__, sys.stderr
-    sys.__stderr__ = sys.stderr = terminal  # Textual's screen and its error report
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        sys.__stderr__, sys.stderr = original
-        for fd in (saved, devnull):
-            os.close(fd)
-        terminal.close()
-
-
-class LabApp(ModelActions, App):
+class LabApp(ModelActions, Jobs, App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -128,12 +79,13 @@ class LabApp(ModelActions, App):
         self.marks: set[int] = set()  # lines marked for a batch (m)
         self.playing = False
         self.play_interval = play_interval
-        self._turns = Turns()
-        self._cancel = threading.Event()
-        self._pending = 0
-        self._busy_label = ""
-        self._lines = lab.lines  # readable before TensorFlow loads
+        self._start_jobs()
+        # What the UI shows before the first snapshot (read here, before any worker runs;
+        # readable before TensorFlow loads).
+        self._lines = lab.lines
         self._source = lab.source_name
+        self._selection = lab.selection
+        self._config = lab.config
         if theme and theme in self.available_themes:
             self.theme = theme
         self._save_session = save_session
@@ -177,8 +129,7 @@ class LabApp(ModelActions, App):
         self._status()
         self._notify_replaced(self._lines, self._source)
         self._player = self.set_interval(self.play_interval, self._tick, pause=True)
-        self._pending += 1
-        self._build(self._turns.ticket())
+        self._build_lab()
         self._open_requested_model()
         self._restore_position()
         for notice in self._notices:
@@ -191,7 +142,7 @@ class LabApp(ModelActions, App):
         start = self._restore_at or {}
         lines = self._lines
         marks = set(start.get("marks") or ())
-        if marks and marks == set(self.lab.selection):
+        if marks and marks == set(self._selection):
             self.marks = marks
         cursor = start.get("cursor")
         if isinstance(cursor, int) and 1 <= cursor <= len(lines) and lines[cursor - 1].strip():
@@ -245,22 +196,8 @@ class LabApp(ModelActions, App):
             self._saved = current.to_json()
 
     def on_unmount(self) -> None:
+        self._stop_jobs()
         self.save_session()
-
-    @work(thread=True, exclusive=True, group="build")
-    def _build(self, ticket: int) -> None:
-        with self._turns.turn(ticket):
-            try:
-                self.lab.build()
-                # The first states do not wait for the Keras layer's check (tf.function
-                # tracing takes a few hundred ms): it follows in the next worker.
-                snapshot = self.lab.snapshot(layer=False)
-            except LabError as error:
-                self._report(self._failed, "Loading the lab", str(error))
-            except Exception as error:  # never let a surprise kill the terminal session
-                self._report(self._failed, "Loading the lab", f"{type(error).__name__}: {error}")
-            else:
-                self._report(self._show_first, snapshot)
 
     def _show_first(self, snapshot) -> None:
         # TensorFlow leaves ~300,000 objects that live as long as the process: keep them out
@@ -271,42 +208,9 @@ class LabApp(ModelActions, App):
         # first step key does not wait for tf.function's tracing.
         self.submit("Checking against the Keras layer", lambda lab: lab.warm_up())
 
-    def _report(self, callback, *args, **kwargs) -> None:
-        try:
-            self.call_from_thread(callback, *args, **kwargs)
-        except RuntimeError:  # the app is shutting down
-            pass
-
-    # ----- the one path from a key to the controller ----------------------------------------
-    def submit(self, label: str, operation: Callable[[Lab], object], done: str | None = None) -> None:
-        """Run operation(lab) in a worker after every earlier one; show the new snapshot."""
-        self._pending += 1
-        self._busy_label = label
-        # Only work that takes a while is named in the status bar: a step is on screen within a
-        # frame, and painting "Step" first would cost a frame of its own.
-        self.set_timer(BUSY_DELAY, self._status_if_busy)
-        self._call(self._turns.ticket(), label, operation, done)
-
-    @work(thread=True, group="lab")
-    def _call(self, ticket: int, label: str, operation, done: str | None) -> None:
-        with self._turns.turn(ticket):
-            try:
-                operation(self.lab)
-                snapshot = self.lab.snapshot()
-            except LabError as error:
-                self._report(self._failed, label, str(error))
-                return
-            except Exception as error:
-                self._report(self._failed, label, f"{type(error).__name__}: {error}")
-                return
-        self._report(self._show, snapshot, done)
-
     def _show(self, snapshot, done: str | None = None) -> None:
-        self._pending -= 1
         self.snapshot = snapshot
-        if not self._pending:
-            self._busy_label = ""
-        screen = self._lab_screen()
+        screen = self.lab_screen
         for pid in NUMBER_PANELS:
             screen.query_one(f"#{pid}").loading = False
         if snapshot.selection and not self.marks and self.line_cursor not in snapshot.selection:
@@ -329,24 +233,28 @@ class LabApp(ModelActions, App):
     def on_states_shown(self) -> None:
         """Called after every snapshot is on screen: a hook for the benchmark and tests."""
 
-    def _failed(self, label: str, message: str) -> None:
-        self._pending -= 1
-        if not self._pending:
-            self._busy_label = ""
+    def _failed(self, label: str, message: str, built: bool = True) -> None:
         if self.playing:
             self._set_playing(False)
-        if self.snapshot is None and not self.lab.is_built:
-            screen = self._lab_screen()
+        if self.snapshot is None and not built:
+            screen = self.lab_screen
             for pid in NUMBER_PANELS:
                 screen.query_one(f"#{pid}").loading = False
         self._status()
         self.notify(message, title=f"{label}: not done", severity="error", timeout=8)
 
-    def _progress(self, what: str, done: int, total: int) -> None:
-        self._busy_label = f"{what}: {done:,}/{total:,} (esc stops)"
-        self._status()
+    @property
+    def notifications(self) -> list:
+        """The notifications on screen now (each has message, title and severity)."""
+        return list(self._notifications)
 
-    def _lab_screen(self) -> LabScreen:
+    @property
+    def crash(self) -> BaseException | None:
+        """The exception that stopped the app (None while all is well)."""
+        return self._exception
+
+    @property
+    def lab_screen(self) -> LabScreen:
         return next(s for s in self.screen_stack if isinstance(s, LabScreen))
 
     def _status_if_busy(self) -> None:
@@ -354,19 +262,18 @@ class LabApp(ModelActions, App):
             self._status()
 
     def _status(self) -> None:
-        busy = self._busy_label if self._pending else ""
-        self._lab_screen().query_one(StatusBar).show(
-            self.snapshot, busy=busy, playing=self.playing, source=self._source)
+        self.lab_screen.query_one(StatusBar).show(
+            self.snapshot, busy=self.busy_label, playing=self.playing, source=self._source)
 
     def _show_lines(self) -> None:
         snapshot = self.snapshot
         if snapshot is None:
-            selection = self.lab.selection
+            selection = self._selection
             lines, typed, source = self._lines, None, self._source
         else:
             selection, lines, source = snapshot.selection, snapshot.lines, snapshot.source_name
             typed = snapshot.batch.rows[0] if snapshot.sentence is not None else None
-        self._lab_screen().query_one(LinesPanel).show(lines, selection, self.line_cursor, typed, source)
+        self.lab_screen.query_one(LinesPanel).show(lines, selection, self.line_cursor, typed, source)
 
     # ----- stepping -------------------------------------------------------------------------
     def action_step(self) -> None:
@@ -385,10 +292,10 @@ class LabApp(ModelActions, App):
         def run(lab: Lab) -> None:
             def progress(done: int, total: int) -> None:
                 if total > RUN_CHUNK:
-                    self._report(self._progress, "running to the end", done, total)
+                    self.progress("running to the end", done, total)
 
             if not lab.run_to_end(progress=progress, cancelled=self._cancel.is_set):
-                self._report(self.notify, f"stopped at step {lab.t}", title="Run to end")
+                self.say(f"stopped at step {lab.t}", title="Run to end")
 
         self.submit("Run to end", run)
 
@@ -399,18 +306,22 @@ class LabApp(ModelActions, App):
 
         def open_text(lab: Lab) -> None:
             def progress(done: int, total: int) -> None:
-                self._report(self._progress, f"reading {printable(target.name)}", done, total)
+                self.progress(f"reading {printable(target.name)}", done, total)
 
             lab.open_text(target, progress=progress, cancelled=self._cancel.is_set)
-            self._report(self._notify_replaced, lab.lines, target)
+            notice = replaced_notice(lab.lines, target)
+            if notice:
+                self.say(notice, title="Not all UTF-8", severity="warning", timeout=10)
 
         self.submit("Open", open_text, f"opened {target}")
 
     def _notify_replaced(self, lines, name) -> None:
-        """Say so when a text had bytes that are not UTF-8 (they are shown as \ufffd)."""
-        notice = getattr(lines, "decode_notice", None)
-        if notice and notice(str(name)):
-            self.notify(notice(str(name)), title="Not all UTF-8", severity="warning", timeout=10)
+        notice = replaced_notice(lines, name)
+        if notice:
+            self.notify(notice, title="Not all UTF-8", severity="warning", timeout=10)
+
+    def on_vectors_opened(self, message: VectorsOpened) -> None:
+        self._vectors_file = message.path  # for the session
 
     def action_cancel(self) -> None:
         """Stop a run to the end (at the last step computed) and auto-stepping."""
@@ -503,7 +414,7 @@ class LabApp(ModelActions, App):
             if target.suffix.lower() in (".npy", ".json"):
                 def open_vectors(lab: Lab) -> None:
                     lab.open_vectors(target)
-                    self._vectors_file = str(target.resolve())
+                    self.post_message(VectorsOpened(str(target.resolve())))
 
                 self.submit("Open", open_vectors, f"opened {target}")
             else:
@@ -571,36 +482,18 @@ class LabApp(ModelActions, App):
             if changes:
                 self.submit("Settings", lambda lab: lab.configure(**changes), "settings applied")
 
-        self.push_screen(SettingsScreen(self.lab.config), apply)
+        self.push_screen(SettingsScreen(self.snapshot.config if self.snapshot else self._config),
+                         apply)
 
     # ----- view -----------------------------------------------------------------------------
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
-    def action_next_panel(self) -> None:
-        self._switch_panel(1)
-
-    def action_previous_panel(self) -> None:
-        self._switch_panel(-1)
-
-    def _switch_panel(self, delta: int) -> None:
-        screen = self._lab_screen()
-        ids = [pid for pid, _, _ in PANELS]
-        index = ids.index(screen.current_panel.id)
-        screen.show_panel(ids[(index + delta) % len(ids)])
-
-    def action_scroll(self, direction: int) -> None:
-        panel = self._lab_screen().current_panel
-        targets = [w for w in [panel, *panel.query("*")] if w.is_scrollable and w.max_scroll_y]
-        for widget in targets[:1]:
-            widget.scroll_to(y=widget.scroll_y + direction * max(1, widget.size.height - 2),
-                             animate=False)
-
-    def action_scroll_units(self, direction: int) -> None:
-        from tui_lab.tui.widgets.grid import CELL, NumberGrid
-
-        for grid in self._lab_screen().current_panel.query(NumberGrid):
-            grid.scroll_to(x=max(0, grid.scroll_x + direction * 4 * CELL), animate=False)
-
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+
+def replaced_notice(lines, name) -> str | None:
+    """What to say when a text had bytes that are not UTF-8 (they are shown as \ufffd)."""
+    notice = getattr(lines, "decode_notice", None)
+    return notice(str(name)) if notice else None

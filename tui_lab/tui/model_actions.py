@@ -1,20 +1,23 @@
 """The app's trained-model actions (mixed into LabApp): open a .keras model, pick the layer and
 direction to step, generate text word by word, train a model on the open text.
 
-Every change goes through LabApp.submit (the one serialized worker path): an operation that
-opens a model or changes the layer builds a new model_lab.ModelLab and only then makes it the
-app's lab, so a LabError (a bad file, a word_index that does not fit ...) is a notification and
-the lab keeps what it had. Nothing here imports TensorFlow on the UI thread.
+Every change goes through LabApp.submit (the one serialized worker path, jobs.py): an operation
+that opens a model or changes the layer builds a new trained.lab.ModelLab and returns it in a
+Swap, which the UI thread makes the app's lab; so a LabError (a bad file, a word_index that
+does not fit ...) is a notification and the lab keeps what it had. The UI thread reads only
+the latest snapshot, never the lab. Nothing here imports TensorFlow on the UI thread.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tui_lab.errors import LabError
-from tui_lab.core.text import lyrics_path
+from textual.message import Message
 
-LYRICS_NAME = "The Great Pretender (built-in lyrics)"
+from tui_lab.errors import LabError
+from tui_lab.core.text import LYRICS_NAME, lyrics_path
+from tui_lab.tui.jobs import Swap
+
 SEED_WORDS = 40  # at most this many words of a line become generation's default seed
 
 
@@ -24,8 +27,16 @@ def _model_lab_class():
     return ModelLab
 
 
+class VocabularyNeeded(Message):
+    """From a worker: the model has no word_index; ask how to read its ids."""
+
+    def __init__(self, path: str, layer: str | None) -> None:
+        super().__init__()
+        self.path, self.layer = path, layer
+
+
 class ModelActions:
-    """Mixed into LabApp; uses its lab, snapshot, submit, notify and _report."""
+    """Mixed into LabApp; uses its snapshot, submit, progress, say and notify."""
 
     _model_request: dict | None = None
     _model_bar = None  # the ModelBar under the panels, once mounted
@@ -33,8 +44,8 @@ class ModelActions:
     _generation_settings = None
 
     # ----- helpers ----------------------------------------------------------------------------
-    def _is_model(self, lab=None) -> bool:
-        lab = self.lab if lab is None else lab
+    def _is_model(self, lab) -> bool:
+        """(In a worker.)"""
         return isinstance(lab, _model_lab_class())
 
     def _model_view(self):
@@ -51,7 +62,7 @@ class ModelActions:
         """The lab's input, to keep when the model or layer changes (read on the UI thread)."""
         snapshot = self.snapshot
         if snapshot is None:
-            return {"selection": self.lab.selection or (1,), "sentence": None}
+            return {"selection": self._selection or (1,), "sentence": None}
         return {"selection": snapshot.selection or (1,), "sentence": snapshot.sentence}
 
     def _text_of(self, lab):
@@ -65,8 +76,8 @@ class ModelActions:
 
     def _text_path(self) -> Path | None:
         """The open text as a file, for training (None: the built-in lyrics)."""
-        source = self.snapshot.source_name if self.snapshot else self.lab.source_name
-        if self.lab.is_lyrics:
+        source = self.snapshot.source_name if self.snapshot else self._source
+        if source == LYRICS_NAME:
             return None
         path = Path(source)
         if not path.is_file():
@@ -78,7 +89,7 @@ class ModelActions:
     def _mount_model_bar(self) -> None:
         from tui_lab.tui.widgets.model_bar import ModelBar
 
-        screen = self._lab_screen()
+        screen = self.lab_screen
         if not screen.query("#model-bar"):
             self._model_bar = ModelBar(id="model-bar")
             screen.mount(self._model_bar, after=screen.query_one("#panels"))
@@ -124,7 +135,7 @@ class ModelActions:
                                      raw_ids=raw_ids, lines=lines, source=source,
                                      engine=lab.config.engine, **keep)
             except MissingWordIndex:
-                self._report(self._ask_vocabulary, str(path), layer)
+                self.post_message(VocabularyNeeded(str(path), layer))
                 raise
             except LabError as error:
                 if keep["sentence"] is None:
@@ -136,18 +147,18 @@ class ModelActions:
                                          source=source, engine=lab.config.engine)
                 except LabError:
                     raise error from None
-            self.lab = new
-            self._model_options = {
+            return Swap(new, model_options={
                 "word_index": None if word_index is None else str(Path(word_index).resolve()),
                 "fit_text": None if fit_text is None else str(Path(fit_text).resolve()),
-                "raw_ids": raw_ids}
+                "raw_ids": raw_ids})
 
         self.submit("Open model", open_it, f"opened {path.name}: step it with ␣ · L layer · "
                                            f"w generate")
 
-    def _ask_vocabulary(self, path: str, layer: str | None) -> None:
+    def on_vocabulary_needed(self, message: VocabularyNeeded) -> None:
         from tui_lab.tui.screens.model_screens import VocabularyScreen
 
+        path, layer = message.path, message.layer
         try:
             text = str(self._text_path() or lyrics_path())
         except LabError:
@@ -165,7 +176,7 @@ class ModelActions:
         self.push_screen(VocabularyScreen(path, text), chosen)
 
     def action_close_model(self) -> None:
-        if not self._is_model():
+        if self._model_view() is None:
             self.notify("no trained model is open", severity="warning")
             return
 
@@ -179,7 +190,7 @@ class ModelActions:
             if lines is not None and selection:
                 new.select_lines(selection)
             new.build()
-            self.lab = new
+            return Swap(new)
 
         self.submit("Close model", close, "back to the lesson's random weights")
 
@@ -196,8 +207,8 @@ class ModelActions:
                 return
             name, direction = choice
 
-            def switch(lab) -> None:
-                self.lab = lab.with_layer(name, direction)
+            def switch(lab) -> Swap:
+                return Swap(lab.with_layer(name, direction))
 
             self.submit("Layer", switch)
 
@@ -223,7 +234,7 @@ class ModelActions:
     def _default_seed(self) -> str:
         view = self._model_view()
         snapshot = self.snapshot
-        lines = snapshot.lines if snapshot is not None else self.lab.lines
+        lines = snapshot.lines if snapshot is not None else self._lines
         if view is not None and view.generation is not None:
             seed = view.generation.seed
         elif snapshot is not None and snapshot.sentence:
@@ -237,19 +248,19 @@ class ModelActions:
         return " ".join(seed.split()[-SEED_WORDS:])
 
     def _with_model(self, lab):
-        """The lab as a ModelLab: with no model open, the shipped model on the lab's text."""
+        """(In a worker.) The lab as a ModelLab: with no model open, the shipped model on the
+        lab's text (the worker returns it in a Swap)."""
         if self._is_model(lab):
             return lab
         from tui_lab.trained.lab import open_model_lab
         from tui_lab.trained.loading import shipped_model_path
 
         lines, source = self._text_of(lab)
-        new = open_model_lab(shipped_model_path(), lines=lines, source=source,
-                             engine=lab.config.engine)
-        self.lab = new
-        return new
+        return open_model_lab(shipped_model_path(), lines=lines, source=source,
+                              engine=lab.config.engine)
 
     def _start(self, lab, seed: str, settings):
+        """(In a worker.) Start generating; returns the ModelLab that does it."""
         model_lab = self._with_model(lab)
         model_lab.start_generation(seed, settings)
         return model_lab
@@ -264,7 +275,7 @@ class ModelActions:
             seed, settings = answer
             self._generation_settings = settings
             self.marks.clear()
-            self.submit("Generate", lambda lab: self._start(lab, seed, settings),
+            self.submit("Generate", lambda lab: Swap(self._start(lab, seed, settings)),
                         "n: next word · N: run words · esc stops")
 
         self.push_screen(GenerateScreen(self._default_seed(), self._settings()), chosen)
@@ -287,24 +298,21 @@ class ModelActions:
         self._cancel.clear()
         self.marks.clear()
 
-        def run(lab) -> None:
+        def run(lab) -> Swap:
             if fresh or getattr(lab, "generation", None) is None:
                 lab = self._start(lab, seed, settings)
 
             def progress(done: int, total: int) -> None:
                 if total > 1:
-                    self._report(self._progress_words, done, total)
+                    self.progress("generating", done, total,
+                                  f"generating {done}/{total} words · esc stops")
 
             done = lab.generate_next(count, progress=progress, cancelled=self._cancel.is_set)
             if done < count:
-                self._report(self.notify, f"stopped after {done} of {count} words",
-                             title="Generate")
+                self.say(f"stopped after {done} of {count} words", title="Generate")
+            return Swap(lab)
 
         self.submit("Next word" if count == 1 else f"Generating {count} words", run)
-
-    def _progress_words(self, done: int, total: int) -> None:
-        self._busy_label = f"generating {done}/{total} words · esc stops"
-        self._status()
 
     # ----- training -----------------------------------------------------------------------------
     def action_train(self) -> None:
@@ -316,7 +324,7 @@ class ModelActions:
         except LabError as error:
             self.notify(str(error), title="Train: not possible", severity="error")
             return
-        lines = self.snapshot.lines if self.snapshot else self.lab.lines
+        lines = self.snapshot.lines if self.snapshot else self._lines
         stem = "lyrics" if text is None else text.stem
         output = f"{stem}_lstm.keras"  # in the current folder
 

@@ -11,7 +11,7 @@ from tui_lab.config import CELL_TITLES
 
 def lab_commands() -> list[tuple[str, str, str]]:
     """(name, action, keys) for every action bound on the lab screen, plus direct cell choices."""
-    from tui_lab.tui.screens.lab import LAB_BINDINGS
+    from tui_lab.tui.bindings import LAB_BINDINGS
 
     keys: dict[str, list[str]] = {}
     names: dict[str, str] = {}
@@ -27,14 +27,22 @@ def lab_commands() -> list[tuple[str, str, str]]:
 
 
 class LabCommands(Provider):
+    def _command(self, action: str):
+        """Run the action where its key would: the lab screen's view actions on that screen."""
+        from tui_lab.tui.bindings import SCREEN_ACTIONS
+
+        if action.split("(")[0] in SCREEN_ACTIONS:
+            return partial(self.app.run_action, action, self.app.lab_screen)
+        return partial(self.app.run_action, action)
+
     async def discover(self) -> Hits:
         for name, action, keys in lab_commands():
-            yield DiscoveryHit(name, partial(self.app.run_action, action), help=f"key: {keys}")
+            yield DiscoveryHit(name, self._command(action), help=f"key: {keys}")
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, action, keys in lab_commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(self.app.run_action, action),
+                yield Hit(score, matcher.highlight(name), self._command(action),
                           help=f"key: {keys}")

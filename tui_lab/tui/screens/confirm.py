@@ -17,17 +17,6 @@ class ReplaceScreen(Dialog[bool]):
     """Dismissed with True only for an explicit yes (y, or the Replace button). "Keep" has the
     focus, so an Enter that was meant for the dialog before it (a burst of keys) keeps the file."""
 
-    DEFAULT_CSS = """
-    ReplaceScreen { align: center middle; background: $background 60%; }
-    ReplaceScreen > #replace {
-        width: 64; max-width: 100%; height: auto; max-height: 100%;
-        border: round $warning; background: $surface; padding: 0 1;
-    }
-    ReplaceScreen #replace-title { text-style: bold; margin-bottom: 1; }
-    ReplaceScreen #replace-files { color: $text-muted; margin-bottom: 1; }
-    ReplaceScreen #replace-buttons { height: 1; }
-    ReplaceScreen #replace-buttons Button { margin-right: 2; }
-    """
     AUTO_FOCUS = "#keep"
     BINDINGS = [Binding("y", "answer(True)", "Replace", id="replace.yes"),
                 Binding("n,escape", "answer(False)", "Keep", id="replace.no"),

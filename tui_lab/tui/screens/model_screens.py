@@ -13,35 +13,11 @@ from textual.widgets.option_list import Option
 from tui_lab.errors import LabError
 from tui_lab.tui.screens.dialog import Dialog
 
-MODAL_CSS = """
-{name} {{ align: center middle; background: $background 60%; }}
-{name} > .model-dialog {{
-    width: 96; max-width: 100%; height: auto; max-height: 100%;
-    border: round $accent; background: $surface; padding: 0 1;
-}}
-{name} .dialog-title {{ text-style: bold; margin-bottom: 1; }}
-{name} .form-row {{ height: auto; margin-bottom: 1; }}
-{name} .form-name {{ width: 14; text-style: bold; }}
-{name} .form-field {{ width: 22; }}
-{name} Switch.form-field {{ border: none; height: 1; padding: 0; }}
-{name} .form-message {{ width: 1fr; height: auto; color: $text-muted; padding-left: 1; }}
-{name} .form-message.-error {{ color: $text-error; text-style: bold; }}
-{name} .buttons {{ height: 1; margin-top: 1; }}
-{name} .buttons Button {{ margin-right: 2; }}
-"""
-
-
-def modal_css(name: str) -> str:
-    return MODAL_CSS.format(name=name)
-
 
 class LayerPickerScreen(Dialog[tuple[str, str] | None]):
     """Every recurrent layer of the model (RecurrentLayer.describe()); a Bidirectional layer
     is listed once per direction. Enter picks, escape cancels."""
 
-    DEFAULT_CSS = modal_css("LayerPickerScreen") + """
-    LayerPickerScreen OptionList { height: auto; max-height: 16; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="layers.cancel")]
 
     def __init__(self, layers, current: tuple[str, str]) -> None:
@@ -83,11 +59,6 @@ class GenerateScreen(Dialog[tuple[str, object] | None]):
     """Generation settings: seed text, top-k, greedy or sampling (temperature, sampler seed),
     and N for "run N words". Each field is checked as you type, its message beside it."""
 
-    DEFAULT_CSS = modal_css("GenerateScreen") + """
-    GenerateScreen .form-row { margin-bottom: 0; }
-    GenerateScreen .form-field { width: 28; }
-    GenerateScreen .form-message { text-wrap: nowrap; text-overflow: ellipsis; }
-    """
     AUTO_FOCUS = "#gen-seed"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="generate.cancel"),
                 Binding("ctrl+s", "start", "Start", id="generate.start")]
@@ -187,7 +158,6 @@ class GenerateScreen(Dialog[tuple[str, object] | None]):
 class VocabularyScreen(Dialog[tuple[str, str | None] | None]):
     """A model without a word_index: fit the tokenizer on a text, or step raw ids."""
 
-    DEFAULT_CSS = modal_css("VocabularyScreen")
     AUTO_FOCUS = "#vocab-text"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="vocab.cancel"),
                 Binding("ctrl+r", "raw", "Raw ids", id="vocab.raw")]

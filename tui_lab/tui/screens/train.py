@@ -28,7 +28,6 @@ from tui_lab.config import CELL_TITLES, MAX_EMBEDDING_DIM, MAX_UNITS
 from tui_lab.errors import LabError
 from tui_lab.tui.screens.confirm import ReplaceScreen, existing
 from tui_lab.tui.screens.dialog import Dialog
-from tui_lab.tui.screens.model_screens import modal_css
 
 MAX_EPOCHS = 10_000
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -109,18 +108,6 @@ FIELDS = {  # name: (label, low, high, hint)
 
 
 class TrainScreen(Dialog[None]):
-    DEFAULT_CSS = modal_css("TrainScreen") + """
-    TrainScreen .dialog-title { margin-bottom: 0; }
-    TrainScreen .form-row { margin-bottom: 0; }
-    TrainScreen .form-name { width: 14; }
-    TrainScreen .form-field { width: 20; }
-    TrainScreen .form-message { text-wrap: nowrap; text-overflow: ellipsis; }
-    TrainScreen #train-form { height: auto; margin-top: 1; }
-    TrainScreen .buttons { margin-bottom: 1; }
-    TrainScreen #train-progress { width: 1fr; height: 1; margin-left: 2; }
-    TrainScreen #train-status { height: auto; }
-    TrainScreen #train-plot { height: auto; }
-    """
     AUTO_FOCUS = "#train-units"
     BINDINGS = [Binding("escape", "cancel", "Cancel / close", id="train.cancel"),
                 Binding("ctrl+s", "start", "Start", id="train.start")]

@@ -44,10 +44,6 @@ class Block:
 
 
 class NumberGrid(ScrollView, can_focus=False):
-    DEFAULT_CSS = """
-    NumberGrid { scrollbar-size: 1 1; }
-    """
-
     def __init__(self, label_title: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.label_title = label_title
@@ -158,10 +154,11 @@ class NumberGrid(ScrollView, can_focus=False):
         row = -1 if y == 0 else int(self.scroll_y) + y - 1
         line = self._lines.get(row)
         if line is None:
-            line = self._lines[row] = self._render_row(row)
+            line = self._lines[row] = self.draw_row(row)
         return line
 
-    def _render_row(self, row: int) -> Strip:
+    def draw_row(self, row: int) -> Strip:
+        """One row as a Strip (-1: the header); drawn again only when its row changed."""
         width, base = self._view[1], self._view[2]
         if row >= self.rows:
             return Strip.blank(width, PLAIN)

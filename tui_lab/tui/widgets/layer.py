@@ -35,8 +35,6 @@ class LayerPanel(Vertical):
     """Two texts: the call and its shapes (they change with the settings) above the values
     (they change on every step), so a step re-renders only the lower one."""
 
-    DEFAULT_CSS = "LayerPanel { height: auto; } LayerPanel > Static { height: auto; }"
-
     def compose(self) -> ComposeResult:
         self._head, self._values = Static(), Static()
         yield self._head

@@ -25,19 +25,6 @@ def _values(vector, limit: int) -> str:
 
 
 class ModelBar(Static):
-    DEFAULT_CSS = """
-    ModelBar {
-        height: auto;
-        max-height: 16;
-        padding: 0 1;
-        background: $boost;
-        border-top: solid $primary 40%;
-        display: none;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.view = None

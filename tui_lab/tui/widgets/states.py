@@ -37,8 +37,6 @@ def state_blocks(snapshot) -> list[Block]:
 class Trajectories(ScrollView, can_focus=False):
     """One sparkline per unit: its value over the most recent steps, zero at half height."""
 
-    DEFAULT_CSS = "Trajectories { scrollbar-size: 1 1; }"
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.blocks: list[Block] = []

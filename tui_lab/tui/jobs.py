@@ -1,0 +1,301 @@
+"""The one path from the UI to the lab: serialized thread workers, and the messages they send back.
+
+The lab (core.lab.Lab, trained.lab.ModelLab) is not thread-safe, so it is touched only here,
+inside thread workers that run one at a time in the order their tickets were taken on the UI
+thread (a fair lock: `Turns`). The UI thread never reads the lab: it renders the latest
+`Snapshot`, which each worker takes after its operation and posts back in a `StatesReady`
+message. Workers report only through typed messages (no call_from_thread):
+
+- `StatesReady`: the operation's snapshot; with `swap`, a new lab (a model opened or closed, a
+  layer changed) that the UI thread makes the app's lab. The worker keeps its turn until then,
+  so the next worker reads the new lab.
+- `JobFailed`: a LabError (or a surprise) as a notification; the lab keeps what it had.
+- `JobProgress`: a long run's progress for the status bar (a newer one replaces a waiting one).
+- `JobNotice`: something to say once the work is done ("stopped at step 3").
+
+TensorFlow is never imported here: `lab.build()` (in a worker) imports it quietly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from textual import work
+from textual.message import Message
+
+from tui_lab.errors import LabError
+
+BUSY_DELAY = 0.15  # seconds before the status bar says what is running
+
+
+class Turns:
+    """A fair lock: workers run in the order their tickets were taken (on the UI thread).
+
+    A turn can be held past its block (`hold`) until `release()` (a lab swap waits for the UI
+    thread); `close()` lets every waiting worker go (the app is shutting down)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = 0
+        self._serving = 0
+        self._owed = 0  # what the current turn waits for: its block's end, and a release()
+        self.closed = False
+
+    def ticket(self) -> int:
+        with self._cond:
+            self._next += 1
+            return self._next - 1
+
+    @contextmanager
+    def turn(self, ticket: int):
+        """Wait for the ticket's turn; yields False once the queue is closed (do nothing)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.closed or self._serving == ticket)
+            self._owed = 1
+        try:
+            yield not self.closed
+        finally:
+            self._done()
+
+    def hold(self) -> None:
+        """Inside a turn: keep it past the block's end, until release() (from any thread)."""
+        with self._cond:
+            self._owed += 1
+
+    def release(self) -> None:
+        self._done()
+
+    def _done(self) -> None:
+        with self._cond:
+            self._owed -= 1
+            if self._owed == 0:
+                self._serving += 1
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+
+@contextmanager
+def terminal_on_its_own_fd():
+    """Textual draws on sys.__stderr__ (fd 2), and TensorFlow writes its log lines to fd 2,
+    while tf_loader points fd 2 at /dev/null during the import, which would swallow frames
+    painted meanwhile. So the app draws on a duplicate of the terminal's fd and fd 2 stays
+    at /dev/null while the app runs: nothing TensorFlow says can reach the screen."""
+    try:
+        terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding=sys.__stderr__.encoding,
+                             errors="replace")
+    except (OSError, AttributeError, ValueError):
+        yield
+        return
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    original = sys.__stderr__, sys.stderr
+    sys.__stderr__ = sys.stderr = terminal  # Textual's screen and its error report
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        sys.__stderr__, sys.stderr = original
+        for fd in (saved, devnull):
+            os.close(fd)
+        terminal.close()
+
+
+@dataclass
+class Swap:
+    """Returned by an operation: make `lab` the app's lab (on the UI thread). model_options:
+    how a model was opened, kept for the session (None: keep the ones there)."""
+
+    lab: Any
+    model_options: dict | None = field(default=None)
+
+
+class Result(Message):
+    """A worker's last word. The worker ends only once the UI thread has handled it (`shown`),
+    so a finished worker means its result is on screen (what tests and the benchmark wait for)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown = threading.Event()
+
+
+class StatesReady(Result):
+    """A worker's operation is done: its snapshot (and the lab to swap in, if any)."""
+
+    def __init__(self, snapshot, done: str | None = None, swap: Swap | None = None,
+                 first: bool = False) -> None:
+        super().__init__()
+        self.snapshot, self.done, self.swap, self.first = snapshot, done, swap, first
+
+
+class JobFailed(Result):
+    def __init__(self, label: str, error: str, built: bool = True) -> None:
+        super().__init__()
+        self.label, self.error, self.built = label, error, built
+
+
+class JobProgress(Message):
+    """How far a long run is, for the status bar. A newer one replaces a waiting one."""
+
+    def __init__(self, what: str, done: int, total: int, text: str) -> None:
+        super().__init__()
+        self.what, self.done, self.total, self.text = what, done, total, text
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, JobProgress)
+
+
+class JobNotice(Message):
+    def __init__(self, message: str, title: str = "", severity: str = "information",
+                 timeout: float | None = None) -> None:
+        super().__init__()
+        self.message, self.title, self.severity, self.timeout = message, title, severity, timeout
+
+
+def failure(error: Exception) -> str:
+    """A LabError says what to do; anything else is named (never a traceback on the terminal)."""
+    return str(error) if isinstance(error, LabError) else f"{type(error).__name__}: {error}"
+
+
+class Jobs:
+    """Mixed into LabApp: `submit` queues an operation on the lab; the handlers take the
+    results back on the UI thread. The app provides lab, _show, _failed and _status."""
+
+    lab: Any
+    _pending = 0  # jobs submitted and not yet reported back
+    _busy_label = ""
+
+    def _start_jobs(self) -> None:
+        self._turns = Turns()
+        self._cancel = threading.Event()  # esc: stop a long run at the next step
+
+    @property
+    def busy(self) -> bool:
+        """True while any lab work is queued, running or not yet shown."""
+        return self._pending > 0
+
+    @property
+    def busy_label(self) -> str:
+        """What the status bar says is running ("" when idle)."""
+        return self._busy_label if self._pending else ""
+
+    def submit(self, label: str, operation: Callable, done: str | None = None) -> None:
+        """Run operation(lab) in a worker after every earlier one; show the new snapshot.
+        The operation may return a Swap: the new lab then replaces the app's lab."""
+        self._pending += 1
+        self._busy_label = label
+        # Only work that takes a while is named in the status bar: a step is on screen within a
+        # frame, and painting "Step" first would cost a frame of its own.
+        self.set_timer(BUSY_DELAY, self._status_if_busy)
+        self._call(self._turns.ticket(), label, operation, done)
+
+    def _build_lab(self) -> None:
+        self._pending += 1
+        self._build(self._turns.ticket())
+
+    @work(thread=True, exclusive=True, group="build")
+    def _build(self, ticket: int) -> None:
+        with self._turns.turn(ticket) as open_:
+            if not open_:
+                return
+            lab = self.lab
+            try:
+                lab.build()
+                # The first states do not wait for the Keras layer's check (tf.function
+                # tracing takes a few hundred ms): it follows in the next worker.
+                snapshot = lab.snapshot(layer=False)
+            except Exception as error:  # never let a surprise kill the terminal session
+                self._report(JobFailed("Loading the lab", failure(error), lab.is_built))
+            else:
+                self._report(StatesReady(snapshot, first=True))
+
+    @work(thread=True, group="lab")
+    def _call(self, ticket: int, label: str, operation, done: str | None) -> None:
+        with self._turns.turn(ticket) as open_:
+            if not open_:
+                return
+            lab = self.lab
+            try:
+                result = operation(lab)
+                swap = result if isinstance(result, Swap) else None
+                snapshot = (swap.lab if swap else lab).snapshot()
+            except Exception as error:
+                report = JobFailed(label, failure(error), lab.is_built)
+            else:
+                if swap is not None and swap.lab is lab:
+                    swap = None
+                report = StatesReady(snapshot, done, swap)
+                if swap is not None:
+                    # The next worker must see the new lab: keep the turn until the UI has it.
+                    self._turns.hold()
+        self._report(report)
+
+    def _report(self, message: Result) -> None:
+        """Post a worker's result and wait until the UI thread has handled it."""
+        if not self.post_message(message):  # the app is closing
+            if isinstance(message, StatesReady) and message.swap is not None:
+                self._turns.release()
+            return
+        while not message.shown.wait(0.1):
+            if self._turns.closed:
+                return
+
+    def progress(self, what: str, done: int, total: int, text: str | None = None) -> None:
+        """From a worker: show how far a long run is (coalesced). text: the status bar's
+        words (by default "what: done/total (esc stops)")."""
+        text = text or f"{what}: {done:,}/{total:,} (esc stops)"
+        self.post_message(JobProgress(what, done, total, text))
+
+    def say(self, message: str, title: str = "", severity: str = "information",
+            timeout: float | None = None) -> None:
+        """From a worker: a notification, shown after what the worker posted before."""
+        self.post_message(JobNotice(message, title, severity, timeout))
+
+    # ----- back on the UI thread ------------------------------------------------------------
+    def on_states_ready(self, message: StatesReady) -> None:
+        try:
+            if message.swap is not None:
+                self.lab = message.swap.lab
+                if message.swap.model_options is not None:
+                    self._model_options = message.swap.model_options
+                self._turns.release()
+            self._pending -= 1
+            if message.first:
+                self._show_first(message.snapshot)
+            else:
+                self._show(message.snapshot, message.done)
+        finally:
+            message.shown.set()
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        try:
+            self._pending -= 1
+            self._failed(message.label, message.error, message.built)
+        finally:
+            message.shown.set()
+
+    def on_job_progress(self, message: JobProgress) -> None:
+        if self._pending:
+            self._busy_label = message.text
+            self._status()
+            self.on_progress_shown(message)
+
+    def on_progress_shown(self, message: JobProgress) -> None:
+        """Called after a progress report is in the status bar: a hook for tests."""
+
+    def on_job_notice(self, message: JobNotice) -> None:
+        self.notify(message.message, title=message.title, severity=message.severity,
+                    timeout=message.timeout)
+
+    def _stop_jobs(self) -> None:
+        """The app is closing: let every waiting worker go without touching the lab."""
+        self._turns.close()
