@@ -11,7 +11,7 @@ import stat
 import numpy as np
 import pytest
 
-from tui_lab import LabConfig, LabError
+from tui_lab import Lab, LabConfig, LabError
 from tui_lab.core import files, interrupts, resources
 from tui_lab.core.weight_files import read_npz
 from tui_lab.core.inputs import read_vectors
@@ -384,11 +384,17 @@ def test_history_estimate_and_message():
         resources.check_lab(LabConfig(units=512), 100_000, 21, total=16 * GIB)
 
 
-def test_settings_beyond_memory_are_refused_by_the_config(monkeypatch):
+def test_settings_beyond_memory_are_refused_before_anything_is_built(monkeypatch):
     monkeypatch.setattr(resources, "total_memory", lambda: 16 * GIB)
+    too_big = LabConfig(units=4096, maxlen=1_000_000)  # a config alone allocates nothing
     with pytest.raises(LabError, match="needs ~.* GiB of memory; this machine has 16 GiB"):
-        LabConfig(units=4096, maxlen=1_000_000)
-    LabConfig(units=4096, embedding_dim=4096)  # 2 GiB of weights: fine
+        Lab(too_big)
+    Lab(LabConfig(units=4096, embedding_dim=4096))  # 2 GiB of weights: fine
+    lab = Lab(LabConfig(units=3))
+    lab.step()
+    with pytest.raises(LabError, match="needs ~.* GiB of memory"):
+        lab.configure(units=4096, maxlen=1_000_000)
+    assert (lab.config.units, lab.snapshot().t) == (3, 1)  # the lab keeps what it had
 
 
 def test_trace_estimate():

@@ -36,6 +36,7 @@ def first_input(config: LabConfig | None, text, vectors, pad_mask, corpus, featu
         raise LabError("a pad_mask marks padding in vectors: give the vectors too")
     checks.callable_or_none(features, "features")
     config = config or LabConfig()
+    check_settings_fit(config)
     if vectors is not None:
         batch = vector_batch(vectors, pad_mask)
         return config.replace(embedding_dim=batch.x.shape[2]), None, batch
@@ -44,6 +45,12 @@ def first_input(config: LabConfig | None, text, vectors, pad_mask, corpus, featu
     if text is not None:
         return config, Corpus.from_file(text, config.num_words), None
     return config, Corpus.lyrics(config.num_words), None
+
+
+def check_settings_fit(config: LabConfig) -> None:
+    """LabError unless the weights and a one-line history of maxlen steps fit in memory:
+    checked before any weights are made (the build checks the real batch and length again)."""
+    resources.check_lab(config, config.maxlen or 1, 1)
 
 
 def weights_change(runner: CellRunner, old_loaded, old_vectors: Batch | None, old_features,
@@ -139,6 +146,7 @@ def build(config: LabConfig, corpus, vectors: Batch | None, features, selection,
     """(runner, batch, history) for these settings and input; the runner (and its weights)
     is reused when nothing the weights depend on changed. old_input: the lab's current
     (loaded, vectors, features). LabError if they do not fit together or in memory."""
+    check_settings_fit(config)
     runner = old_runner
     if runner is None or weights_change(runner, *old_input, config, vectors, features, loaded):
         runner = CellRunner(config, make_weights(config, vectors, features, loaded))
