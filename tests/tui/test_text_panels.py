@@ -101,7 +101,7 @@ async def test_a_megabyte_line_is_drawn_only_as_far_as_it_shows(odd_file):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.line_cursor = len(app.snapshot.lines)  # the long line
-        seed = app._default_seed()
+        seed = app.default_seed()
         assert seed.split() == long_line.split()[-40:]  # what the model reads, and more
         app.submit("Type", lambda lab: lab.type_sentence(long_line))
         await settle(pilot)

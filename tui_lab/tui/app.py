@@ -4,7 +4,8 @@ Every Lab call runs in a thread worker, one at a time and in the order the keys 
 (jobs.py: Lab is not thread-safe). After each call the worker takes `lab.snapshot()` and posts
 it to the UI thread, where the panels render it. The UI thread reads only that latest
 snapshot, never the lab; widgets never compute. View actions (panels, scrolling) live on the
-lab screen (screens/lab.py), the trained-model actions in model_actions.py.
+lab screen (screens/lab.py); files and dialogs in file_actions.py, the saved session in
+session_actions.py, the trained-model actions in model_actions.py.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import gc
 import os
 from pathlib import Path
-from typing import Callable
 
 # Textual paints changes on a frame timer (60 a second by default), so a key press waits up
 # to a whole frame before its result is drawn. Frames are only painted when something
@@ -22,19 +22,18 @@ os.environ.setdefault("TEXTUAL_FPS", "240")
 
 from textual.app import App  # noqa: E402
 from textual.await_complete import AwaitComplete  # noqa: E402
-from textual.message import Message  # noqa: E402
 
 from tui_lab import Lab
 from tui_lab.tui.palette import LabCommands
 from tui_lab.config import CELLS
 from tui_lab.tui.jobs import Jobs, terminal_on_its_own_fd
+from tui_lab.tui.file_actions import FileActions
 from tui_lab.tui.model_actions import ModelActions
-from tui_lab.tui.screens.confirm import ReplaceScreen, existing
 from tui_lab.tui.screens.dialog import Palette
 from tui_lab.tui.screens.help import HelpScreen
 from tui_lab.tui.screens.lab import NUMBER_PANELS, LabScreen
-from tui_lab.tui.screens.prompt import PromptScreen
 from tui_lab.tui.screens.settings import SettingsScreen
+from tui_lab.tui.session_actions import SessionActions
 from tui_lab.tui.widgets.embeddings import EmbeddingsPanel
 from tui_lab.tui.widgets.gates import GatesPanel
 from tui_lab.tui.widgets.labels import printable
@@ -47,13 +46,7 @@ from tui_lab.tui.widgets.tokens import TokensPanel
 RUN_CHUNK = 256  # steps between progress reports when running to the end
 
 
-class VectorsOpened(Message):
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
-
-
-class LabApp(ModelActions, Jobs, App):
+class LabApp(FileActions, SessionActions, ModelActions, Jobs, App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -135,65 +128,6 @@ class LabApp(ModelActions, Jobs, App):
         for notice in self._notices:
             self.notify(notice, title="Session", severity="warning", timeout=12)
         self.theme_changed_signal.subscribe(self, lambda theme: self._save_soon())
-
-    # ----- the session (session.py) ---------------------------------------------------------
-    def _restore_position(self) -> None:
-        """A restored session's step, marks and line cursor (its input is already in the lab)."""
-        start = self._restore_at or {}
-        lines = self._lines
-        marks = set(start.get("marks") or ())
-        if marks and marks == set(self._selection):
-            self.marks = marks
-        cursor = start.get("cursor")
-        if isinstance(cursor, int) and 1 <= cursor <= len(lines) and lines[cursor - 1].strip():
-            self.line_cursor = cursor
-            self._show_lines()
-        step = start.get("step") or 0
-        if step > 0:
-            self.submit("Restore", lambda lab: lab.seek(min(step, lab.timesteps)))
-
-    def session_now(self):
-        """What the lab shows now, as a Session (None before the first states)."""
-        from tui_lab.tui.session import Session
-
-        snapshot = self.snapshot
-        if snapshot is None:
-            return None
-        text = vectors = None
-        if snapshot.source_kind == "vectors":
-            vectors = self._vectors_file
-        elif Path(snapshot.source_name).is_file():
-            text = str(Path(snapshot.source_name).resolve())
-        view, model = getattr(snapshot, "model", None), None
-        if view is not None:
-            model = {"path": str(Path(view.path).resolve()), "layer": view.layer.name,
-                     "direction": view.direction, **(self._model_options or {})}
-        return Session(text=text, vectors=vectors, selection=snapshot.selection,
-                       sentence=snapshot.sentence, settings=snapshot.config.as_dict(),
-                       step=snapshot.t, model=model, theme=self.theme,
-                       marks=tuple(sorted(self.marks)), cursor=self.line_cursor)
-
-    def _save_soon(self) -> None:
-        """Save within a second: often enough that a dropped SSH link loses little, rarely
-        enough that playing or a key storm does not write the file at every step."""
-        if self._save_session and self._save_timer is None:
-            self._save_timer = self.set_timer(1.0, self.save_session)
-
-    def save_session(self) -> None:
-        from tui_lab.tui import session
-
-        self._save_timer = None
-        current = self.session_now() if self._save_session else None
-        if current is None or current.to_json() == self._saved:
-            return
-        try:
-            session.save(current)
-        except OSError as error:
-            self._save_session = False  # say it once, not at every step
-            self.notify(f"the session cannot be saved in {session.config_dir()}: "
-                        f"{error.strerror or error}", title="Session", severity="warning")
-        else:
-            self._saved = current.to_json()
 
     def on_unmount(self) -> None:
         self._stop_jobs()
@@ -299,30 +233,6 @@ class LabApp(ModelActions, Jobs, App):
 
         self.submit("Run to end", run)
 
-    def _open_text(self, target: Path) -> None:
-        """Open a text in a worker; a big one shows the lines fitted so far and esc stops it
-        (the lab keeps what it had)."""
-        self._cancel.clear()
-
-        def open_text(lab: Lab) -> None:
-            def progress(done: int, total: int) -> None:
-                self.progress(f"reading {printable(target.name)}", done, total)
-
-            lab.open_text(target, progress=progress, cancelled=self._cancel.is_set)
-            notice = replaced_notice(lab.lines, target)
-            if notice:
-                self.say(notice, title="Not all UTF-8", severity="warning", timeout=10)
-
-        self.submit("Open", open_text, f"opened {target}")
-
-    def _notify_replaced(self, lines, name) -> None:
-        notice = replaced_notice(lines, name)
-        if notice:
-            self.notify(notice, title="Not all UTF-8", severity="warning", timeout=10)
-
-    def on_vectors_opened(self, message: VectorsOpened) -> None:
-        self._vectors_file = message.path  # for the session
-
     def action_cancel(self) -> None:
         """Stop a run to the end (at the last step computed) and auto-stepping."""
         self._cancel.set()
@@ -392,74 +302,6 @@ class LabApp(ModelActions, Jobs, App):
         chosen = sorted(self.marks) or [self.line_cursor]
         self.submit("Mark line", lambda lab: lab.select_lines(chosen))
 
-    def action_type_sentence(self) -> None:
-        def typed(sentence: str | None) -> None:
-            if sentence is not None:
-                self.marks.clear()
-                self.submit("Type a sentence", lambda lab: lab.type_sentence(sentence))
-
-        self.push_screen(PromptScreen("Type a sentence (tokenized with the fitted tokenizer; "
-                                      "unknown words become <OOV>)", placeholder="I'm the great pretender"),
-                         typed)
-
-    def action_open_file(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path is None:
-                return
-            target = Path(path).expanduser()
-            if target.suffix.lower() == ".keras":
-                self.marks.clear()
-                self.open_model_file(target)
-                return
-            if target.suffix.lower() in (".npy", ".json"):
-                def open_vectors(lab: Lab) -> None:
-                    lab.open_vectors(target)
-                    self.post_message(VectorsOpened(str(target.resolve())))
-
-                self.submit("Open", open_vectors, f"opened {target}")
-            else:
-                self._open_text(target)
-            self.line_cursor = 1  # until the new text shows its first line with words
-            self.marks.clear()
-
-        self.push_screen(PromptScreen("Open a text file (one sequence per line), input vectors "
-                                      "(.npy / .json), or a trained model (.keras)",
-                                      placeholder="path/to/file.txt"),
-                         chosen)
-
-    def action_export(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path is None:
-                return
-            target = Path(path).expanduser()
-
-            def export(lab: Lab) -> None:
-                from tui_lab.core import trace  # the trace's own writer (JSON or .npz by the suffix
-
-                trace.write_trace(lab, target, "npz" if path.lower().endswith(".npz") else "json")
-
-            self.ask_before_replacing(
-                [target], lambda: self.submit("Export", export, f"trace written to {path}"))
-
-        self.push_screen(PromptScreen("Export the whole trace: a .json or .npz path",
-                                      value="trace.json"), chosen)
-
-    def ask_before_replacing(self, paths: list[Path], write: Callable[[], None]) -> None:
-        """write() at once if none of paths exists; else only after a yes to the question."""
-        there = existing(*paths)
-        if not there:
-            write()
-            return
-
-        def answered(replace: bool | None) -> None:
-            if replace:
-                write()
-            else:
-                self.notify(f"kept {' and '.join(p.name for p in there)}: nothing was written",
-                            title="Not replaced")
-
-        self.push_screen(ReplaceScreen(there), answered)
-
     # ----- settings -------------------------------------------------------------------------
     def action_cycle_cell(self) -> None:
         self.submit("Cell", lambda lab: lab.configure(
@@ -492,8 +334,3 @@ class LabApp(ModelActions, Jobs, App):
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
-
-def replaced_notice(lines, name) -> str | None:
-    """What to say when a text had bytes that are not UTF-8 (they are shown as \ufffd)."""
-    notice = getattr(lines, "decode_notice", None)
-    return notice(str(name)) if notice else None

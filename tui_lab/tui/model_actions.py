@@ -231,7 +231,9 @@ class ModelActions:
             self._generation_settings = GenerationSettings()
         return self._generation_settings
 
-    def _default_seed(self) -> str:
+    def default_seed(self) -> str:
+        """The seed the generate dialog offers: the last generation's, the typed sentence,
+        or the cursor line (their last SEED_WORDS words)."""
         view = self._model_view()
         snapshot = self.snapshot
         lines = snapshot.lines if snapshot is not None else self._lines
@@ -278,7 +280,7 @@ class ModelActions:
             self.submit("Generate", lambda lab: Swap(self._start(lab, seed, settings)),
                         "n: next word · N: run words · esc stops")
 
-        self.push_screen(GenerateScreen(self._default_seed(), self._settings()), chosen)
+        self.push_screen(GenerateScreen(self.default_seed(), self._settings()), chosen)
 
     def _generating(self) -> bool:
         view = self._model_view()
@@ -293,7 +295,7 @@ class ModelActions:
         self._generate(self._settings().words)
 
     def _generate(self, count: int) -> None:
-        seed, settings = self._default_seed(), self._settings()
+        seed, settings = self.default_seed(), self._settings()
         fresh = not self._generating()
         self._cancel.clear()
         self.marks.clear()

@@ -1,0 +1,122 @@
+"""The app's file actions (mixed into LabApp): open a text, vectors or a model, type a
+sentence, export the trace; a file that exists is replaced only after a yes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from textual.message import Message
+
+from tui_lab import Lab
+from tui_lab.tui.screens.confirm import ReplaceScreen, existing
+from tui_lab.tui.screens.prompt import PromptScreen
+from tui_lab.tui.widgets.labels import printable
+
+
+class VectorsOpened(Message):
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+
+class FileActions:
+    """Mixed into LabApp; uses its marks, line cursor, submit, progress, say and notify."""
+
+    def _open_text(self, target: Path) -> None:
+        """Open a text in a worker; a big one shows the lines fitted so far and esc stops it
+        (the lab keeps what it had)."""
+        self._cancel.clear()
+
+        def open_text(lab: Lab) -> None:
+            def progress(done: int, total: int) -> None:
+                self.progress(f"reading {printable(target.name)}", done, total)
+
+            lab.open_text(target, progress=progress, cancelled=self._cancel.is_set)
+            notice = replaced_notice(lab.lines, target)
+            if notice:
+                self.say(notice, title="Not all UTF-8", severity="warning", timeout=10)
+
+        self.submit("Open", open_text, f"opened {target}")
+
+    def _notify_replaced(self, lines, name) -> None:
+        notice = replaced_notice(lines, name)
+        if notice:
+            self.notify(notice, title="Not all UTF-8", severity="warning", timeout=10)
+
+    def on_vectors_opened(self, message: VectorsOpened) -> None:
+        self._vectors_file = message.path  # for the session
+
+    def action_type_sentence(self) -> None:
+        def typed(sentence: str | None) -> None:
+            if sentence is not None:
+                self.marks.clear()
+                self.submit("Type a sentence", lambda lab: lab.type_sentence(sentence))
+
+        self.push_screen(PromptScreen("Type a sentence (tokenized with the fitted tokenizer; "
+                                      "unknown words become <OOV>)", placeholder="I'm the great pretender"),
+                         typed)
+
+    def action_open_file(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path is None:
+                return
+            target = Path(path).expanduser()
+            if target.suffix.lower() == ".keras":
+                self.marks.clear()
+                self.open_model_file(target)
+                return
+            if target.suffix.lower() in (".npy", ".json"):
+                def open_vectors(lab: Lab) -> None:
+                    lab.open_vectors(target)
+                    self.post_message(VectorsOpened(str(target.resolve())))
+
+                self.submit("Open", open_vectors, f"opened {target}")
+            else:
+                self._open_text(target)
+            self.line_cursor = 1  # until the new text shows its first line with words
+            self.marks.clear()
+
+        self.push_screen(PromptScreen("Open a text file (one sequence per line), input vectors "
+                                      "(.npy / .json), or a trained model (.keras)",
+                                      placeholder="path/to/file.txt"),
+                         chosen)
+
+    def action_export(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path is None:
+                return
+            target = Path(path).expanduser()
+
+            def export(lab: Lab) -> None:
+                from tui_lab.core import trace  # the trace's own writer (JSON or .npz by the suffix
+
+                trace.write_trace(lab, target, "npz" if path.lower().endswith(".npz") else "json")
+
+            self.ask_before_replacing(
+                [target], lambda: self.submit("Export", export, f"trace written to {path}"))
+
+        self.push_screen(PromptScreen("Export the whole trace: a .json or .npz path",
+                                      value="trace.json"), chosen)
+
+    def ask_before_replacing(self, paths: list[Path], write: Callable[[], None]) -> None:
+        """write() at once if none of paths exists; else only after a yes to the question."""
+        there = existing(*paths)
+        if not there:
+            write()
+            return
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                write()
+            else:
+                self.notify(f"kept {' and '.join(p.name for p in there)}: nothing was written",
+                            title="Not replaced")
+
+        self.push_screen(ReplaceScreen(there), answered)
+
+
+def replaced_notice(lines, name) -> str | None:
+    """What to say when a text had bytes that are not UTF-8 (they are shown as \ufffd)."""
+    notice = getattr(lines, "decode_notice", None)
+    return notice(str(name)) if notice else None
