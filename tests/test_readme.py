@@ -16,6 +16,18 @@ def test_readme_python_example_runs(capsys):
     assert error < 1e-5
 
 
+def test_readme_debugger_example_runs_after_the_first(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    namespace = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)
+    capsys.readouterr()
+    exec(compile(blocks[1], "README.md", "exec"), namespace)
+    out = capsys.readouterr().out
+    assert "'forget[3] < 0.726' holds after step 3 (batch row 1: 0.7245" in out
+    lab = namespace["lab"]
+    assert lab.edits == () and lab.what_if() is None  # undone
+
+
 def test_ci_runs_the_readme_test_command():
     command = re.search(r"Install the test extra.*?```\n(.*?)\n```", README.read_text(), re.S)[1]
     ci = (README.parent / ".ci" / "run").read_text()

@@ -20,6 +20,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
     parser.add_argument("--format", choices=("json", "npz"),
                         help="json (default) or npz (npz needs -o; implied by a .npz file name)")
+    parser.add_argument("--until", metavar="COND", action="append",
+                        help="end the trace at the first step where COND holds (that step "
+                             "included), e.g. 'forget[2] < 0.1', 'h[0] > 0.5', 'token == "
+                             "pretender', 'step == 5', 'dh > 0.3'; repeat for several (the first "
+                             "to hold wins); stderr says which held")
     add_model_options(parser, layer_help="with --model: the recurrent layer to step (default: last)")
     return parser
 
@@ -45,11 +50,16 @@ def run(argv: list[str]) -> int:
     if notice:  # the trace is still right for the text as read: a warning, not an error
         sys.stderr.write(f"{PROG} trace: warning: {notice}\n")
     if args.output and not files.is_stdout(args.output):
-        trace.write_trace(lab, args.output, fmt)
-    elif fmt == "json":
-        files.write_stdout(trace.trace_json(trace.full_snapshot(lab)) + "\n")
+        _, stop = trace.write_trace_until(lab, args.output, fmt, args.until)
     else:
-        files.write_stdout(trace.npz_bytes(trace.full_snapshot(lab)))
+        snapshot, stop = (trace.stopped_snapshot(lab, args.until) if args.until else
+                          (trace.full_snapshot(lab), None))
+        if fmt == "json":
+            files.write_stdout(trace.trace_json(snapshot, stop) + "\n")
+        else:
+            files.write_stdout(trace.npz_bytes(snapshot, stop))
+    if stop is not None:
+        sys.stderr.write(f"{PROG} trace: {trace.stop_message(stop)}\n")
     return 0
 
 
@@ -62,6 +72,8 @@ def run_model_trace(args) -> int:
 
     if args.output and not files.is_stdout(args.output):
         files.AtomicFile(args.output, "trace file")  # a bad -o is refused before TensorFlow
+    if args.until:
+        raise LabError("--until steps the lab's own cell; with --model it is not supported yet")
     if args.inputs or args.weights or args.initial_state:
         raise LabError("--model brings its own inputs and weights: drop --inputs, --weights and "
                        "--initial-state")

@@ -42,6 +42,24 @@ class History:
     def timesteps(self) -> int:
         return len(self.order)
 
+    def copy_until(self, k: int) -> History:
+        """A new History (a new id) holding copies of steps 0..k-1, to be continued from
+        there differently (a state edit at step k): views of this one stay as they were."""
+        k = min(k, self.computed)
+        h = self.h
+        new = History(self.order.copy(), h.shape[1], h.shape[2], tuple(self.gates),
+                      self.c is not None)
+        new.h[:k], new.output[:k], new.masked[:k] = h[:k], self.output[:k], self.masked[:k]
+        if self.c is not None:
+            new.c[:k] = self.c[:k]
+        for name, values in self.gates.items():
+            new.gates[name][:k] = values[:k]
+        new.gate_error_max[:k] = self.gate_error_max[:k]
+        new.layer_checked = min(k, self.layer_checked)
+        new.layer_error_max[:new.layer_checked] = self.layer_error_max[:new.layer_checked]
+        new.computed = k
+        return new
+
     def record(self, k0: int, h, c, output, gates: dict, masked, check) -> None:
         """Steps k0..k0+n-1: each array (n, batch, units); masked (n, batch); check (n,) the
         per-step |numpy equations - Keras cell|."""

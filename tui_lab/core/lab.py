@@ -3,7 +3,9 @@
 `Lab` holds the settings, the input (a text and the selected lines, a typed sentence, or raw
 vectors), the weights, the history of steps and the cursor. Its methods are the lab's
 operations; `snapshot()` gives an immutable picture that views read. No Textual here: the
-app, `tui-lab trace`, the tests and notebooks all drive this class.
+app, `tui-lab trace`, the tests and notebooks all drive this class. Two groups of its
+methods live beside it: the operations on input and settings (lab_inputs.py) and the
+debugger's (debugger.py: breakpoints, state edits, what-if).
 
 Every operation that changes settings or input builds the new state completely before
 swapping it in, so a LabError leaves the lab exactly as it was.
@@ -16,17 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
-from tui_lab.core import building, checks, initial_state, inputs, stepper, tf_loader
+from tui_lab.core import building, checks, edits, initial_state, inputs, stepper, tf_loader
+from tui_lab.core.debugger import Debugger
+from tui_lab.core.lab_inputs import InputOperations
 from tui_lab.core.cells import CellRunner, Weights
-from tui_lab.core.weight_files import weights_from_npz
 from tui_lab.config import LabConfig
 from tui_lab.errors import LabError
 from tui_lab.core.history import History
 from tui_lab.core.protocol import Cancelled, Progress
-from tui_lab.core.snapshot import Batch, Snapshot, readonly, vector_batch
+from tui_lab.core.snapshot import Batch, Snapshot, readonly
 from tui_lab.core.text import Corpus
 
-MAX_BATCH = 1024
 # Long runs are computed in chunks, with a progress report and a cancel check after each.
 # A chunk holds about the same work whatever the size (units x batch rows), so esc answers
 # within a fraction of a second: 1,024 steps of a 64-unit line, 16 of a 4,096-unit one.
@@ -35,7 +37,7 @@ CHUNK_STEPS = (16, 1024)
 Features = Callable[[np.ndarray], np.ndarray]  # padded ids (B, T) -> layer input (B, T, D)
 
 
-class Lab:
+class Lab(InputOperations, Debugger):
     """The controller. Defaults reproduce the lesson: the lyrics, line 1, LSTM, 4 units.
 
     >>> lab = Lab()
@@ -67,6 +69,8 @@ class Lab:
         self._history: History | None = None
         self._layer: tuple[np.ndarray, tuple[np.ndarray, ...]] | None = None
         self._cursor = 0
+        self._edits: tuple[edits.Edit, ...] = ()  # state edits, in the order made
+        self._original: History | None = None  # the unedited run, while there are edits
 
     # ----- reading --------------------------------------------------------------------------
     @property
@@ -195,121 +199,18 @@ class Lab:
         return self.seek(self.timesteps, progress, cancelled)
 
     def _compute_until(self, end: int) -> None:
-        """Fill the history up to (not including) step `end` (stepper.py does the maths)."""
-        stepper.advance(self._runner, self._config, self._batch, self._history, end,
+        """Fill the history up to (not including) step `end` (stepper.py does the maths),
+        writing each edit into the states once the run reaches its step."""
+        history = self._history
+        for step in sorted({e.step for e in self._edits if history.computed <= e.step <= end}):
+            if step:
+                stepper.advance(self._runner, self._config, self._batch, history, step,
+                                self._initial_states)
+                c = history.c[step - 1] if history.c is not None else None
+                edits.apply(self._edits, step, history.h[step - 1], c)
+                edits.apply(self._edits, step, history.output[step - 1], None)
+        stepper.advance(self._runner, self._config, self._batch, history, end,
                         self._initial_states)
-
-    # ----- input ----------------------------------------------------------------------------
-    def open_text(self, path: str | Path, progress: Progress | None = None,
-                  cancelled: Cancelled | None = None) -> None:
-        """Open a UTF-8 text file (one sequence per line); the tokenizer is fitted on it.
-
-        A big file reports progress(lines fitted, lines) and can be cancelled (LabError,
-        the lab keeps what it had)."""
-        path = checks.path_argument(path, "the text file")
-        checks.callable_or_none(progress, "progress")
-        checks.callable_or_none(cancelled, "cancelled")
-        corpus = Corpus.from_file(path, self._config.num_words)
-        if progress is not None or cancelled is not None:
-            corpus.fit(progress, cancelled)
-        self._commit(corpus=corpus, vectors=None, features=None, selection=(corpus.first_line,),
-                     sentence=None, keep_cursor=False)
-
-    def use_lyrics(self) -> None:
-        corpus = Corpus.lyrics(self._config.num_words)
-        self._commit(corpus=corpus, vectors=None, features=None, selection=(1,), sentence=None,
-                     keep_cursor=False)
-
-    def select_lines(self, numbers) -> None:
-        """Step these lines (1-based numbers) together as one batch; one number is fine."""
-        if self._corpus is None:
-            raise LabError("there are no text lines to select: the input is raw vectors")
-        selection = inputs.line_numbers(numbers, self._corpus.lines, MAX_BATCH)
-        self._commit(selection=selection, sentence=None, keep_cursor=False)
-
-    def type_sentence(self, sentence: str) -> None:
-        """Step a sentence of your own, tokenized with the fitted tokenizer (unknown words: OOV)."""
-        if self._corpus is None:
-            raise LabError("typed sentences need a text to fit the tokenizer on; open one first")
-        if not isinstance(sentence, str) or not sentence.strip():
-            raise LabError("type a sentence with at least one word")
-        self._commit(sentence=sentence.strip(), keep_cursor=False)
-
-    def set_vectors(self, vectors, pad_mask=None) -> None:
-        """Step raw input vectors, (T, features) or (B, T, features), instead of text.
-
-        `pad_mask` (B, T), True at padding, marks steps that mask_padding skips."""
-        if vectors is None:
-            raise LabError("give the vectors: (timesteps, features) or (batch, timesteps, features)")
-        batch = vector_batch(vectors, pad_mask)
-        self._commit(vectors=batch, corpus=None, features=None, selection=(), sentence=None,
-                     keep_cursor=False, config=self._config.replace(embedding_dim=batch.x.shape[2]))
-
-    def open_vectors(self, path: str | Path) -> None:
-        self.set_vectors(inputs.read_vectors(checks.path_argument(path, "the vectors file")))
-
-    # ----- settings and weights -------------------------------------------------------------
-    def configure(self, **changes) -> None:
-        """Change settings by their Keras names, e.g. configure(cell="gru", units=8)."""
-        config = self._config.replace(**changes)
-        fixed = self._fixed_input_dim()
-        if fixed is not None and config.embedding_dim != fixed:
-            raise LabError(f"the input has {fixed} features, so the cell's input size is "
-                           f"fixed at {fixed}")
-        self._commit(config=config)
-
-    def reseed(self, seed: int | None = None) -> None:
-        """New initial weights from another seed (next seed if none is given)."""
-        if seed is not None:
-            seed = checks.whole_number(seed, "seed")  # its range is the config's to check
-        self.configure(seed=self._config.seed + 1 if seed is None else seed)
-
-    def load_weights(self, path: str | Path) -> None:
-        """Use weights from an .npz (kernel, recurrent_kernel, optional bias and embedding).
-
-        Units, input size, use_bias and GRU's reset_after are taken from the arrays."""
-        path = checks.path_argument(path, "the weights file")
-        weights, implied = weights_from_npz(path, self._config)
-        self.use_weights(weights, implied, str(path))
-
-    def use_weights(self, weights: Weights, implied: dict, origin: str) -> None:
-        """Use these weights (e.g. a trained model's); `implied` are the settings they fix
-        (units, use_bias ...), kept while the weights are in use."""
-        if not isinstance(weights, Weights):
-            raise LabError(f"weights must be cells.Weights, not {checks.shown(weights)}")
-        if not isinstance(implied, dict):
-            raise LabError(f"implied must be a dict of settings, not {checks.shown(implied)}")
-        checks.text_argument(origin, "origin")
-        building.check_weights(weights, self._config, origin)
-        implied = {**implied, "cell": self._config.cell}
-        if weights.embedding is not None:
-            implied["num_words"] = weights.embedding.shape[0]
-        fixed = self._fixed_input_dim()
-        if fixed is not None and weights.input_dim != fixed:
-            raise LabError(f"{origin}: the kernel reads {weights.input_dim} features but the input "
-                           f"has {fixed}")
-        config = self._config.replace(**implied)
-        self._commit(config=config, loaded=(weights, implied, origin))
-
-    def set_initial_state(self, h=None, c=None) -> None:
-        """Start from these states: h (and c for LSTM), shape (units,) or (batch, units).
-
-        Call with no arguments to go back to zeros. h and c have the same number of rows:
-        1 (every row of the batch starts from it) or the batch's."""
-        if h is None and c is None:
-            self._commit(initial=None)
-            return
-        if self._vectors is not None:
-            rows = self._vectors.x.shape[0]
-        else:
-            rows = 1 if self._sentence is not None else len(self._selection)
-        h, c = initial_state.given(h, c, self._config.units, rows)
-        self._commit(initial=(h, c))
-
-    def load_initial_state(self, path: str | Path) -> None:
-        """An initial state from an .npz with keys 'h' (and 'c' for LSTM)."""
-        path = checks.path_argument(path, "the initial-state file")
-        self.set_initial_state(*initial_state.read(path, self._config.cell))
 
     # ----- building -------------------------------------------------------------------------
     _UNSET = object()
@@ -362,17 +263,24 @@ class Lab:
          self._sentence, self._loaded, self._initial, self._runner, self._batch, self._history,
          self._layer) = (config, corpus, vectors, features, selection, sentence, loaded,
                          initial, runner, batch, history, None)
+        self._edits, self._original = (), None  # edits belong to the run they were made in
         self._cursor = 0
         self.seek(cursor)
 
-    def _initial_states(self):
-        return initial_state.starting(self._initial, self._batch.shape[0], self._config.units,
-                                      self._config.cell)
+    def _initial_states(self, edited: bool = True):
+        """(h0, c0) step 0 starts from: the given initial state or zeros, with the edits
+        made before the first step unless edited=False (the unedited run, the layer)."""
+        h0, c0 = initial_state.starting(self._initial, self._batch.shape[0], self._config.units,
+                                        self._config.cell)
+        if edited and any(edit.step == 0 for edit in self._edits):
+            h0, c0 = h0.copy(), (c0.copy() if c0 is not None else None)
+            edits.apply(self._edits, 0, h0, c0)
+        return h0, c0
 
     def _layer_result(self):
         """The full Keras layer on this input, with the same weights, state and mask."""
         if self._layer is None:
-            h0, c0 = self._initial_states()
+            h0, c0 = self._initial_states(edited=False)
             mask = ~self._batch.pad_mask if self._config.mask_padding else None
             sequence, states = self._runner.run_layer(self._batch.x, h0, c0, mask)
             self._layer = (sequence, tuple(states))
@@ -389,7 +297,13 @@ class Lab:
         error = None
         if layer or self._layer is not None:
             sequence, states = self._layer_result()
-            error = history.error_against(sequence, states, t)
+            if self._edits:  # the layer runs unedited: compare the steps before the first
+                # edited state (an edit after step s changes the state of step s itself)
+                same = min(t, min(edit.step for edit in self._edits) - 1)
+                history.check_against(sequence, max(same, 0))
+                error = history.layer_error(same) if same > 0 else None
+            else:
+                error = history.error_against(sequence, states, t)
         h0, c0 = self._initial_states()
         loaded = self._loaded
         return Snapshot(
@@ -418,4 +332,5 @@ class Lab:
             gate_max_abs_error=history.gate_error(t),
             initial_state_given=self._initial is not None,
             history_id=history.id,
+            edits=self._edits,
         )

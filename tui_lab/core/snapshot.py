@@ -69,6 +69,9 @@ class Snapshot:
     # A trained model's view beside the stepped layer (trained.lab.ModelView), None for a
     # plain Lab. Typed loosely: core does not import trained.
     model: Any = None
+    # State edits (core.edits.Edit) made in this run, in order; with any, max_abs_error
+    # compares only the steps before the first (the layer runs unedited).
+    edits: tuple = ()
 
     @property
     def timesteps(self) -> int:

@@ -12,6 +12,9 @@ JSON layout (arrays keep the batch axis even when the batch is 1):
     layer         sequence (B, T, units) and states, as the Keras layer returns them
     max_abs_error stepped states vs the Keras layer; gate_max_abs_error the numpy
                   equations vs the Keras cell at every step (either engine, see stepper.py)
+    edits         (with state edits) each {step, state, unit, value, row}, in order
+    until         (with --until) {conditions, fired (the condition, or null), step}: the
+                  steps then end at that step, included
 The .npz holds the same arrays stacked over steps (steps_h is (T, B, units), ...), with the
 non-array parts (config, word_index, tokens, ids) as JSON strings.
 """
@@ -60,9 +63,20 @@ def _source(snapshot: Snapshot) -> dict:
     return source
 
 
-def trace_dict(snapshot: Snapshot) -> dict:
-    """The trace as plain Python data (what the JSON holds)."""
-    if not snapshot.at_end:
+def stopped_snapshot(lab: Lab, conditions: list[str]) -> tuple[Snapshot, dict]:
+    """From the first step, run until one of conditions holds (or to the end): the snapshot
+    there and the trace's `until` record. The lab stays where it stopped."""
+    lab.reset()
+    hit = lab.run_until(conditions)
+    until = {"conditions": list(conditions), "fired": hit.condition if hit else None,
+             "step": lab.t, "row": hit.row if hit else None}
+    return lab.snapshot(), until
+
+
+def trace_dict(snapshot: Snapshot, until: dict | None = None) -> dict:
+    """The trace as plain Python data (what the JSON holds): every step, or with `until`
+    (stopped_snapshot) the steps up to where running stopped."""
+    if not snapshot.at_end and until is None:
         raise ValueError("a trace needs the snapshot at the end of the sequence")
     cell_state = snapshot.c is not None
     trace = {"config": {**snapshot.config.as_dict(), "source": _source(snapshot)}}
@@ -86,7 +100,7 @@ def trace_dict(snapshot: Snapshot) -> dict:
         trace["initial_state"]["c"] = snapshot.c0.tolist()
     masking = snapshot.config.mask_padding
     steps = []
-    for k, position in enumerate(snapshot.order.tolist()):
+    for k, position in enumerate(snapshot.order[:snapshot.t].tolist()):
         step = {"t": k, "position": position, "x": snapshot.batch.x[:, position].tolist(),
                 "h": snapshot.h[k].tolist()}
         if cell_state:
@@ -101,14 +115,18 @@ def trace_dict(snapshot: Snapshot) -> dict:
                       "states": [s.tolist() for s in snapshot.layer_states]}
     trace["max_abs_error"] = snapshot.max_abs_error
     trace["gate_max_abs_error"] = snapshot.gate_max_abs_error
+    if snapshot.edits:
+        trace["edits"] = [edit.as_dict() for edit in snapshot.edits]
+    if until is not None:
+        trace["until"] = until
     return trace
 
 
-def trace_arrays(snapshot: Snapshot) -> dict[str, np.ndarray]:
+def trace_arrays(snapshot: Snapshot, until: dict | None = None) -> dict[str, np.ndarray]:
     """The trace as flat arrays (what the .npz holds)."""
-    trace = trace_dict(snapshot)
+    trace = trace_dict(snapshot, until)
     arrays = {"config": np.array(json.dumps(trace["config"]))}
-    for key in ("word_index", "tokens", "ids"):
+    for key in ("word_index", "tokens", "ids", "edits", "until"):
         if key in trace:
             arrays[key] = np.array(json.dumps(trace[key]))
     if snapshot.batch.rows is not None:
@@ -121,9 +139,10 @@ def trace_arrays(snapshot: Snapshot) -> dict[str, np.ndarray]:
     arrays["initial_state_h"] = snapshot.h0
     if snapshot.c0 is not None:
         arrays["initial_state_c"] = snapshot.c0
-    arrays["steps_t"] = np.arange(snapshot.timesteps)
-    arrays["steps_position"] = snapshot.order
-    arrays["steps_x"] = np.swapaxes(snapshot.batch.x[:, snapshot.order], 0, 1)
+    order = snapshot.order[:snapshot.t]
+    arrays["steps_t"] = np.arange(snapshot.t)
+    arrays["steps_position"] = order
+    arrays["steps_x"] = np.swapaxes(snapshot.batch.x[:, order], 0, 1)
     arrays["steps_h"] = snapshot.h
     if snapshot.c is not None:
         arrays["steps_c"] = snapshot.c
@@ -149,14 +168,14 @@ def format_for(path: str | Path | None, fmt: str | None) -> str:
     return fmt
 
 
-def trace_json(snapshot: Snapshot) -> str:
-    return json.dumps(trace_dict(snapshot), allow_nan=False)
+def trace_json(snapshot: Snapshot, until: dict | None = None) -> str:
+    return json.dumps(trace_dict(snapshot, until), allow_nan=False)
 
 
-def npz_bytes(snapshot: Snapshot) -> bytes:
+def npz_bytes(snapshot: Snapshot, until: dict | None = None) -> bytes:
     """The trace's arrays as the bytes of an .npz file."""
     buffer = io.BytesIO()
-    np.savez(buffer, **trace_arrays(snapshot))
+    np.savez(buffer, **trace_arrays(snapshot, until))
     return buffer.getvalue()
 
 
@@ -168,16 +187,33 @@ def check_size(lab: Lab, fmt: str) -> None:
                           text=snapshot.weights.embedding is not None)
 
 
-def write_trace(lab: Lab, path: str | Path, fmt: str | None = None) -> Path:
+def write_trace(lab: Lab, path: str | Path, fmt: str | None = None,
+                until: list[str] | None = None) -> Path:
     """Write the whole trace to path atomically (files.AtomicFile): the old file or the
-    complete new one, never half of one, and no temporary file left behind."""
+    complete new one, never half of one, and no temporary file left behind. until:
+    conditions that end the trace at the first step where one holds (stopped_snapshot)."""
+    return write_trace_until(lab, path, fmt, until)[0]
+
+
+def write_trace_until(lab: Lab, path: str | Path, fmt: str | None,
+                      until: list[str] | None) -> tuple[Path, dict | None]:
+    """write_trace, also returning the trace's `until` record (None without conditions)."""
     fmt = format_for(path, fmt)
     with files.AtomicFile(path, "trace file") as out:  # refuses a folder or a device first
         check_size(lab, fmt)
-        snapshot = full_snapshot(lab)
-        out.write(trace_json(snapshot).encode() if fmt == "json" else npz_bytes(snapshot))
+        snapshot, stop = stopped_snapshot(lab, until) if until else (full_snapshot(lab), None)
+        out.write(trace_json(snapshot, stop).encode() if fmt == "json" else
+                  npz_bytes(snapshot, stop))
         files.commit_all(out)
-    return out.path
+    return out.path, stop
+
+
+def stop_message(stop: dict) -> str:
+    """What --until did, for stderr."""
+    if stop["fired"] is None:
+        return f"no condition held: the trace runs to the end (step {stop['step']})"
+    return (f"stopped: {stop['fired']!r} holds after step {stop['step']} "
+            f"(batch row {stop['row'] + 1}); the trace ends there")
 
 
 def load_trace(path: str | Path) -> dict:

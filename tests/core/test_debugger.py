@@ -1,0 +1,290 @@
+"""The debugger: breakpoint conditions stop where the Keras layer says they hold, and a state
+edit followed by steps equals calling the Keras cell by hand from the edited state."""
+
+import numpy as np
+import pytest
+
+from tui_lab import Lab, LabConfig, LabError
+
+TOL = 1e-5
+
+
+def lstm_lab(**settings) -> Lab:
+    lab = Lab(LabConfig(cell="lstm", units=5, **settings))
+    lab.select_lines([1, 7])  # a batch of two lines: a condition may hold in either row
+    return lab
+
+
+def layer_reference(keras, lab):
+    """The Keras LSTM layer with the lab's weights: (sequence (T, B, units) in processing
+    order, the gates recomputed from the layer's own previous outputs)."""
+    lab.run_to_end()
+    snapshot = lab.snapshot()
+    units = snapshot.config.units
+    layer = keras.layers.LSTM(units, return_sequences=True, return_state=True)
+    layer.build((None, None, snapshot.batch.x.shape[2]))
+    layer.set_weights(snapshot.weights.cell_weights())
+    sequence = np.swapaxes(np.asarray(layer(snapshot.batch.x)[0]), 0, 1)
+    kernel, recurrent, bias = (np.asarray(w) for w in layer.get_weights())
+    previous = np.concatenate([np.zeros_like(sequence[:1]), sequence[:-1]])
+    z = np.swapaxes(snapshot.batch.x, 0, 1) @ kernel + previous @ recurrent + bias
+    forget = 1 / (1 + np.exp(-z[..., units:2 * units]))
+    lab.reset()
+    return sequence, forget, previous
+
+
+def threshold(values: np.ndarray) -> float:
+    """A value between two of these, far from all (so 1e-5 cannot move a hit), near the middle."""
+    ordered = np.unique(values.ravel())
+    middle = len(ordered) // 2
+    gaps = [(ordered[i + 1] - ordered[i], i) for i in range(max(1, middle - 3), middle + 3)]
+    gap, i = max(gaps)
+    assert gap > 1e-4
+    return float((ordered[i] + ordered[i + 1]) / 2)
+
+
+def first_step(holds: np.ndarray) -> int:
+    """1-based step of the first (steps, rows) True."""
+    return int(np.flatnonzero(holds.any(axis=1))[0]) + 1
+
+
+def test_state_and_gate_conditions_stop_where_the_layer_says(keras):
+    lab = lstm_lab()
+    sequence, forget, previous = layer_reference(keras, lab)
+    cases = {}
+    value = threshold(sequence[:, :, 2])
+    cases[f"h[2] > {value}"] = sequence[:, :, 2] > value
+    value = threshold(forget[:, :, 1])
+    cases[f"forget[1] < {value}"] = forget[:, :, 1] < value
+    change = np.abs(sequence - previous).max(axis=2)
+    value = threshold(change)
+    cases[f"dh >= {value}"] = change >= value
+    for condition, holds in cases.items():
+        lab.reset()
+        hit = lab.run_until(condition)
+        assert hit is not None and hit.step == first_step(holds), condition
+        assert lab.t == hit.step
+        assert holds[hit.step - 1, hit.row]
+        assert hit.condition == condition
+
+
+def test_cell_state_condition_against_the_layers_final_c(keras):
+    lab = lstm_lab()
+    lab.run_to_end()
+    c = lab.snapshot().c
+    value = threshold(c[:, :, 0])
+    lab.reset()
+    hit = lab.run_until(f"c[0] <= {value}")
+    assert hit.step == first_step(c[:, :, 0] <= value)
+    # The c the condition read is the Keras layer's: its final state at the end.
+    layer_c = lab.snapshot().layer_states[1]
+    lab.run_to_end()
+    np.testing.assert_allclose(lab.snapshot().c[-1], layer_c, atol=TOL)
+
+
+def test_step_position_and_token_conditions():
+    lab = lstm_lab(go_backwards=True)
+    snapshot = (lab.build(), lab.snapshot())[1]
+    assert lab.run_until("step == 3").step == 3
+    assert lab.run_until("t >= 3").step == 4  # only steps after the current one are checked
+    lab.reset()
+    hit = lab.run_until("pos == 2")
+    assert snapshot.order[hit.step - 1] == 2
+    lab.reset()
+    ident = int(snapshot.batch.rows[1].padded[-2])  # line 7: its words are read right to left
+    word = {i: w for w, i in snapshot.word_index.items()}[ident]
+    hit = lab.run_until(f"token == {word}")
+    padded = np.stack([r.padded for r in snapshot.batch.rows])[:, snapshot.order]
+    expected = first_step((padded == ident).T)
+    assert hit.step == expected
+    lab.reset()
+    assert lab.run_until(f"id == {ident}").step == expected
+
+
+def test_several_conditions_the_first_to_hold_wins_and_running_continues():
+    lab = lstm_lab()
+    hit = lab.run_until(["step == 5", "step >= 2"])
+    assert (hit.step, hit.condition) == (2, "step >= 2")
+    hit = lab.run_until("step >= 2")  # like a debugger's continue
+    assert hit.step == 3
+    assert hit.describe() == "'step >= 2' holds after step 3 (batch row 1: 3)"
+    lab.reset()
+    assert lab.run_until("pos == 999") is None
+    assert lab.t == lab.timesteps  # no hit: at the end
+
+
+def test_a_cancelled_run_stops_at_the_last_chunk():
+    lab = Lab(LabConfig(units=512), vectors=np.random.default_rng(0).normal(size=(1, 600, 3)))
+    assert lab.chunk_steps < 600
+    calls = []
+    assert lab.run_until("step == 600", cancelled=lambda: len(calls) > 0,
+                         progress=lambda done, total: calls.append(done)) is None
+    assert lab.t == calls[0] == lab.chunk_steps
+
+
+@pytest.mark.parametrize("condition, where", [
+    ("forget[9] < 0.1", "column 8 ('9'): the cell has 5 units, so a unit is 0..4"),
+    ("update[0] < 0.1", "column 1 ('update'): not something a lstm step has"),
+    ("h < 0.1", "h needs a unit"),
+    ("step[1] == 3", "step has no units"),
+    ("h[1] > big", "column 8 ('big'): expected a number"),
+    ("h[1] > inf", "finite"),
+    ("h[x] > 0", "expected a whole number"),
+    ("token == zzzz", "not a word of the word_index"),
+    ("token > 3", "compared with == or !="),
+    ("forget[1] ~ 0.1", "expected NAME[unit] OP VALUE"),
+    ("", "a condition is text"),
+])
+def test_a_bad_condition_points_at_its_token_and_changes_nothing(condition, where):
+    lab = lstm_lab()
+    lab.step()
+    with pytest.raises(LabError) as error:
+        lab.run_until(["step == 5", condition])
+    assert where in str(error.value)
+    assert "\n" not in str(error.value)
+    assert lab.t == 1
+
+
+def test_cell_state_and_tokens_only_where_they_exist():
+    with pytest.raises(LabError, match="not something a gru step has"):
+        Lab(LabConfig(cell="gru")).run_until("c[0] > 0")
+    vectors = Lab(LabConfig(), vectors=np.zeros((4, 2)))
+    with pytest.raises(LabError, match="raw vectors: there are no tokens"):
+        vectors.run_until("token == 3")
+
+
+# ----- state edits -----------------------------------------------------------------------
+def by_hand(lab, h, c, steps):
+    """Call the lab's Keras cell object through its cell API from (h, c), step by step."""
+    snapshot = lab.snapshot()
+    cell, hs = lab.keras_cell, []
+    for k in steps:
+        x = snapshot.batch.x[:, snapshot.order[k]]
+        states = [h, c] if c is not None else [h]
+        _, states = cell(x, states, training=False)
+        h, c = np.asarray(states[0]), (np.asarray(states[1]) if c is not None else None)
+        hs.append((h, c))
+    return hs
+
+
+@pytest.mark.parametrize("cell, state", [("lstm", "h"), ("lstm", "c"), ("gru", "h"),
+                                         ("simple_rnn", "h")])
+def test_an_edit_then_steps_equals_the_cell_called_by_hand(cell, state):
+    lab = Lab(LabConfig(cell=cell, units=4))
+    lab.select_lines([1, 7])
+    lab.seek(3)
+    lab.edit_state(state, unit=2, value=0.75, row=1)
+    edited = lab.snapshot()
+    h, c = edited.h[-1].copy(), (edited.c[-1].copy() if edited.c is not None else None)
+    assert (h if state == "h" else c)[1, 2] == np.float32(0.75)
+    lab.seek(lab.timesteps)
+    after = lab.snapshot()
+    for k, (h_ref, c_ref) in zip(range(3, after.timesteps), by_hand(lab, h, c, range(3, after.timesteps))):
+        np.testing.assert_allclose(after.h[k], h_ref, atol=TOL)
+        if c_ref is not None:
+            np.testing.assert_allclose(after.c[k], c_ref, atol=TOL)
+    # The gates shown after the edit still rebuild the states (numpy vs the cell, every step).
+    assert after.gate_max_abs_error < TOL
+    assert after.edits == lab.edits and lab.edits[0].describe() == \
+        f"{state}[2] = 0.75 after step 3 (batch row 2)"
+
+
+def test_an_edit_of_the_initial_state_equals_the_layer_from_that_state(keras):
+    lab = Lab(LabConfig(cell="lstm", units=3))
+    lab.edit_state("c", unit=0, value=-2.0)  # at step 0: every row
+    lab.run_to_end()
+    snapshot = lab.snapshot()
+    assert snapshot.max_abs_error is None  # the layer ran unedited: nothing to compare
+    layer = keras.layers.LSTM(3, return_sequences=True)
+    layer.build((None, None, snapshot.batch.x.shape[2]))
+    layer.set_weights(snapshot.weights.cell_weights())
+    c0 = np.zeros((1, 3), np.float32)
+    c0[:, 0] = -2.0
+    expected = layer(snapshot.batch.x, initial_state=[np.zeros((1, 3), np.float32), c0])
+    np.testing.assert_allclose(snapshot.h, np.swapaxes(np.asarray(expected), 0, 1), atol=TOL)
+    np.testing.assert_array_equal(snapshot.c0, c0)
+
+
+def test_undo_restores_the_exact_original_states():
+    lab = lstm_lab()
+    lab.run_to_end()
+    before = lab.snapshot()
+    lab.seek(2)
+    lab.edit_state("h", 0, 0.0)
+    lab.seek(5)
+    lab.edit_state("c", 4, 3.0, row=0)
+    lab.run_to_end()
+    assert np.abs(lab.snapshot().h - before.h).max() > 1e-3
+    assert lab.undo() and lab.undo() and not lab.undo()
+    lab.run_to_end()
+    after = lab.snapshot()
+    np.testing.assert_array_equal(after.h, before.h)
+    np.testing.assert_array_equal(after.c, before.c)
+    assert after.history_id == before.history_id and after.edits == ()
+    assert after.max_abs_error < TOL
+
+
+def test_undo_of_the_later_edit_keeps_the_earlier_one():
+    one, two = lstm_lab(), lstm_lab()
+    for lab in (one, two):
+        lab.seek(2)
+        lab.edit_state("h", 1, 0.9)
+    two.seek(4)
+    two.edit_state("h", 3, -0.9)
+    two.undo()
+    for lab in (one, two):
+        lab.run_to_end()
+    np.testing.assert_array_equal(one.snapshot().h, two.snapshot().h)
+
+
+def test_what_if_shows_how_far_an_edit_travels():
+    lab, plain = lstm_lab(), lstm_lab()
+    assert lab.what_if() is None
+    lab.seek(3)
+    lab.edit_state("c", 2, 5.0)
+    lab.run_to_end()
+    plain.run_to_end()
+    diff = lab.what_if()
+    np.testing.assert_allclose(diff.dh, lab.snapshot().h - plain.snapshot().h, atol=TOL)
+    np.testing.assert_allclose(diff.dc, lab.snapshot().c - plain.snapshot().c, atol=TOL)
+    largest = diff.max_per_step
+    assert (largest[:2] == 0).all()  # before the edit: the same run
+    assert largest[2] == pytest.approx(np.abs(5.0 - plain.snapshot().c[2, :, 2]).max(), abs=TOL)
+    assert (largest[3:] > 0).all()  # it travels on
+
+
+def test_max_error_compares_the_steps_before_the_first_edit():
+    lab = lstm_lab()
+    lab.seek(4)
+    lab.edit_state("h", 0, 10.0)
+    lab.run_to_end()
+    error = lab.snapshot().max_abs_error
+    assert error is not None and error < TOL  # steps 1..3: the edit changed step 4's state
+    lab.seek(1)
+    lab.edit_state("h", 0, 10.0)
+    assert lab.snapshot().max_abs_error is None  # no step is left unedited
+
+
+@pytest.mark.parametrize("args, message", [
+    (("c", 0, 1.0), "'h', not 'c'"),
+    (("h", 4, 1.0), "the unit is 0..3"),
+    (("h", 0, float("nan")), "finite"),
+    (("h", 0, True), "must be a number"),
+    (("h", 0, 1.0, 2), "the row is 0..1"),
+])
+def test_a_bad_edit_is_refused_and_the_run_stays(args, message):
+    lab = Lab(LabConfig(cell="gru", units=4))
+    lab.select_lines([1, 2])
+    lab.seek(2)
+    before = lab.snapshot()
+    with pytest.raises(LabError, match=message):
+        lab.edit_state(*args)
+    assert lab.edits == () and lab.snapshot().history_id == before.history_id
+
+
+def test_a_new_input_or_setting_starts_without_edits():
+    lab = lstm_lab()
+    lab.seek(2)
+    lab.edit_state("h", 0, 1.0)
+    lab.select_lines([3])
+    assert lab.edits == () and lab.what_if() is None and not lab.undo()

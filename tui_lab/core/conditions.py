@@ -1,0 +1,182 @@
+"""Breakpoint conditions: a small language, parsed once, evaluated on whole runs of steps.
+
+    step >= 5            steps taken (1..T); `t` is the same
+    pos == 3             the padded input position the step read
+    token == pretender   the word read (or `token == 11`, its id; `word`/`id` are the same)
+    h[2] > 0.5           unit 2 of the state after the step (c[2] for an LSTM's cell state)
+    forget[2] < 0.1      a gate of a unit at that step (the cell's gate names: input, forget,
+                         candidate, output; update, reset, candidate; preactivation)
+    dh > 0.3             the largest |h_t - h_{t-1}| over the units
+
+The operators are < <= > >= == !=. In a batch a condition holds at a step when it holds for
+any row; the hit says which. Conditions read the lab's History (numpy arrays), so a run of
+1,000 steps is checked with a few array comparisons, not 1,000 Python calls.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_lab.errors import LabError
+
+OPERATORS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
+             "<": operator.lt, ">": operator.gt}
+ALIASES = {"t": "step", "word": "token", "id": "token"}
+WHOLE_NAMES = ("step", "pos")
+# name [unit]? op value, with the spans kept so an error can point at the bad token.
+PATTERN = re.compile(r"\s*(?P<name>[A-Za-z_]\w*)\s*(?:\[\s*(?P<unit>[^\]]*?)\s*\])?\s*"
+                     r"(?P<op><=|>=|==|!=|<|>|=)\s*(?P<value>\S(?:.*\S)?)\s*$")
+
+
+@dataclass(frozen=True)
+class Condition:
+    text: str  # as typed
+    name: str  # step, pos, token, h, c, dh or a gate name
+    unit: int | None
+    op: str
+    value: float  # a token condition holds the word's id
+
+    def holds(self, view: StepsView, k0: int, k1: int) -> np.ndarray:
+        """(k1 - k0, batch) booleans: where the condition holds at steps k0..k1-1."""
+        compare = OPERATORS[self.op]
+        with np.errstate(invalid="ignore"):  # NaN gates (masked rows) compare False
+            return compare(view.values(self.name, self.unit, k0, k1), self.value)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where running stopped: after `step` steps (1-based), at batch `row` (0-based)."""
+
+    condition: str
+    step: int
+    row: int
+    value: float
+
+    def describe(self) -> str:
+        shown = f"{self.value:g}" if isinstance(self.value, float) else str(self.value)
+        return f"{self.condition!r} holds after step {self.step} (batch row {self.row + 1}: {shown})"
+
+
+class StepsView:
+    """What conditions read of a run: the history, the batch and the state before step 0."""
+
+    def __init__(self, history, batch, h0: np.ndarray):
+        self.history, self.batch, self.h0 = history, batch, h0
+        rows = batch.rows
+        self.ids = np.stack([row.padded for row in rows]) if rows is not None else None
+
+    def values(self, name: str, unit: int | None, k0: int, k1: int) -> np.ndarray:
+        history, rows = self.history, self.batch.shape[0]
+        if name == "step":
+            return np.broadcast_to(np.arange(k0 + 1, k1 + 1)[:, None], (k1 - k0, rows))
+        positions = history.order[k0:k1]
+        if name == "pos":
+            return np.broadcast_to(positions[:, None], (k1 - k0, rows))
+        if name == "token":
+            return self.ids[:, positions].T
+        if name == "dh":
+            before = history.h[k0 - 1:k1 - 1] if k0 else np.concatenate(
+                [self.h0[None], history.h[:k1 - 1]])
+            return np.abs(history.h[k0:k1] - before).max(axis=2)
+        if name == "h":
+            return history.h[k0:k1, :, unit]
+        if name == "c":
+            return history.c[k0:k1, :, unit]
+        return history.gates[name][k0:k1, :, unit]
+
+
+def _error(text: str, column: int, token: str, why: str) -> LabError:
+    return LabError(f"bad condition {text!r} at column {column + 1} ({token!r}): {why}")
+
+
+def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],
+          word_index: dict[str, int] | None) -> Condition:
+    """A Condition, or a LabError that names the bad token and its column."""
+    if not isinstance(text, str) or not text.strip():
+        raise LabError("a condition is text such as 'forget[2] < 0.1' or 'step >= 5'")
+    match = PATTERN.match(text)
+    if match is None:
+        head = re.match(r"\s*[A-Za-z_]\w*", text)
+        column = head.end() if head else len(text) - len(text.lstrip())
+        rest = text[column:].strip()[:12] or "end of text"
+        raise _error(text, column, rest, "expected NAME[unit] OP VALUE, e.g. 'forget[2] < 0.1' "
+                                         "(OP is one of < <= > >= == !=)")
+    name = ALIASES.get(match["name"].lower(), match["name"].lower())
+    op = "==" if match["op"] == "=" else match["op"]
+    known = ("step", "pos", "token", "h", "dh") + (("c",) if cell == "lstm" else ()) + gate_names
+    if name not in known:
+        raise _error(text, match.start("name"), match["name"],
+                     f"not something a {cell} step has; use one of {', '.join(known)}")
+    has_unit = name in ("h", "c") + gate_names
+    unit = None
+    if has_unit:
+        if match["unit"] is None:
+            raise _error(text, match.end("name"), match["name"],
+                         f"{name} needs a unit: {name}[0] .. {name}[{units - 1}]")
+        unit = _whole(match["unit"], text, match.start("unit"))
+        if not 0 <= unit < units:
+            raise _error(text, match.start("unit"), match["unit"],
+                         f"the cell has {units} units, so a unit is 0..{units - 1}")
+    elif match["unit"] is not None:
+        raise _error(text, match.start("unit") - 1, f"[{match['unit']}]",
+                     f"{name} has no units: write it without [...]")
+    raw = match["value"]
+    if name == "token":
+        if op not in ("==", "!="):
+            raise _error(text, match.start("op"), op, "a token is compared with == or !=")
+        value = _token_id(raw, text, match.start("value"), word_index)
+    elif name in WHOLE_NAMES:
+        value = _whole(raw, text, match.start("value"))
+    else:
+        value = _number(raw, text, match.start("value"))
+    return Condition(text.strip(), name, unit, op, value)
+
+
+def _whole(raw: str, text: str, column: int) -> int:
+    if not re.fullmatch(r"[+-]?\d{1,9}", raw.strip()):
+        raise _error(text, column, raw, "expected a whole number")
+    return int(raw)
+
+
+def _number(raw: str, text: str, column: int) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _error(text, column, raw, "expected a number such as 0.1 or -2.5e-3") from None
+    if not math.isfinite(value):
+        raise _error(text, column, raw, "the value must be a finite number")
+    return value
+
+
+def _token_id(raw: str, text: str, column: int, word_index: dict[str, int] | None) -> int:
+    if word_index is None:
+        raise _error(text, column, raw, "the input is raw vectors: there are no tokens")
+    word = raw.strip().strip("'\"")
+    if re.fullmatch(r"\d{1,9}", word):
+        return int(word)
+    if word.lower() in word_index:
+        return int(word_index[word.lower()])
+    raise _error(text, column, raw, f"not a word of the word_index ({len(word_index):,} words)")
+
+
+def first_hit(conditions: list[Condition], view: StepsView, k0: int, k1: int) -> Hit | None:
+    """The earliest (step, condition in the order given, row) among steps k0..k1-1."""
+    best = None
+    for condition in conditions:
+        where = condition.holds(view, k0, k1)
+        steps = np.flatnonzero(where.any(axis=1))
+        if len(steps) and (best is None or steps[0] < best[0]):
+            k = int(steps[0])
+            row = int(np.flatnonzero(where[k])[0])
+            best = (k, condition, row)
+    if best is None:
+        return None
+    k, condition, row = best
+    value = view.values(condition.name, condition.unit, k0 + k, k0 + k + 1)[0, row]
+    value = value.item() if hasattr(value, "item") else value
+    return Hit(condition.text, k0 + k + 1, row, value)

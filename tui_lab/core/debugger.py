@@ -1,0 +1,96 @@
+"""The lab's debugger (mixed into Lab): run until a breakpoint condition holds, edit a state
+and step on from it, undo, and compare with the unedited run.
+
+The state it reads and changes is the Lab's own (its history, edits and cursor); these
+methods are the Lab's, kept here so that lab.py stays about the lab's input and settings.
+"""
+
+from __future__ import annotations
+
+from tui_lab.core import checks, conditions, edits, stepper
+from tui_lab.core.protocol import Cancelled, Progress
+from tui_lab.errors import LabError
+
+
+class Debugger:
+    def parse_condition(self, text: str) -> conditions.Condition:
+        """A breakpoint condition (conditions.py), e.g. 'forget[2] < 0.1'; LabError naming
+        the bad token if it is malformed or does not fit this cell."""
+        config = self._config
+        word_index = self._corpus.word_index if self._corpus else None
+        return conditions.parse(text, cell=config.cell, units=config.units,
+                                gate_names=config.gate_names, word_index=word_index)
+
+    def run_until(self, condition, progress: Progress | None = None,
+                  cancelled: Cancelled | None = None) -> conditions.Hit | None:
+        """Step on until a condition holds (one text, or a list: the first to hold wins)
+        at a step after the current one, and stop there. Returns the Hit, or None when no
+        condition held up to the end, or when cancelled() stopped the run (the lab is then
+        at the last step computed)."""
+        texts = [condition] if isinstance(condition, str) else condition
+        if not isinstance(texts, (list, tuple)) or not texts:
+            raise LabError("give a condition such as 'forget[2] < 0.1', or a list of them")
+        parsed = [self.parse_condition(text) for text in texts]  # all checked before stepping
+        checks.callable_or_none(progress, "progress")
+        checks.callable_or_none(cancelled, "cancelled")
+        self.build()
+        history = self._history
+        view = conditions.StepsView(history, self._batch, self._initial_states()[0])
+        k, total = self._cursor, history.timesteps
+        while k < total:
+            if cancelled is not None and cancelled():
+                break
+            end = min(total, k + self.chunk_steps)
+            self._compute_until(end)
+            hit = conditions.first_hit(parsed, view, k, end)
+            if hit is not None:
+                self._cursor = hit.step
+                return hit
+            k = end
+            if progress is not None:
+                progress(k, total)
+        self._cursor = k
+        return None
+
+    @property
+    def edits(self) -> tuple[edits.Edit, ...]:
+        return self._edits
+
+    def edit_state(self, state: str = "h", unit: int = 0, value: float = 0.0,
+                   row: int | None = None) -> edits.Edit:
+        """Set one unit of the current state (h, or c for an LSTM) to value (0: zero it), in
+        one batch row (0-based) or all; the steps after this one are computed again from it
+        by the same Keras cell call. Undo with undo()."""
+        self.build()
+        edit = edits.make_edit(self._cursor, state, unit, value, row, cell=self._config.cell,
+                               units=self._config.units, rows=self._batch.shape[0])
+        if self._original is None:
+            self._original = self._history
+        self._history = self._history.copy_until(self._cursor)
+        self._edits += (edit,)
+        self._compute_until(self._cursor)
+        return edit
+
+    def undo(self) -> bool:
+        """Take back the last edit (False if there is none): the run is computed again
+        from the unedited one, which comes back exactly when no edit is left."""
+        if not self._edits:
+            return False
+        self._edits = self._edits[:-1]
+        if self._edits:
+            first = min(edit.step for edit in self._edits)
+            self._history = self._original.copy_until(first)
+        else:
+            self._history, self._original = self._original, None
+        self._compute_until(self._cursor)
+        return True
+
+    def what_if(self) -> edits.WhatIf | None:
+        """Edited minus unedited states for the steps taken (None without edits)."""
+        if self._original is None:
+            return None
+        t, edited, original = self._cursor, self._history, self._original
+        stepper.advance(self._runner, self._config, self._batch, original, t,
+                        lambda: self._initial_states(edited=False))
+        dc = edited.c[:t] - original.c[:t] if edited.c is not None else None
+        return edits.WhatIf(edited.h[:t] - original.h[:t], dc)
