@@ -12,6 +12,7 @@ edits of a step whenever its run reaches that step, without remembering whether 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +57,28 @@ def make_edit(step: int, state, unit, value, row, *, cell: str, units: int, rows
         if not 0 <= row < rows:
             raise LabError(f"the batch has {rows} rows, so the row is 0..{rows - 1}, not {row}")
     return Edit(int(step), state, int(unit), value, row)
+
+
+EDIT_PATTERN = re.compile(r"\s*(?P<state>[hc])\s*\[\s*(?P<unit>\d{1,5})\s*\]\s*=\s*"
+                          r"(?P<value>[^\s]+)\s*(?:row\s*(?P<row>\d{1,5})\s*)?$", re.IGNORECASE)
+
+
+def parse_edit(text: str) -> tuple[str, int, float | str, int | None]:
+    """(state, unit, value, row) from 'h[2] = 0.5' or 'c[0] = 0 row 2' (the row as shown on
+    screen, 1-based, returned 0-based; no row: every row). make_edit checks the numbers."""
+    match = EDIT_PATTERN.match(text if isinstance(text, str) else "")
+    if match is None:
+        raise LabError(f"write an edit as h[unit] = value (or c[unit] = value for an LSTM's cell "
+                       f"state), optionally 'row N': not {checks.shown(text)}")
+    try:
+        value: float | str = float(match["value"])
+    except ValueError:
+        raise LabError(f"the value must be a number such as 0.5 or -1e-3, not "
+                       f"{match['value']!r}") from None
+    row = int(match["row"]) - 1 if match["row"] is not None else None
+    if row is not None and row < 0:
+        raise LabError("batch rows are numbered from 1")
+    return match["state"].lower(), int(match["unit"]), value, row
 
 
 def apply(edits, step: int, h: np.ndarray, c: np.ndarray | None) -> None:

@@ -333,4 +333,5 @@ class Lab(InputOperations, Debugger):
             initial_state_given=self._initial is not None,
             history_id=history.id,
             edits=self._edits,
+            what_if=self.what_if(),
         )

@@ -67,6 +67,15 @@ class LabLike(Protocol):
     def run_to_end(self, progress: Progress | None = None,
                    cancelled: Cancelled | None = None) -> bool: ...
 
+    # ----- the debugger (core/debugger.py) --------------------------------------------------------
+    def run_until(self, condition, progress: Progress | None = None,
+                  cancelled: Cancelled | None = None): ...
+
+    def edit_state(self, state: str = "h", unit: int = 0, value: float = 0.0,
+                   row: int | None = None): ...
+
+    def undo(self) -> bool: ...
+
     # ----- input --------------------------------------------------------------------------------
     def open_text(self, path: str | Path, progress: Progress | None = None,
                   cancelled: Cancelled | None = None) -> None: ...
@@ -85,5 +94,5 @@ class LabLike(Protocol):
 
 MEMBERS = ("config", "lines", "selection", "source_name", "is_lyrics", "is_built", "t",
            "timesteps", "build", "warm_up", "snapshot", "step", "back", "reset", "seek",
-           "run_to_end", "open_text", "open_vectors", "select_lines", "type_sentence",
+           "run_to_end", "run_until", "edit_state", "undo", "open_text", "open_vectors", "select_lines", "type_sentence",
            "configure", "reseed")

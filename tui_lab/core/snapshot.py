@@ -72,6 +72,8 @@ class Snapshot:
     # State edits (core.edits.Edit) made in this run, in order; with any, max_abs_error
     # compares only the steps before the first (the layer runs unedited).
     edits: tuple = ()
+    # With edits: edited minus unedited states for the steps taken (core.edits.WhatIf).
+    what_if: Any = None
 
     @property
     def timesteps(self) -> int:

@@ -190,6 +190,19 @@ class ModelLab:
                    cancelled: Cancelled | None = None) -> bool:
         return self.lab.run_to_end(progress, cancelled)
 
+    # The debugger: breakpoints read the shown direction's states.
+    def run_until(self, condition, progress: Progress | None = None,
+                  cancelled: Cancelled | None = None):
+        return self.lab.run_until(condition, progress, cancelled)
+
+    def edit_state(self, state: str = "h", unit: int = 0, value: float = 0.0, row=None):
+        # The next words come from the whole model on the ids: an edit would not reach them.
+        raise LabError("state edits step the lab's own cell; the model's next words would not "
+                       "follow them: close the model (x) first")
+
+    def undo(self) -> bool:
+        return False  # (no edits are made with a model open)
+
     def snapshot(self, layer: bool = True) -> Snapshot:
         """The shown direction's snapshot, with the model's view in its `model` field."""
         return dataclasses.replace(self.lab.snapshot(layer), model=self.view())

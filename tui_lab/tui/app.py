@@ -27,6 +27,7 @@ from tui_lab import Lab
 from tui_lab.tui.palette import LabCommands
 from tui_lab.config import CELLS
 from tui_lab.tui.jobs import Jobs, terminal_on_its_own_fd
+from tui_lab.tui.debug_actions import DebugActions
 from tui_lab.tui.file_actions import FileActions
 from tui_lab.tui.model_actions import ModelActions
 from tui_lab.tui.screens.dialog import Palette
@@ -46,7 +47,7 @@ from tui_lab.tui.widgets.tokens import TokensPanel
 RUN_CHUNK = 256  # steps between progress reports when running to the end
 
 
-class LabApp(FileActions, SessionActions, ModelActions, Jobs, App):
+class LabApp(DebugActions, FileActions, SessionActions, ModelActions, Jobs, App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -70,6 +71,7 @@ class LabApp(FileActions, SessionActions, ModelActions, Jobs, App):
         self.snapshot = None  # the latest Snapshot shown
         self.line_cursor = lab.selection[0] if lab.selection else 1
         self.marks: set[int] = set()  # lines marked for a batch (m)
+        self.breakpoints: list = []  # the debugger's conditions (debug_actions.py)
         self.playing = False
         self.play_interval = play_interval
         self._start_jobs()

@@ -59,7 +59,9 @@ def step_title(snapshot) -> str:
 
 
 def step_label(snapshot, k: int) -> str:
-    """'t pos token' for step k (0-based, shown 1-based) in processing order."""
+    """'t pos token' for step k (0-based, shown 1-based) in processing order; a state edited
+    after the step is marked ✎ (in the place of the space, so the columns stay)."""
     position = int(snapshot.order[k])
     width = _width(snapshot)
-    return f"{k + 1:>{width}} {position:>{width}} {token_at(snapshot, position)}"
+    mark = "✎" if any(edit.step == k + 1 for edit in snapshot.edits) else " "
+    return f"{k + 1:>{width}}{mark}{position:>{width}} {token_at(snapshot, position)}"

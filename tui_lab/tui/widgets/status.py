@@ -32,6 +32,9 @@ class StatusBar(Static):
         text.append(f"step {snapshot.t}/{snapshot.timesteps}", "bold")
         if snapshot.at_end:
             text.append(" (end)", "bold")
+        if snapshot.edits:
+            count = len(snapshot.edits)
+            text.append(f" · ✎ {count} edit{'s' if count > 1 else ''}", "bold")
         text.append(" · backwards" if config.go_backwards else " · forward")
         text.append(" · mask on" if config.mask_padding else " · mask off")
         text.append(f" · {snapshot.weights_source}")

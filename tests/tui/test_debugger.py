@@ -1,0 +1,172 @@
+"""The debugger in the app: breakpoints listed, toggled and removed from the keyboard, running
+until one holds, a state edit marked where it shows and undone, the what-if table, and a
+jump to any step. The numbers are the lab's, checked against the Keras cell in tests/core."""
+
+import numpy as np
+import pytest
+
+from pilot import burst, errors, make_app, press, said, settle, warnings
+from tui_lab import Lab, LabConfig
+from tui_lab.tui.screens.debugger import (BreakpointsScreen, EditStateScreen, StepsScreen,
+                                          WhatIfScreen)
+from tui_lab.tui.screens.lab import LabScreen
+
+
+async def type_text(pilot, text: str) -> None:
+    for char in text:
+        await pilot.press("space" if char == " " else char)
+    await settle(pilot)
+
+
+async def add_breakpoint(pilot, condition: str) -> None:
+    await type_text(pilot, condition)
+    await press(pilot, "enter")
+
+
+@pytest.mark.asyncio
+async def test_breakpoints_listed_toggled_removed_and_run_until():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "B")
+        assert isinstance(app.screen, BreakpointsScreen)
+        await add_breakpoint(pilot, "forget[9] < 0.1")  # LSTM(4): no unit 9
+        error = str(app.screen.query_one("#breakpoint-error").render())
+        assert "column 8 ('9'): the cell has 4 units" in error
+        assert app.screen.breakpoints == []
+        app.screen.query_one("#breakpoint-input").value = ""
+        await add_breakpoint(pilot, "step == 5")
+        await add_breakpoint(pilot, "step == 3")
+        await add_breakpoint(pilot, "h[0] > 99")
+        assert [b.condition for b in app.screen.breakpoints] == ["step == 5", "step == 3",
+                                                                 "h[0] > 99"]
+        await press(pilot, "down")  # into the list
+        await press(pilot, "up", "space")  # turn 'step == 3' off
+        await press(pilot, "down", "delete")  # remove 'h[0] > 99'
+        assert [(b.condition, b.enabled) for b in app.screen.breakpoints] == [
+            ("step == 5", True), ("step == 3", False)]
+        await press(pilot, "enter")  # run until
+        assert isinstance(app.screen, LabScreen)
+        assert app.snapshot.t == 5
+        assert "'step == 5' holds after step 5 (batch row 1: 5)" in said(app)
+        assert [(b.condition, b.enabled) for b in app.breakpoints] == [
+            ("step == 5", True), ("step == 3", False)]
+        await press(pilot, "u")  # again: nothing holds after step 5
+        assert app.snapshot.t == app.snapshot.timesteps
+        assert "no breakpoint held up to the end (step 7)" in warnings(app)
+
+
+@pytest.mark.asyncio
+async def test_run_until_a_gate_stops_where_the_lab_does():
+    lab = Lab(LabConfig(units=4))
+    reference = Lab(LabConfig(units=4))
+    reference.run_to_end()
+    forget = reference.snapshot().gates["forget"][:, 0, 3]
+    value = float(np.sort(forget)[1]) + 1e-4  # the second-lowest: not the first step
+    expected = int(np.flatnonzero(forget < value)[0]) + 1
+    app = make_app(lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "B")
+        await add_breakpoint(pilot, f"forget[3] < {value}")
+        await press(pilot, "escape")  # kept, not run
+        assert app.snapshot.t == 0 and len(app.breakpoints) == 1
+        await press(pilot, "u")
+        assert app.snapshot.t == expected
+        assert f"holds after step {expected}" in said(app)[-1]
+
+
+@pytest.mark.asyncio
+async def test_run_until_without_breakpoints_says_how_to_add_one():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "u")
+        assert "no breakpoint is on: add one with B" in warnings(app)
+        assert app.snapshot.t == 0
+
+
+@pytest.mark.asyncio
+async def test_an_edit_is_marked_followed_and_undone():
+    app = make_app()
+    plain = Lab(LabConfig())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "E")
+        assert isinstance(app.screen, EditStateScreen)
+        await type_text(pilot, "c[9] = 1")
+        await press(pilot, "enter")
+        assert "the unit is 0..3" in str(app.screen.query_one("#edit-error").render())
+        app.screen.query_one("#edit-input").value = ""
+        await type_text(pilot, "c[1] = 0.5")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, LabScreen) and not errors(app)
+        snapshot = app.snapshot
+        assert [e.as_dict() for e in snapshot.edits] == [
+            {"step": 2, "state": "c", "unit": 1, "value": 0.5, "row": None}]
+        assert snapshot.c[1, 0, 1] == np.float32(0.5)
+        status = str(app.lab_screen.query_one("#status").render())
+        assert "✎ 1 edit" in status
+        grid = app.lab_screen.query_one("#states-grid")
+        assert " 2✎" in grid.draw_row(1).text and "✎" not in grid.draw_row(0).text
+        await press(pilot, "end")
+        plain.run_to_end()
+        diff = app.snapshot.what_if
+        np.testing.assert_allclose(diff.dc, app.snapshot.c - plain.snapshot().c, atol=1e-5)
+        await press(pilot, "W")
+        assert isinstance(app.screen, WhatIfScreen)
+        table = app.screen.query_one("#what-if-table").render()
+        lines = str(table).splitlines()
+        assert lines[0] == "✎ c[1] = 0.5 after step 2 (every row)"
+        largest = diff.max_per_step
+        assert f"{largest[3]:9.2e}" in lines[6]  # step 4's row: the edit travels on
+        await press(pilot, "escape", "U")
+        assert app.snapshot.edits == () and "the last edit is undone" in said(app)
+        np.testing.assert_array_equal(app.snapshot.c, plain.snapshot().c)
+        await press(pilot, "U")
+        assert "no edit to undo" in said(app)
+
+
+@pytest.mark.asyncio
+async def test_what_if_before_any_edit_and_edits_with_a_model_open():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "W")
+        assert isinstance(app.screen, LabScreen)
+        assert "no edits yet: edit a state with E, then step on" in said(app)
+
+
+@pytest.mark.asyncio
+async def test_jump_to_any_step_from_the_list():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "J")
+        assert isinstance(app.screen, StepsScreen)
+        await press(pilot, "down", "down", "down", "down", "enter")
+        assert isinstance(app.screen, LabScreen)
+        assert app.snapshot.t == 4
+        await press(pilot, "J", "up", "up", "enter")
+        assert app.snapshot.t == 2
+
+
+@pytest.mark.asyncio
+async def test_double_keys_in_the_debugger_dialogs_keep_the_lab_screen():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for opener, keys in [("B", ("escape", "escape")), ("J", ("enter", "enter")),
+                             ("E", ("escape", "escape"))]:
+            await press(pilot, opener)
+            burst(app, *keys)
+            await pilot.pause()
+            await settle(pilot)
+            assert isinstance(app.screen, LabScreen), opener
+        await press(pilot, "space", "E")
+        await type_text(pilot, "h[0] = 1")
+        burst(app, "enter", "enter")
+        await pilot.pause()
+        await settle(pilot)
+        assert isinstance(app.screen, LabScreen)
+        assert len(app.snapshot.edits) == 1  # one edit, not two

@@ -1,0 +1,229 @@
+"""The debugger's dialogs: the breakpoint list, a state edit, the what-if table and the list
+of steps to jump to. Each one gets what it shows from the app (the latest snapshot, the
+breakpoints) and answers through dismiss; none of them touches the lab."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+from rich.cells import set_cell_size
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui_lab.tui.screens.dialog import Dialog
+from tui_lab.tui.widgets.labels import step_label
+
+BAR_CELLS = 20
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    condition: str
+    enabled: bool = True
+
+
+class BreakpointsScreen(Dialog[tuple[list[Breakpoint], bool] | None]):
+    """Add a condition in the field (checked as it is added); in the list, space turns one
+    on or off, delete removes it and enter runs until one holds. Escape keeps the list."""
+
+    BINDINGS = [Binding("escape", "close", "Close", id="breakpoints.close"),
+                Binding("space", "toggle", "On/off", id="breakpoints.toggle", show=False),
+                Binding("delete,backspace", "remove", "Remove", id="breakpoints.remove",
+                        show=False)]
+
+    def __init__(self, breakpoints: list[Breakpoint], check: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.breakpoints = list(breakpoints)
+        self.check = check  # the condition's error message, or None if it is fine
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="debug-dialog"):
+            yield Label("Breakpoints", classes="dialog-title")
+            yield Static("Run (u) until one holds, e.g. forget[2] < 0.1 · h[0] > 0.5 · "
+                         "token == pretender · step == 5 · dh > 0.3", classes="legend")
+            yield Input(placeholder="add a condition, then enter", id="breakpoint-input")
+            yield Static("", id="breakpoint-error", classes="form-error")
+            yield OptionList(id="breakpoint-list")
+            yield Static("↓ to the list: space on/off · delete removes · enter runs until · "
+                         "escape closes", classes="legend")
+
+    def on_mount(self) -> None:
+        self._fill()
+        self.query_one(Input).focus()
+
+    def _fill(self, highlighted: int | None = None) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        if not self.breakpoints:
+            options.add_option(Option(Text("no breakpoints yet", style="italic"), disabled=True))
+            return
+        options.add_options(Option(Text(f"[{'x' if b.enabled else ' '}] {b.condition}"))
+                            for b in self.breakpoints)
+        if highlighted is not None:
+            options.highlighted = min(highlighted, len(self.breakpoints) - 1)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            return
+        error = self.check(text)
+        self.query_one("#breakpoint-error", Static).update(Text(error or ""))
+        if error is None:
+            if text not in [b.condition for b in self.breakpoints]:
+                self.breakpoints.append(Breakpoint(text))
+            event.input.value = ""
+            self._fill(len(self.breakpoints) - 1)
+
+    def on_key(self, event) -> None:
+        # Down from the field moves into the list (the field keeps every other key).
+        if event.key == "down" and self.focused is self.query_one(Input) and self.breakpoints:
+            event.stop()
+            self.query_one(OptionList).focus()
+
+    def _chosen(self) -> int | None:
+        options = self.query_one(OptionList)
+        if self.focused is not options or not self.breakpoints:
+            return None
+        return options.highlighted
+
+    def action_toggle(self) -> None:
+        index = self._chosen()
+        if index is not None:
+            self.breakpoints[index] = replace(self.breakpoints[index],
+                                              enabled=not self.breakpoints[index].enabled)
+            self._fill(index)
+
+    def action_remove(self) -> None:
+        index = self._chosen()
+        if index is not None:
+            del self.breakpoints[index]
+            self._fill(index)
+            if not self.breakpoints:
+                self.query_one(Input).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss((self.breakpoints, True))
+
+    def action_close(self) -> None:
+        self.dismiss((self.breakpoints, False))
+
+
+class EditStateScreen(Dialog[str | None]):
+    """One line: h[unit] = value (c[unit] for an LSTM's cell state), optionally 'row N'."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="edit.cancel")]
+
+    def __init__(self, where: str, check: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.where, self.check = where, check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="debug-dialog"):
+            yield Label("Edit a state", classes="dialog-title")
+            yield Static(f"{self.where}. The steps after it are computed again from the "
+                         "edited state by the same Keras cell call; U undoes.", classes="legend")
+            yield Input(placeholder="h[2] = 0.5   ·   c[0] = 0 row 2", id="edit-input")
+            yield Static("", id="edit-error", classes="form-error")
+            yield Static("enter: edit · escape: cancel", classes="legend")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        error = self.check(text)
+        self.query_one("#edit-error", Static).update(Text(error or ""))
+        if error is None:
+            self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def what_if_table(snapshot) -> Text:
+    """Per step: max |edited - unedited| of h (and c), with a bar, the edited steps marked."""
+    diff = snapshot.what_if
+    text = Text()
+    for edit in snapshot.edits:
+        text.append(f"✎ {edit.describe()}\n", "bold")
+    largest_h = np.abs(diff.dh).reshape(len(diff.dh), -1).max(axis=1) if len(diff.dh) else []
+    largest_c = (np.abs(diff.dc).reshape(len(diff.dc), -1).max(axis=1)
+                 if diff.dc is not None and len(diff.dc) else None)
+    scale = float(diff.max_per_step.max()) if len(diff.dh) else 0.0
+    text.append(f"\n{'step':<16} {'max|Δh|':>9}" + (f" {'max|Δc|':>9}" if largest_c is not None else "")
+                + "\n", "bold underline")
+    edited = {edit.step for edit in snapshot.edits}
+    for k in range(len(largest_h)):
+        mark = "✎" if k + 1 in edited else " "
+        values = [float(largest_h[k])] + ([float(largest_c[k])] if largest_c is not None else [])
+        cells = round(BAR_CELLS * max(values) / scale) if scale else 0
+        text.append(f"{mark}{set_cell_size(step_label(snapshot, k), 15)} ")
+        text.append(" ".join(f"{v:9.2e}" if v else f"{0:>9}" for v in values))
+        text.append(" " + "█" * cells + "\n", "red" if cells else "")
+    if not len(largest_h):
+        text.append("step on to see how far the edit travels\n", "italic")
+    return text
+
+
+class WhatIfScreen(Dialog[None]):
+    """The edited run beside the unedited one over the same input, step by step."""
+
+    BINDINGS = [Binding("escape", "close", "Close", id="whatif.close")]
+
+    def __init__(self, snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="debug-dialog"):
+            yield Label("What if: the edited run minus the unedited one", classes="dialog-title")
+            with VerticalScroll(id="what-if-scroll"):
+                yield Static(what_if_table(self.snapshot), id="what-if-table")
+            yield Static("↑/↓ pgup/pgdn scroll · escape closes", classes="legend")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class StepsScreen(Dialog[int | None]):
+    """Every step of the sequence (those not computed yet too): enter jumps there."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="steps.cancel")]
+
+    def __init__(self, snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+    def compose(self) -> ComposeResult:
+        snapshot = self.snapshot
+        edited = {edit.step for edit in snapshot.edits}
+        first = f"{0:>{len(str(snapshot.timesteps))}} before the first step"
+        options = [Option(Text(f" {first}" + ("  ✎ edited" if 0 in edited else "")))]
+        for k in range(snapshot.timesteps):
+            mark = "  ✎ edited" if k + 1 in edited else ""
+            options.append(Option(Text(f" {step_label(snapshot, k)}{mark}")))
+        with Vertical(classes="debug-dialog"):
+            yield Label("Jump to a step (t pos token)", classes="dialog-title")
+            yield OptionList(*options, id="step-list")
+            yield Static("enter jumps · escape cancels", classes="legend")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = self.snapshot.t
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option_index)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
