@@ -73,7 +73,20 @@ class LabScreen(Screen):
 
     def _mark_current(self, pid: str) -> None:
         for panel in self.query(".panel"):
+            shown = panel.id == pid and not panel.has_class("-current")
             panel.set_class(panel.id == pid, "-current")
+            if shown:
+                self._relayout(panel)
+
+    @staticmethod
+    def _relayout(panel) -> None:
+        """A panel coming into view measures its texts again. While hidden (narrow: one tab
+        shown) its Statics have no size, so show_text's per-step update (layout=False) cannot
+        tell their height changed, and Textual would keep the height they had when last
+        shown: a Layer that grew at `end` stayed cut, with no scrollbar. Once per tab switch,
+        not per step."""
+        for widget in panel.query(Static):
+            widget.refresh(layout=True)
 
     @property
     def current_panel(self):
