@@ -18,45 +18,51 @@ from tui_lab.tui.widgets.static import show_text
 CURRENT, NEXT = "reverse bold", "underline"
 
 
-def window(widths: list[int], focus: int, room: int) -> range:
-    """The items (each widths[i] cells, a space after it) that fit in room cells around focus:
-    as many before it as after it when both sides are cut."""
-    if not widths:
+def window(count: int, width, focus: int, room: int) -> range:
+    """The items 0..count-1 (item i takes width(i) cells, its space included) that fit in room
+    cells around focus, as many before it as after it when both sides are cut. Only the items
+    looked at are measured: a line may have 100,000 words."""
+    if count <= 0:
         return range(0)
-    focus = max(0, min(focus, len(widths) - 1))
-    start, stop, used = focus, focus + 1, widths[focus]
+    focus = max(0, min(focus, count - 1))
+    start, stop, used = focus, focus + 1, width(focus)
     grew = True
     while grew:
         grew = False
-        if start > 0 and used + widths[start - 1] <= room and (
-                stop >= len(widths) or focus - start <= stop - focus):
-            start -= 1
-            used += widths[start]
-            grew = True
-        if stop < len(widths) and used + widths[stop] <= room:
-            used += widths[stop]
-            stop += 1
-            grew = True
-        elif start > 0 and used + widths[start - 1] <= room:
-            start -= 1
-            used += widths[start]
-            grew = True
+        for side in ("after", "before") if focus - start > stop - 1 - focus else ("before", "after"):
+            if side == "before" and start > 0 and used + width(start - 1) <= room:
+                start -= 1
+                used += width(start)
+                grew = True
+            elif side == "after" and stop < count and used + width(stop) <= room:
+                used += width(stop)
+                stop += 1
+                grew = True
     return range(start, stop)
 
 
-def _row(text: Text, label: str, items: list[tuple[str, str]], focus: int, room: int,
+def _row(text: Text, label: str, count: int, item, focus: int, room: int,
          brackets: bool = False) -> None:
-    """label, then items (text, style) cut around focus to fit room cells, one space apart."""
+    """label, then items item(i) -> (text, style) cut around focus to fit room cells."""
     text.append(label, "bold")
     room -= cell_len(label) + 2 + (2 if brackets else 0)  # the two … and the brackets
-    shown = window([cell_len(item) + 1 for item, _ in items], focus, room)
-    text.append("…" if shown.start > 0 else ("[" if brackets else ""), "dim" if shown.start else "")
+    cache: dict[int, tuple[str, str]] = {}
+
+    def get(i: int) -> tuple[str, str]:
+        if i not in cache:
+            cache[i] = item(i)
+        return cache[i]
+
+    shown = window(count, lambda i: cell_len(get(i)[0]) + 1, focus, room)
+    if shown.start > 0:
+        text.append("…", "dim")
+    elif brackets:
+        text.append("[")
     for n, i in enumerate(shown):
-        item, style = items[i]
         if n:
             text.append(" ")
-        text.append(item, style)
-    if shown.stop < len(items):
+        text.append(*get(i))
+    if shown.stop < count:
         text.append("…", "dim")
     elif brackets:
         text.append("]")
@@ -82,20 +88,26 @@ def header_text(snapshot, width: int) -> Text:
     if snapshot.sentence is not None:
         label = "typed"
     elif snapshot.batch_size > 1:
-        label = f"batch of {snapshot.batch_size}, {batch.labels[0]}"
+        label = f"batch of {snapshot.batch_size} · {batch.labels[0]}"
     else:
         label = batch.labels[0]
     at = int(row.token_at[focus])  # the word read at the focus position (-1: padding)
-    dropped = set(row.dropped)
-    words = []
-    for i, word in enumerate(row.tokens):
-        style = mark if i == at else ("strike dim" if i in dropped else "")
-        words.append((clip(printable(word), TOKEN_CELLS), style))
-    _row(text, f"{label}  ", words, max(at, 0) if at >= 0 else 0, width)
-    ids = [(str(int(i)), mark if p == focus else ("dim" if row.pad_mask[p] else ""))
-           for p, i in enumerate(row.padded)]
+    # Truncation keeps one run of words: those the padded positions hold (row.dropped, the
+    # others, may be 100,000 long: not searched word by word).
+    kept = row.token_at[row.token_at >= 0]
+    low, high = (int(kept.min()), int(kept.max())) if len(kept) else (0, -1)
+
+    def word(i: int) -> tuple[str, str]:
+        style = mark if i == at else ("" if low <= i <= high else "strike dim")
+        return clip(printable(row.tokens[i]), TOKEN_CELLS), style
+
+    def ident(p: int) -> tuple[str, str]:
+        style = mark if p == focus else ("dim" if row.pad_mask[p] else "")
+        return str(int(row.padded[p])), style
+
+    _row(text, f"{label}  ", len(row.tokens), word, max(at, 0), width)
     tail = f"  {where}"
-    _row(text, "→ ids ", ids, focus, width - cell_len(tail), brackets=True)
+    _row(text, "→ ids ", len(row.padded), ident, focus, width - cell_len(tail), brackets=True)
     text.rstrip()
     text.append(tail, "italic")
     return text
