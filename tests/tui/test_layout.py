@@ -244,3 +244,18 @@ def test_window_keeps_the_focus_in_the_middle():
     assert window(100, lambda i: 2, 0, 10) == range(0, 5)
     assert window(100, lambda i: 2, 99, 10) == range(95, 100)
     assert window(3, lambda i: 50, 1, 10) == range(1, 2)  # the focus even when too wide
+
+
+@pytest.mark.asyncio
+async def test_the_status_bar_keeps_what_matters_at_60_columns():
+    """At 60 columns the status bar lets go of what other panels show too (the seed, the
+    engine, forward, mask off) instead of cutting the line at its end."""
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        await press(pilot, "b", "z", "m", "j", "m", "end")
+        assert screen_rows(app)[0].strip() == "LSTM(4)  batch of 2 · step 7/7 (end) · backwards · mask on"
+        await pilot.resize_terminal(80, 24)
+        await press(pilot, "b")
+        assert screen_rows(app)[0].strip() == ("LSTM(4)  Keras cell · batch of 2 · step 7/7 (end) · "
+                                               "forward · mask on · seed 0")
