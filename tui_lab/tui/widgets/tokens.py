@@ -119,8 +119,9 @@ class TokensPanel(Static):
         direction = "go_backwards: last position first" if snapshot.config.go_backwards else "forward"
         where = (f"step {snapshot.t}/{snapshot.timesteps} read position {snapshot.position}"
                  if snapshot.position is not None else f"before step 1 of {snapshot.timesteps}")
-        # Two rows, each short enough for 60 columns (the panel does not wrap).
-        text.append(f"{where} · {direction}\npadding={snapshot.config.padding!r} "
-                    f"truncating={snapshot.config.truncating!r} maxlen={snapshot.config.maxlen}",
-                    "italic")
+        settings = (f"padding={snapshot.config.padding!r} truncating="
+                    f"{snapshot.config.truncating!r} maxlen={snapshot.config.maxlen}")
+        # One row when it fits, else two (the panel does not wrap: app.tcss).
+        joint = " · " if cell_len(f"{where} · {direction} · {settings}") <= room else "\n"
+        text.append(f"{where} · {direction}{joint}{settings}", "italic")
         show_text(self, text)
