@@ -361,7 +361,8 @@ async def test_a_step_redraws_only_what_it_changed(monkeypatch):
         await press(pilot, "space")
         assert app.lab.t == 2
         assert sorted(row for grid, row in drawn if grid == "embeddings-grid") == [0, 1]
-        assert sorted(row for grid, row in drawn if grid == "states-grid") == [0, 1]
+        # (the state table's row 0 is the initial state: steps 1 and 2 are rows 1 and 2)
+        assert sorted(row for grid, row in drawn if grid == "states-grid") == [1, 2]
         assert app.screen.query_one(LinesPanel).content is lines
 
 

@@ -108,7 +108,8 @@ async def test_an_edit_is_marked_followed_and_undone():
         status = str(app.lab_screen.query_one("#status").render())
         assert "✎ 1 edit" in status
         grid = app.lab_screen.query_one("#states-grid")
-        assert " 2✎" in grid.draw_row(1).text and "✎" not in grid.draw_row(0).text
+        # Row 0 is the initial state, row k the state after step k.
+        assert " 2✎" in grid.draw_row(2).text and "✎" not in grid.draw_row(1).text
         await press(pilot, "end")
         plain.run_to_end()
         diff = app.snapshot.what_if

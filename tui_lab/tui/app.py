@@ -37,6 +37,7 @@ from tui_lab.tui.screens.settings import SettingsScreen
 from tui_lab.tui.session_actions import SessionActions
 from tui_lab.tui.widgets.embeddings import EmbeddingsPanel
 from tui_lab.tui.widgets.gates import GatesPanel
+from tui_lab.tui.widgets.header import InputHeader
 from tui_lab.tui.widgets.labels import printable
 from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.lines import LinesPanel
@@ -121,6 +122,9 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, Jobs, App)
         for pid in NUMBER_PANELS:
             screen.query_one(f"#{pid}").loading = True
         self._show_lines()
+        if self._lines and self._selection:  # the words at once; the ids follow the first build
+            number = self._selection[0]
+            screen.query_one(InputHeader).show_line(f"line {number}", self._lines[number - 1])
         self._status()
         self._notify_replaced(self._lines, self._source)
         self._player = self.set_interval(self.play_interval, self._tick, pause=True)
@@ -152,6 +156,7 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, Jobs, App)
         if snapshot.selection and not self.marks and self.line_cursor not in snapshot.selection:
             self.line_cursor = snapshot.selection[0]
         self._show_lines()
+        screen.query_one(InputHeader).show(snapshot)
         screen.query_one(TokensPanel).show(snapshot)
         screen.query_one(EmbeddingsPanel).show(snapshot)
         screen.query_one(StatesPanel).show(snapshot)

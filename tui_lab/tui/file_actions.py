@@ -53,9 +53,9 @@ class FileActions:
                 self.marks.clear()
                 self.submit("Type a sentence", lambda lab: lab.type_sentence(sentence))
 
-        self.push_screen(PromptScreen("Type a sentence (tokenized with the fitted tokenizer; "
-                                      "unknown words become <OOV>)", placeholder="I'm the great pretender"),
-                         typed)
+        self.push_screen(PromptScreen("Type a sentence", "It is tokenized with the fitted "
+                                      "tokenizer; unknown words become <OOV>.",
+                                      placeholder="I'm the great pretender"), typed)
 
     def action_open_file(self) -> None:
         def chosen(path: str | None) -> None:
@@ -77,10 +77,9 @@ class FileActions:
             self.line_cursor = 1  # until the new text shows its first line with words
             self.marks.clear()
 
-        self.push_screen(PromptScreen("Open a text file (one sequence per line), input vectors "
-                                      "(.npy / .json), or a trained model (.keras)",
-                                      placeholder="path/to/file.txt"),
-                         chosen)
+        self.push_screen(PromptScreen("Open a file", "A text file (one sequence per line), "
+                                      "input vectors (.npy / .json), or a trained model "
+                                      "(.keras).", placeholder="path/to/file.txt"), chosen)
 
     def action_export(self) -> None:
         def chosen(path: str | None) -> None:
@@ -96,7 +95,8 @@ class FileActions:
             self.ask_before_replacing(
                 [target], lambda: self.submit("Export", export, f"trace written to {path}"))
 
-        self.push_screen(PromptScreen("Export the whole trace: a .json or .npz path",
+        self.push_screen(PromptScreen("Export the trace", "Every step's numbers, to a .json "
+                                      "or .npz path (the suffix picks the format).",
                                       value="trace.json"), chosen)
 
     def ask_before_replacing(self, paths: list[Path], write: Callable[[], None]) -> None:

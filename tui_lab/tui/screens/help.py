@@ -11,6 +11,9 @@ from tui_lab.tui.screens.dialog import Dialog
 
 PANELS = """\
 ## The panels (tab / shift+tab switch them below 120 columns)
+Below 120 columns the panels are tabs, and two rows above them always show the line being
+stepped: its words and its padded ids, the current position highlighted (the next one
+underlined before the first step). A long line is cut around that position with ….
 - **Lines**: the text's lines. ▶ is the line cursor (j/k), ● the lines being stepped. *m* marks
   several lines to step as one batch, *enter* steps just the cursor line, *t* types your own
   sentence (unknown words are marked OOV: the tokenizer maps them to id 1, `<OOV>`).
@@ -18,7 +21,8 @@ PANELS = """\
   zeros added by padding, struck-out words were cut by truncation. The current position is
   highlighted, the next one underlined; *step* says which step reads each position.
 - **Embed**: the vector x_t that the Embedding layer gives each position (one row of its table).
-- **States**: h_t (and c_t for LSTM) after every step so far; ▶ marks the current step. Blue is
+- **States**: row 0 is the initial state the first step reads (h_0, and c_0 for LSTM: zeros
+  unless one is given), then h_t (and c_t) after every step so far; ▶ marks the current step. Blue is
   negative, red positive, stronger colour = larger |value|; the numbers carry their sign, so
   they read the same without colour. Below: one sparkline per unit (zero at half height).
 - **Gates**: the current step's gates per unit and the update written out.

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static, Tab, Tabs
 from tui_lab.tui.bindings import LAB_BINDINGS
 from tui_lab.tui.widgets.embeddings import EmbeddingsPanel
 from tui_lab.tui.widgets.gates import GatesPanel
+from tui_lab.tui.widgets.header import InputHeader
 from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.lines import LinesPanel
 from tui_lab.tui.widgets.states import StatesPanel
@@ -43,6 +44,7 @@ class LabScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
+        yield InputHeader(id="input-header")
         yield PanelTabs(*(Tab(label, id=f"tab-{pid}") for pid, label, _ in PANELS), id="tabs")
         with Container(id="panels"):
             for pid, _, title in PANELS:
@@ -73,7 +75,20 @@ class LabScreen(Screen):
 
     def _mark_current(self, pid: str) -> None:
         for panel in self.query(".panel"):
+            shown = panel.id == pid and not panel.has_class("-current")
             panel.set_class(panel.id == pid, "-current")
+            if shown:
+                self._relayout(panel)
+
+    @staticmethod
+    def _relayout(panel) -> None:
+        """A panel coming into view measures its texts again. While hidden (narrow: one tab
+        shown) its Statics have no size, so show_text's per-step update (layout=False) cannot
+        tell their height changed, and Textual would keep the height they had when last
+        shown: a Layer that grew at `end` stayed cut, with no scrollbar. Once per tab switch,
+        not per step."""
+        for widget in panel.query(Static):
+            widget.refresh(layout=True)
 
     @property
     def current_panel(self):
@@ -107,3 +122,11 @@ class LabScreen(Screen):
     def on_resize(self, event) -> None:
         small = event.size.width < 60 or event.size.height < 20
         self.set_class(small, "-too-small")
+        # Below 80 columns the footer's keys do not fit with their padding and the palette
+        # key: compact keys, and ctrl+p (still bound, and in help) left out, so none is cut.
+        footer = self.query_one(Footer)
+        narrow = event.size.width < 80
+        if footer.compact != narrow:
+            footer.compact = narrow
+            footer.show_command_palette = not narrow
+            footer.refresh(recompose=True)

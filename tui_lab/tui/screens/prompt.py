@@ -13,13 +13,19 @@ from tui_lab.tui.screens.dialog import Dialog
 class PromptScreen(Dialog[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, question: str, *, placeholder: str = "", value: str = "") -> None:
+    def __init__(self, question: str, detail: str = "", *, placeholder: str = "",
+                 value: str = "") -> None:
+        """question: a short title (one row at 60 columns); detail: what to give, wrapped
+        under it at any width (a long title would be cut)."""
         super().__init__()
-        self.question, self.placeholder, self.value = question, placeholder, value
+        self.question, self.detail = question, detail
+        self.placeholder, self.value = placeholder, value
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
             yield Label(self.question, id="prompt-question")
+            if self.detail:
+                yield Static(self.detail, id="prompt-detail", classes="legend")
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
             yield Static("enter: OK · escape: cancel", classes="legend")
 

@@ -38,9 +38,17 @@ class Block:
     prefix: str
     values: np.ndarray  # (rows, n)
     name: str | None = None  # header of a one-column block (else prefix0, prefix1, ...)
+    # A row shown above values (the initial state above the steps' states): given apart so
+    # that a step does not copy the whole history into a new array.
+    first: np.ndarray | None = None  # (n,)
 
     def header(self, unit: int) -> str:
         return self.name if self.name is not None else f"{self.prefix}{unit}"
+
+    def row(self, row: int) -> np.ndarray:
+        if self.first is None:
+            return self.values[row]
+        return self.first if row == 0 else self.values[row - 1]
 
 
 class NumberGrid(ScrollView, can_focus=False):
@@ -174,7 +182,7 @@ class NumberGrid(ScrollView, can_focus=False):
         # Cells, not characters: a wide (CJK, emoji) token must not push the numbers right.
         segments = [Segment(set_cell_size(label, self.label_width - 1), label_style), GAP]
         for b, first, stop in self._slices:
-            for value in self.blocks[b].values[row, first:stop].tolist():
+            for value in self.blocks[b].row(row)[first:stop].tolist():
                 segments.append(Segment(number(value, CELL - 1), diverging(value, base, is_current)))
                 segments.append(GAP)
         return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)

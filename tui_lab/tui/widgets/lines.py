@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
 from textual.message import Message
@@ -67,10 +67,15 @@ class LinesPanel(Static):
             return
         chosen = set(selection)
         width = len(str(len(lines)))
-        # Only what fits is drawn: a line may be a megabyte long.
+        # Only what fits is drawn (a line may be a megabyte long), and nothing is left for
+        # Textual to wrap (app.tcss: nowrap), so the rows counted here are the rows shown:
+        # the cursor line wraps onto up to CURSOR_ROWS rows, every other line takes one.
         room = max(8, (self.size.width or 80) - width - 3)
-        start = max(0, min(cursor - 1 - height // 2, len(lines) - height))
-        for n in range(start + 1, min(len(lines), start + height) + 1):
+        cursor_rows = wrap(printable(lines[cursor - 1][: room * 4 * CURSOR_ROWS]), room,
+                           CURSOR_ROWS) if 1 <= cursor <= len(lines) else [""]
+        count = max(1, height - len(cursor_rows) + 1)  # lines in view, the cursor's included
+        start = max(0, min(cursor - 1 - (count - 1) // 2, len(lines) - count))
+        for n in range(start + 1, min(len(lines), start + count) + 1):
             line = lines[n - 1]
             blank = not line.strip()
             mark = "▶" if n == cursor else " "
@@ -79,7 +84,33 @@ class LinesPanel(Static):
                 style = "dim"
             else:
                 style = "bold reverse" if n == cursor else ("bold" if n in chosen else "")
-            self._rows.append(0 if blank else n)
-            text.append(f"{mark}{dot}{n:>{width}} ", style)
-            text.append(printable(line[: room * 4]) + "\n", style)
+            rows = cursor_rows if n == cursor else [clip(printable(line[: room * 4]), room)]
+            for r, part in enumerate(rows):
+                self._rows.append(0 if blank else n)
+                text.append(f"{mark}{dot}{n:>{width}} " if r == 0 else " " * (width + 3), style)
+                text.append(part + "\n", style)
         show_text(self, text)
+
+
+CURSOR_ROWS = 3  # the most rows the cursor line wraps onto (then it is cut with …)
+
+
+def wrap(line: str, cells: int, most: int) -> list[str]:
+    """line in rows of at most `cells` terminal cells, broken at spaces where it can be, at
+    most `most` rows (the last ends with … when cut)."""
+    rows: list[str] = []
+    rest = line
+    while rest and len(rows) < most:
+        if cell_len(rest) <= cells:
+            rows.append(rest)
+            rest = ""
+            break
+        head = set_cell_size(rest, cells)
+        cut = head.rfind(" ")
+        if cut > 0:
+            head = head[:cut]
+        rows.append(head)
+        rest = rest[len(head):].lstrip(" ")
+    if rest and rows:
+        rows[-1] = clip(rows[-1] + " " + rest[: cells * 4], cells)
+    return rows or [""]

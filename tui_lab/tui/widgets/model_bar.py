@@ -57,8 +57,11 @@ class ModelBar(Static):
             text.append("\n")
         text.append(" vs model: " if view.generation is not None and not wide else "vs model: ",
                     "bold")
-        text.append(f"layer output max|err| {agreement(view.max_abs_error)}")
-        text.append(" · head(stepped) vs model(ids) ")
+        # Narrow: the short names, so that both checks fit in 80 columns (the bar does not
+        # wrap); help and the wide bar say what they compare.
+        text.append("layer output max|err| " if wide else "layer ")
+        text.append(agreement(view.max_abs_error))
+        text.append(" · head(stepped) vs model(ids) " if wide else " · head ")
         text.append(agreement(view.head_error))
         if view.generation is None and view.next_words:
             text.append(" · next: ", "bold")

@@ -23,15 +23,33 @@ LABEL_STYLE, VALUE_STYLE = Style(bold=True), Style(dim=True)
 
 
 def state_blocks(snapshot) -> list[Block]:
-    """One block of columns per state (h, c) and batch row: values (steps taken, units)."""
+    """One block of columns per state (h, c) and batch row: values (steps taken, units),
+    below the initial state the first step reads (h_0, c_0: the lab's, zeros unless given)."""
     blocks = []
     many = snapshot.batch_size > 1
     for b in range(snapshot.batch_size):
         prefix = f"{b + 1}:" if many else ""
-        blocks.append(Block(prefix + "h", snapshot.h[:, b, :]))
+        blocks.append(Block(prefix + "h", snapshot.h[:, b, :], first=snapshot.h0[b]))
         if snapshot.c is not None:
-            blocks.append(Block(prefix + "c", snapshot.c[:, b, :]))
+            blocks.append(Block(prefix + "c", snapshot.c[:, b, :], first=snapshot.c0[b]))
     return blocks
+
+
+def initial_label(snapshot) -> str:
+    """Row 0 of the state table: before any step, the state the first step reads."""
+    width = max(2, len(str(snapshot.timesteps)))
+    mark = "✎" if any(edit.step == 0 for edit in snapshot.edits) else " "  # (step_label's)
+    return f"{0:>{width}}{mark}{'·':>{width}} initial"
+
+
+def legend(snapshot) -> str:
+    title = snapshot.config.cell_title
+    what = "h = output, c = cell state" if snapshot.c is not None else "h = output = state"
+    if snapshot.t:
+        return f"{title}: {what} · blue < 0 < red · ▶ current step"
+    names = "h_0, c_0" if snapshot.c is not None else "h_0"
+    given = "as given" if snapshot.initial_state_given else "zeros"
+    return f"{title}: {what} · row 0: initial {names} ({given}) · space steps"
 
 
 class Trajectories(ScrollView, can_focus=False):
@@ -78,24 +96,23 @@ class StatesPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="states-legend", classes="legend")
         yield NumberGrid("step pos token", id="states-grid")
-        yield Static("trajectory per unit (latest steps, right = now; zero at half height)",
+        yield Static("trajectory per unit: latest steps, right = now, zero at half height",
                      classes="legend", id="traj-legend")
         yield Trajectories(id="trajectories")
 
     def show(self, snapshot) -> None:
         blocks = state_blocks(snapshot)
-        title = snapshot.config.cell_title
-        what = "h = output, c = cell state" if snapshot.c is not None else "h = output = state"
-        show_text(self.query_one("#states-legend", Static),
-                  f"{title}: {what} · blue < 0 < red, stronger = larger · ▶ current step")
+        show_text(self.query_one("#states-legend", Static), legend(snapshot))
         # The lab's History is filled forward only and replaced whenever what a step computes
-        # changes: while its id is the same, so is a step's row.
+        # changes (the initial state included): while its id is the same, so is a row.
         history = snapshot.history_id
+        first = initial_label(snapshot)
         if self._widest[0] != history:
-            self._widest = history, max(cell_len(step_label(snapshot, k))
-                                        for k in range(min(snapshot.timesteps, 64)))
+            self._widest = history, max([cell_len(first)] + [
+                cell_len(step_label(snapshot, k)) for k in range(min(snapshot.timesteps, 64))])
+        # Row 0 is the initial state, row k the state after step k: the current row is t.
         self.query_one(NumberGrid).set_data(
-            snapshot.t, lambda k: step_label(snapshot, k), blocks,
-            snapshot.t - 1 if snapshot.t else None, self._widest[1], title=step_title(snapshot),
-            key=history, capacity=snapshot.timesteps)
+            snapshot.t + 1, lambda k: step_label(snapshot, k - 1) if k else first, blocks,
+            snapshot.t, self._widest[1], title=step_title(snapshot),
+            key=history, capacity=snapshot.timesteps + 1)
         self.query_one(Trajectories).show(blocks)

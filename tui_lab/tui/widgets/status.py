@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -18,28 +19,36 @@ class StatusBar(Static):
             show_text(self, text)
             return
         config = snapshot.config
-        text.append(f" {config.cell_title}({config.units}) ", "bold reverse")
-        # Which engine made the numbers, always in view.
-        text.append(" Keras cell ·" if config.engine == "keras" else " numpy equations ·", "bold")
+        # (text, style, how late it goes when the bar is too narrow: 0 never). What goes is
+        # on screen elsewhere too: the engine in Layer, direction and mask in Tokens.
+        parts = [(f" {config.cell_title}({config.units}) ", "bold reverse", 0),
+                 # Which engine made the numbers, in view whenever it fits.
+                 (" Keras cell ·" if config.engine == "keras" else " numpy equations ·", "bold", 2)]
         if snapshot.sentence is not None:
             what = "typed"
         elif snapshot.selection:
             lines = snapshot.selection
-            what = f"line {lines[0]}" if len(lines) == 1 else f"batch of {len(lines)} lines"
+            what = f"line {lines[0]}" if len(lines) == 1 else f"batch of {len(lines)}"
         else:
             what = f"{snapshot.batch_size} vector rows"
-        text.append(f" {what} · ")
-        text.append(f"step {snapshot.t}/{snapshot.timesteps}", "bold")
+        parts += [(f" {what} · ", "", 0), (f"step {snapshot.t}/{snapshot.timesteps}", "bold", 0)]
         if snapshot.at_end:
-            text.append(" (end)", "bold")
+            parts.append((" (end)", "bold", 0))
         if snapshot.edits:
             count = len(snapshot.edits)
-            text.append(f" · ✎ {count} edit{'s' if count > 1 else ''}", "bold")
-        text.append(" · backwards" if config.go_backwards else " · forward")
-        text.append(" · mask on" if config.mask_padding else " · mask off")
-        text.append(f" · {snapshot.weights_source}")
+            parts.append((f" · ✎ {count} edit{'s' if count > 1 else ''}", "bold", 0))
+        parts.append((" · backwards", "", 0) if config.go_backwards else (" · forward", "", 3))
+        parts.append((" · mask on", "", 0) if config.mask_padding else (" · mask off", "", 4))
+        parts.append((f" · {snapshot.weights_source}", "", 1))
         if playing:
-            text.append(" · ▶ playing", "bold")
+            parts.append((" · ▶ playing", "bold", 0))
         if busy:
-            text.append(f" · {busy}", "italic")
+            parts.append((f" · {busy}", "italic", 0))
+        room = self.size.width or 80
+        for late in (1, 2, 3, 4):  # at 60 columns everything else still fits
+            if sum(cell_len(part) for part, _, _ in parts) <= room:
+                break
+            parts = [part for part in parts if part[2] != late]
+        for part, style, _ in parts:
+            text.append(part, style)
         show_text(self, text)

@@ -55,20 +55,21 @@ class TokensPanel(Static):
             for b, row in enumerate(rows):
                 text.append(f"{snapshot.batch.labels[b]:<8}" if many else "words   ", "bold")
                 dropped = set(row.dropped)
-                used = 8
+                note = f"✂ {len(row.dropped)} truncated" if row.dropped else ""
+                used = 8 + cell_len(note)  # the note stays in view: the words give way
                 for i, (word, ident, oov) in enumerate(zip(row.tokens, row.ids, row.oov)):
-                    if used > room:  # a long line has many more words than fit: stop here
-                        text.append("…", "dim")
+                    shown = f"{clip(printable(word), TOKEN_CELLS)}:{ident}"
+                    if used + cell_len(shown) + 3 > room:  # more words than fit (and '… '): stop here
+                        text.append("… ", "dim")
                         break
                     style = "red bold" if oov else ""
                     if i in dropped:
                         style = "strike dim"
-                    shown = f"{clip(printable(word), TOKEN_CELLS)}:{ident}"
                     text.append(shown, style)
                     text.append("(OOV) " if oov else " ", "red" if oov else "")
                     used += cell_len(shown) + (6 if oov else 1)
-                if row.dropped:
-                    text.append(f"✂ {len(row.dropped)} truncated", "italic")
+                if note:
+                    text.append(note, "italic")
                 text.append("\n")
         else:
             text.append(f"raw vectors: {snapshot.batch_size} x {snapshot.timesteps} x "
@@ -118,7 +119,9 @@ class TokensPanel(Static):
         direction = "go_backwards: last position first" if snapshot.config.go_backwards else "forward"
         where = (f"step {snapshot.t}/{snapshot.timesteps} read position {snapshot.position}"
                  if snapshot.position is not None else f"before step 1 of {snapshot.timesteps}")
-        text.append(f"{where} · {direction} · padding={snapshot.config.padding!r} "
-                    f"truncating={snapshot.config.truncating!r} maxlen={snapshot.config.maxlen}",
-                    "italic")
+        settings = (f"padding={snapshot.config.padding!r} truncating="
+                    f"{snapshot.config.truncating!r} maxlen={snapshot.config.maxlen}")
+        # One row when it fits, else two (the panel does not wrap: app.tcss).
+        joint = " · " if cell_len(f"{where} · {direction} · {settings}") <= room else "\n"
+        text.append(f"{where} · {direction}{joint}{settings}", "italic")
         show_text(self, text)

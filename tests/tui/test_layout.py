@@ -1,0 +1,261 @@
+"""Nothing cut off without a way to reach it, the stepped line always in view, and the first
+screen at 80x24 showing the flow (issue 10): checked on the rows the terminal would show."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tui_lab import Lab, LabConfig
+from tui_lab.tui.widgets.header import CURRENT, InputHeader, window
+from tui_lab.tui.widgets.layer import LayerPanel
+from tui_lab.tui.widgets.tokens import TokensPanel
+
+from pilot import make_app, press, settle
+
+def screen_rows(app) -> list[str]:
+    """The terminal's rows as text, as painted now (what a learner sees): what
+    App.export_screenshot renders, a dialog over the screens below it included."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True,
+                      color_system=None, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
+    return console.export_text().splitlines()
+
+
+def seen(app) -> str:
+    return "\n".join(screen_rows(app))
+
+
+async def scroll_to_bottom(pilot, pane) -> None:
+    for _ in range(20):
+        if pane.scroll_y >= pane.max_scroll_y:
+            return
+        await press(pilot, "pagedown")
+
+
+@pytest.mark.asyncio
+async def test_layer_grown_while_hidden_scrolls_to_its_last_line():
+    """Seen at 80x24: `end` on another tab, then Layer stopped at k=4 with no scrollbar."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "tab", "tab")  # Layer shown (short), then Gates
+        await press(pilot, "end")  # Layer grows while hidden
+        await press(pilot, "shift+tab")
+        pane = app.screen.query_one("#layer")
+        values = app.screen.query_one(LayerPanel)._values
+        assert values.size.height == values.get_content_height(
+            values.container_size, app.size, values.size.width)  # measured, not the old height
+        assert pane.max_scroll_y > 0 and pane.show_vertical_scrollbar
+        await scroll_to_bottom(pilot, pane)
+        shown = seen(app)
+        assert "k=6" in shown and "max |error| steps vs layer" in shown
+
+
+@pytest.mark.asyncio
+async def test_tokens_of_a_batch_show_every_row():
+    """Seen at 80x24: Tokens of a batch stopped at `2:id`, no `2:token` nor `step` row."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.show_panel("tokens")
+        await press(pilot, "space")
+        app.screen.show_panel("states")
+        await press(pilot, "m", "j", "m")  # a batch of two lines, made while Tokens is hidden
+        app.screen.show_panel("tokens")
+        await settle(pilot)
+        panel = app.screen.query_one(TokensPanel)
+        assert panel.size.height == len(panel.content.plain.splitlines())
+        await scroll_to_bottom(pilot, app.screen.query_one("#tokens"))
+        shown = seen(app)
+        for row in ("2:id", "2:token", "step  ", "padding='pre'"):
+            assert row in shown, row
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48), (60, 20)])
+@pytest.mark.asyncio
+async def test_prompt_titles_are_whole_and_their_details_wrap(size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key, title, detail in (
+                ("o", "Open a file", "or a trained model (.keras)."),
+                ("t", "Type a sentence", "unknown words become <OOV>."),
+                ("e", "Export the trace", "(the suffix picks the format).")):
+            await press(pilot, key)
+            box = app.screen.query_one("#prompt").region  # at 160 columns, panels beside it
+            rows = screen_rows(app)[box.y:box.bottom]
+            words = " ".join(" ".join(row[box.x:box.right] for row in rows).replace("│", " ").split())
+            assert title in words and detail in words, (key, words)
+            await press(pilot, "escape")
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (160, 48)])
+@pytest.mark.asyncio
+async def test_footer_keys_are_never_cut(size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one("Footer")
+        assert footer.max_scroll_x == 0
+        row = screen_rows(app)[-1]
+        for label in ("Step", "Back", "End", "Play", "Cell", "Setup", "Help", "Quit"):
+            assert f" {label}" in row, (label, row)
+        assert ("palette" in row) == (size[0] >= 80)  # ctrl+p still works, and is in help
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+@pytest.mark.asyncio
+async def test_the_cursor_line_stays_in_view(size):
+    """Seen at 160x48 with --line 21: lines 13-20 shown, the cursor line `▶●21` below them."""
+    lab = Lab()
+    lab.select_lines(21)
+    app = make_app(lab)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.screen.show_panel("lines")
+        await settle(pilot)
+        assert "▶●21 Pretending that you're still around" in seen(app)
+        for number in range(20, 0, -1):  # k walks up every line (none is blank)
+            await press(pilot, "k")
+            assert f"▶●{number:>2} " in seen(app), number
+        for number in range(2, 22):
+            await press(pilot, "j")
+            assert f"▶●{number:>2} " in seen(app), number
+        await press(pilot, "pagedown", "tab", "shift+tab")
+        assert "▶●21 " in seen(app)
+
+
+@pytest.mark.asyncio
+async def test_a_long_cursor_line_wraps_without_hiding_its_neighbours(tmp_path):
+    path = tmp_path / "long.txt"
+    long_line = " ".join(f"word{i}" for i in range(60))
+    path.write_text("\n".join(["first line", "the line before", long_line, "the line after",
+                               "last line"]) + "\n")
+    lab = Lab(text=path)
+    lab.select_lines(3)
+    app = make_app(lab)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        rows = seen(app)
+        assert "2 the line before" in rows and "4 the line after" in rows
+        assert "▶●3 word0 word1" in rows and "word20" in rows  # its second row
+        await press(pilot, "k")
+        rows = seen(app)
+        assert "▶●2 the line before" in rows and "3 word0 word1" in rows
+        assert "word20" not in rows  # not the cursor: one row, cut with …
+
+
+@pytest.mark.asyncio
+async def test_first_screen_at_80x24_shows_the_line_its_ids_and_the_initial_state():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        rows = screen_rows(app)
+        assert app.screen.current_panel.id == "states"
+        assert rows[1].strip() == "line 1  oh oh yes i'm the great pretender"
+        assert rows[2].strip().startswith("→ ids [8 8 9 2 4 10 11]")
+        shown = "\n".join(rows)
+        assert "space steps" in shown
+        initial = next(row for row in rows if "· initial " in row)
+        assert initial.startswith("▶ 0") and initial.split()[-8:] == ["+0.000"] * 8  # h_0, c_0
+        assert "h_0, c_0 (zeros)" in shown
+
+
+@pytest.mark.asyncio
+async def test_the_initial_state_row_is_the_labs_own():
+    lab = Lab(LabConfig(cell="lstm", units=2))
+    lab.set_initial_state(h=np.array([0.25, -0.5]), c=np.array([0.125, 0.75]))
+    app = make_app(lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        initial = next(row for row in screen_rows(app) if "· initial " in row)
+        assert initial.split()[-4:] == ["+0.250", "-0.500", "+0.125", "+0.750"]
+        assert "h_0, c_0 (as given)" in seen(app)
+        await press(pilot, "space", "space")
+        rows = screen_rows(app)
+        assert any(row.startswith("  0") and "· initial " in row for row in rows)  # still row 0
+        assert any(row.startswith("▶ 2") for row in rows)
+
+
+def marked(header: InputHeader) -> list[str]:
+    """The header's texts drawn as the current position (words row and ids row)."""
+    content = header.content
+    return [content.plain[span.start:span.end] for span in content.spans
+            if str(span.style) == CURRENT]
+
+
+@pytest.mark.asyncio
+async def test_the_header_follows_steps_lines_batches_and_inputs():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one(InputHeader)
+        assert marked(header) == []  # before the first step the next position is underlined
+        await press(pilot, "space", "space", "space")
+        assert marked(header) == ["yes", "9"]
+        await press(pilot, "j", "space")
+        rows = screen_rows(app)
+        assert rows[1].strip() == "line 2  pretending that i'm doing well"
+        assert rows[2].strip() == "→ ids [0 0 17 18 2 45 46]  step 1/7"
+        assert marked(header) == ["0"]  # a padding position: no word is read
+        await press(pilot, "m", "k", "m")
+        assert screen_rows(app)[1].strip().startswith("batch of 2 · line 1  oh oh yes")
+        app.submit("Type", lambda lab: lab.type_sentence("the great unknownword"))
+        await settle(pilot)
+        assert screen_rows(app)[1].strip().startswith("typed  the great unknownword")
+        app.submit("Vectors", lambda lab: lab.set_vectors(np.zeros((2, 5, 3))))
+        await settle(pilot)
+        assert screen_rows(app)[1].strip().startswith("raw vectors 2 x 5 x 3")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert not app.screen.query_one(InputHeader).display  # wide: the Tokens panel is there
+
+
+@pytest.mark.asyncio
+async def test_a_long_line_is_cut_around_the_current_position(tmp_path):
+    path = tmp_path / "long.txt"
+    path.write_text(" ".join(f"w{i}" for i in range(300)) + "\n")
+    app = make_app(Lab(LabConfig(num_words=1000, maxlen=None), text=path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.submit("Seek", lambda lab: lab.seek(150))
+        await settle(pilot)
+        words, ids = screen_rows(app)[1:3]
+        assert words.strip().startswith("line 1  …") and words.rstrip().endswith("…")
+        assert ids.strip().startswith("→ ids …") and "step 150/300" in ids
+        assert marked(app.screen.query_one(InputHeader)) == ["w149", str(app.snapshot.batch.rows[0].ids[149])]
+        # the current word is in the middle, give or take a word
+        middle = words.index("w149")
+        assert abs(middle - len(words.rstrip()) / 2) < 12
+
+
+def test_window_keeps_the_focus_in_the_middle():
+    assert window(0, lambda i: 2, 0, 10) == range(0)
+    assert window(5, lambda i: 2, 2, 100) == range(0, 5)
+    assert window(100, lambda i: 2, 50, 10) == range(48, 53)
+    assert window(100, lambda i: 2, 0, 10) == range(0, 5)
+    assert window(100, lambda i: 2, 99, 10) == range(95, 100)
+    assert window(3, lambda i: 50, 1, 10) == range(1, 2)  # the focus even when too wide
+
+
+@pytest.mark.asyncio
+async def test_the_status_bar_keeps_what_matters_at_60_columns():
+    """At 60 columns the status bar lets go of what other panels show too (the seed, the
+    engine, forward, mask off) instead of cutting the line at its end."""
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        await press(pilot, "b", "z", "m", "j", "m", "end")
+        assert screen_rows(app)[0].strip() == "LSTM(4)  batch of 2 · step 7/7 (end) · backwards · mask on"
+        await pilot.resize_terminal(80, 24)
+        await press(pilot, "b")
+        assert screen_rows(app)[0].strip() == ("LSTM(4)  Keras cell · batch of 2 · step 7/7 (end) · "
+                                               "forward · mask on · seed 0")
