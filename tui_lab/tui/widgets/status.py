@@ -9,7 +9,9 @@ from tui_lab.tui.widgets.static import show_text
 
 
 class StatusBar(Static):
-    def show(self, snapshot=None, *, busy: str = "", playing: bool = False, source: str = "") -> None:
+    def show(self, snapshot=None, *, busy: str = "", playing: bool = False, source: str = "",
+             row: int = 0) -> None:
+        """row: the batch row in focus (0-based), named when the batch has several."""
         text = Text(no_wrap=True, overflow="ellipsis")
         if snapshot is None:
             text.append(" tui-lab ", "bold reverse")
@@ -21,13 +23,15 @@ class StatusBar(Static):
         text.append(f" {config.cell_title}({config.units}) ", "bold reverse")
         # Which engine made the numbers, always in view.
         text.append(" Keras cell ·" if config.engine == "keras" else " numpy equations ·", "bold")
+        rows = snapshot.batch_size
         if snapshot.sentence is not None:
             what = "typed"
-        elif snapshot.selection:
-            lines = snapshot.selection
-            what = f"line {lines[0]}" if len(lines) == 1 else f"batch of {len(lines)} lines"
+        elif snapshot.selection and rows == 1:
+            what = f"line {snapshot.selection[0]}"
+        elif rows > 1:  # which row Embed, Gates and Layer show (y cycles it)
+            what = f"{'batch' if snapshot.selection else 'vector'} row {row + 1} of {rows}"
         else:
-            what = f"{snapshot.batch_size} vector rows"
+            what = f"{rows} vector rows"
         text.append(f" {what} · ")
         text.append(f"step {snapshot.t}/{snapshot.timesteps}", "bold")
         if snapshot.at_end:
