@@ -180,7 +180,8 @@ async def test_the_focused_batch_row_is_the_layers_row(keras):
         await press(pilot, "end", *[">"] * 5)
         sequence, h, c = layer_outputs(keras, app.snapshot)
         assert not np.allclose(h[0], h[1], atol=1e-3)  # two rows that differ
-        assert "final values (batch row 2 of 2, y: next)" in layer_line(app, "final values")
+        assert layer_line(app, "final values") == (
+            "final values (batch row 2 of 2), last step of the layer (y: next row):")
         np.testing.assert_allclose(printed(layer_line(app, "state h"), 8), h[1], atol=TOL)
         np.testing.assert_allclose(printed(layer_line(app, "state c"), 8), c[1], atol=TOL)
         np.testing.assert_allclose(printed(layer_line(app, "output = sequence[:, -1]"), 8),
@@ -240,7 +241,7 @@ async def test_the_focus_clamps_when_the_batch_shrinks_and_needs_a_batch():
         await press(pilot, "m")  # line 3 unmarked: two rows left
         assert app.snapshot.batch_size == 2 and app.view.row == 1
         assert " batch row 2 of 2 " in status(app)
-        assert "(batch row 2 of 2, y: next)" in app.screen.query_one(LayerPanel).content.plain
+        assert "sequence (batch row 2 of 2)" in app.screen.query_one(LayerPanel).content.plain
         await press(pilot, "enter")  # just the cursor line
         assert app.snapshot.batch_size == 1 and app.view.row == 0
         assert " line 3 " in status(app)

@@ -76,11 +76,12 @@ class LayerPanel(Vertical):
         head.rstrip()
         body = Text()
         r, digits = view.row, view.digits
-        row = f" (batch row {r + 1} of {B}, y: next)" if B > 1 else ""
+        row = f" (batch row {r + 1} of {B})" if B > 1 else ""
         layer_ready = snapshot.layer_sequence is not None
         if snapshot.at_end and layer_ready:
             final = snapshot.layer_states
-            body.append(f"final values{row}, last step of the layer:\n", "bold")
+            hint = " (y: next row)" if B > 1 else ""  # the key that no row was reachable by
+            body.append(f"final values{row}, last step of the layer{hint}:\n", "bold")
             body.append("  output = sequence[:, -1] ")
             body.append(_values(snapshot.layer_sequence[r, -1], digits) + "\n")
             body.append("  state h                  ")
