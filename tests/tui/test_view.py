@@ -27,6 +27,7 @@ from tui_lab.tui.widgets.grid import NumberGrid
 from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.states import StatesPanel, Trajectories
 from tui_lab.tui.widgets.status import StatusBar
+from tui_lab.tui.widgets.tokens import TokensPanel
 
 from pilot import errors, make_app, press, settle, text_of, warnings
 
@@ -221,6 +222,13 @@ async def test_the_embed_labels_belong_to_the_row_they_stand_beside():
             row = grid_row(app, EmbeddingsPanel, position)
             assert row.split()[:3] == [str(position), ident, token]
             np.testing.assert_allclose(printed(row, 3), x[1, position], atol=5e-4)
+        # Tokens and States show both rows and mark the focused one (reverse: no colour needed).
+        tokens = app.screen.query_one(TokensPanel).content
+        marked = [tokens.plain[s.start:s.end] for s in tokens.spans if s.style == "bold reverse"]
+        assert marked == ["line 2", "2:id", "2:token"]
+        header = app.screen.query_one(StatesPanel).query_one(NumberGrid).draw_row(-1)
+        reversed_ = [seg.text.strip() for seg in header if seg.style and seg.style.reverse]
+        assert reversed_ == [f"2:{s}{u}" for s in "hc" for u in range(4)]
         await press(pilot, "space")
         gates = text_of(app.screen.query_one("#gates-where"))
         assert "batch row 2 of 2, position 0 'pad'" in gates
@@ -260,6 +268,30 @@ async def test_raw_vectors_rows_are_focused_too(keras):
         np.testing.assert_allclose(printed(layer_line(app, "state h"), 8), h[2], atol=TOL)
         np.testing.assert_allclose(printed(grid_row(app, EmbeddingsPanel, 1), 8), x[2, 1],
                                    atol=TOL)
+
+
+@pytest.mark.asyncio
+async def test_the_model_bar_prints_probabilities_with_the_digits():
+    from tui_lab.trained.loading import shipped_model_path
+    from tui_lab.tui.widgets.model_bar import ModelBar
+
+    app = make_app(model={"path": shipped_model_path()})
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", *[">"] * 5)
+        bar = text_of(app.screen.query_one(ModelBar))
+        word, p = re.search(r"next: (\S+) (0\.\d{7})\b", bar).groups()  # one digit fewer
+        best = app.snapshot.model.next_words[0]
+        assert word == best.word and float(p) == pytest.approx(best.probability, abs=1e-6)
+        await press(pilot, "w")
+        app.screen.query_one("#gen-seed").value = "too real"
+        await pilot.pause()
+        await press(pilot, "enter", "n")
+        bar = text_of(app.screen.query_one(ModelBar))
+        shown = [float(p) for p in re.findall(r"p=(\d\.\d{8}) ", bar)]
+        top = [c.probability for c in app.snapshot.model.generation.top]
+        assert len(shown) == len(top) > 1
+        np.testing.assert_allclose(shown, top, atol=1e-7)
 
 
 # ----- the session ----------------------------------------------------------------------------

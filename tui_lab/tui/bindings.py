@@ -66,7 +66,7 @@ LAB_BINDINGS = [
     B("x", "close_model", "Close model", "model.close", False, None,
       "back to the lesson's random weights"),
     B("e", "export", "Export", "export"),
-    B("s", "settings", "Setup", "settings", True, None, "settings: every LabConfig field"),
+    B("s", "settings", "Setup", "settings", True, None, "settings: every LabConfig field, digits"),
     B("question_mark", "help", "Help", "help", True, "?"),
     B("f1", "help", "Help", "help.f1"),
     B("tab", "next_panel", "Next panel", "panel.next"),
