@@ -7,6 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from tui_lab.tui.view import DEFAULT_DIGITS
 from tui_lab.tui.widgets.style import agreement, number
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -28,7 +29,7 @@ class ModelBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.view = None
-        self.digits = 3  # decimals of the numbers and probabilities (the app's view)
+        self.digits = DEFAULT_DIGITS  # decimals of the numbers and probabilities (the app's view)
 
     def show(self, view, digits: int | None = None) -> None:
         self.view = view

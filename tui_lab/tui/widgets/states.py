@@ -15,7 +15,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from tui_lab.tui.view import View
+from tui_lab.tui.view import DEFAULT_DIGITS, View
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import step_label, step_title
 from tui_lab.tui.widgets.static import show_text
@@ -47,7 +47,7 @@ class Trajectories(ScrollView, can_focus=False):
         super().__init__(id=id)
         self.blocks: list[Block] = []
         self.rows: list[tuple[Block, int]] = []
-        self.digits = View().digits
+        self.digits = DEFAULT_DIGITS
 
     def show(self, blocks: list[Block], digits: int | None = None) -> None:
         self.blocks = blocks
