@@ -254,8 +254,8 @@ async def test_the_status_bar_keeps_what_matters_at_60_columns():
     async with app.run_test(size=(60, 20)) as pilot:
         await settle(pilot)
         await press(pilot, "b", "z", "m", "j", "m", "end")
-        assert screen_rows(app)[0].strip() == "LSTM(4)  batch of 2 · step 7/7 (end) · backwards · mask on"
+        assert screen_rows(app)[0].strip() == "LSTM(4)  row 1/2 · step 7/7 (end) · backwards · mask on"
         await pilot.resize_terminal(80, 24)
         await press(pilot, "b")
-        assert screen_rows(app)[0].strip() == ("LSTM(4)  Keras cell · batch of 2 · step 7/7 (end) · "
+        assert screen_rows(app)[0].strip() == ("LSTM(4)  Keras cell · row 1/2 · step 7/7 (end) · "
                                                "forward · mask on · seed 0")

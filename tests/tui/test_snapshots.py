@@ -42,6 +42,7 @@ CASES = {
     "layer_readout_at_end": ("end", "tab"),  # narrow: Layer tab
     "go_backwards_tokens": ("b", "space", "space", "shift+tab", "shift+tab"),  # narrow: Tokens
     "batch_of_two_lines": ("m", "j", "m", "space", "space"),
+    "batch_row_two": ("m", "j", "m", "space", "space", "y"),  # row 2 in focus (3 digits)
     "help": ("question_mark",),
     "settings_validation_error": ("s", "tab", "backspace", "0"),
 }

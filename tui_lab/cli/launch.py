@@ -126,7 +126,8 @@ def restore_session(args, given: set[str], saved, model):
                 continue
             if attempt is text_only:
                 notices.append(f"the last session's lines could not be restored: {problem}")
-            start = {"step": saved.step, "marks": saved.marks, "cursor": saved.cursor}
+            start = {"step": saved.step, "marks": saved.marks, "cursor": saved.cursor,
+                     "row": saved.row}
             if saved.model:
                 if given & {f.name for f in fields(LabConfig)}:
                     notices.append("the last session's model was not reopened: settings were "
@@ -162,8 +163,10 @@ def app_from_args(argv: list[str]):
     from tui_lab.tui.app import LabApp
 
     vectors = args.inputs or (saved.vectors if start else None)  # start: its input is used
+    # The digits come back even when the input does not: they are the view's, not the input's.
+    view = {"digits": saved.digits} if saved else {}
     return LabApp(lab, model=model, theme=saved.theme if saved else None, save_session=True,
-                  start=start, notices=tuple(notices),
+                  start=start, notices=tuple(notices), **view,
                   vectors_file=str(Path(vectors).resolve()) if vectors else None)
 
 

@@ -5,7 +5,8 @@ Every Lab call runs in a thread worker, one at a time and in the order the keys 
 it to the UI thread, where the panels render it. The UI thread reads only that latest
 snapshot, never the lab; widgets never compute. View actions (panels, scrolling) live on the
 lab screen (screens/lab.py); files and dialogs in file_actions.py, the saved session in
-session_actions.py, the trained-model actions in model_actions.py.
+session_actions.py, the trained-model actions in model_actions.py, the batch row in focus and
+the digits (view state, the app's own) in view_actions.py.
 """
 
 from __future__ import annotations
@@ -35,20 +36,17 @@ from tui_lab.tui.screens.help import HelpScreen
 from tui_lab.tui.screens.lab import NUMBER_PANELS, LabScreen
 from tui_lab.tui.screens.settings import SettingsScreen
 from tui_lab.tui.session_actions import SessionActions
-from tui_lab.tui.widgets.embeddings import EmbeddingsPanel
-from tui_lab.tui.widgets.gates import GatesPanel
+from tui_lab.tui.view import DEFAULT_DIGITS, View
+from tui_lab.tui.view_actions import ViewActions
 from tui_lab.tui.widgets.header import InputHeader
 from tui_lab.tui.widgets.labels import printable
-from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.lines import LinesPanel
-from tui_lab.tui.widgets.states import StatesPanel
 from tui_lab.tui.widgets.status import StatusBar
-from tui_lab.tui.widgets.tokens import TokensPanel
 
 RUN_CHUNK = 256  # steps between progress reports when running to the end
 
 
-class LabApp(DebugActions, FileActions, SessionActions, ModelActions, Jobs, App):
+class LabApp(DebugActions, FileActions, SessionActions, ModelActions, ViewActions, Jobs, App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -59,14 +57,17 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, Jobs, App)
     def __init__(self, lab: Lab, *, theme: str | None = None, play_interval: float = 0.4,
                  model: dict | None = None, save_session: bool = False,
                  start: dict | None = None, notices: tuple[str, ...] = (),
-                 vectors_file: str | None = None) -> None:
+                 vectors_file: str | None = None, digits: int = DEFAULT_DIGITS) -> None:
         """model: open this trained model once the lab is up: open_model_file's arguments
         (path, layer, word_index, fit_text, raw_ids) and the direction to show.
         save_session: keep the session in the user's config directory (the tui-lab command
         does; a LabApp made in Python does not). start: where a restored session was: its
         step, marks and line cursor. notices: said once the app is up. vectors_file: the
-        file the lab's input vectors came from (so that a session can reopen it)."""
+        file the lab's input vectors came from (so that a session can reopen it). digits:
+        decimals of every number shown, 3 to 8 (LabError otherwise)."""
+        view = View(row=(start or {}).get("row", 0), digits=digits)
         super().__init__()
+        self.view = view
         self.lab = lab
         self._model_request = model
         self.snapshot = None  # the latest Snapshot shown
@@ -157,12 +158,7 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, Jobs, App)
             self.line_cursor = snapshot.selection[0]
         self._show_lines()
         screen.query_one(InputHeader).show(snapshot)
-        screen.query_one(TokensPanel).show(snapshot)
-        screen.query_one(EmbeddingsPanel).show(snapshot)
-        screen.query_one(StatesPanel).show(snapshot)
-        screen.query_one(GatesPanel).show(snapshot)
-        screen.query_one(LayerPanel).show(snapshot)
-        self._show_model(snapshot)
+        self._show_panels(snapshot)
         if snapshot.at_end and self.playing:
             self._set_playing(False)
         self._status()
@@ -204,7 +200,8 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, Jobs, App)
 
     def _status(self) -> None:
         self.lab_screen.query_one(StatusBar).show(
-            self.snapshot, busy=self.busy_label, playing=self.playing, source=self._source)
+            self.snapshot, busy=self.busy_label, playing=self.playing, source=self._source,
+            row=self.view.row)
 
     def _show_lines(self) -> None:
         snapshot = self.snapshot
@@ -328,11 +325,13 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, Jobs, App)
 
     def action_settings(self) -> None:
         def apply(changes: dict | None) -> None:
+            if changes and "digits" in changes:  # the view's, not the lab's: no rebuild
+                self.set_digits(changes.pop("digits"))
             if changes:
                 self.submit("Settings", lambda lab: lab.configure(**changes), "settings applied")
 
-        self.push_screen(SettingsScreen(self.snapshot.config if self.snapshot else self._config),
-                         apply)
+        self.push_screen(SettingsScreen(self.snapshot.config if self.snapshot else self._config,
+                                        digits=self.view.digits), apply)
 
     # ----- view -----------------------------------------------------------------------------
     def action_help(self) -> None:

@@ -98,7 +98,7 @@ class ModelActions:
         """After every snapshot: the model bar shows the model's view (hidden without one)."""
         # (Kept since mounting: a CSS query at every step costs ~2 ms.)
         if self._model_bar is not None:
-            self._model_bar.show(getattr(snapshot, "model", None))
+            self._model_bar.show(getattr(snapshot, "model", None), self.view.digits)
 
     def _open_requested_model(self) -> None:
         self._mount_model_bar()

@@ -1,7 +1,8 @@
 """The app's session: what was open, so that the next start picks up where the last one ended.
 
 The session is the text (a file, or the built-in lyrics) or a typed sentence, the selected
-lines, every setting, the step, an open trained model and the theme. It is kept as JSON in the
+lines, every setting, the step, an open trained model, the theme and the view (the batch row
+in focus, the digits). It is kept as JSON in the
 user's config directory, `$XDG_CONFIG_HOME/tui-lab/session.json` (`~/.config/tui-lab/` by
 default), readable by the user only (it names the files they opened). A file that cannot be
 used (not JSON, another version, a bad setting) is set aside as `session.json.bad` and the lab
@@ -22,6 +23,7 @@ from pathlib import Path
 from tui_lab.config import LabConfig
 from tui_lab.core.dirs import config_dir
 from tui_lab.errors import LabError
+from tui_lab.tui.view import DEFAULT_DIGITS, View
 
 VERSION = 1
 
@@ -42,6 +44,8 @@ class Session:
     theme: str | None = None
     marks: tuple[int, ...] = ()  # lines marked for a batch
     cursor: int | None = None  # the line cursor
+    digits: int = DEFAULT_DIGITS  # decimals of the numbers shown (view.py)
+    row: int = 0  # the batch row in focus, 0-based
 
     def to_json(self) -> str:
         return json.dumps({"version": VERSION, **dataclasses.asdict(self)}, indent=1,
@@ -71,6 +75,10 @@ def parse(data) -> Session:
         LabConfig(**settings)
     except LabError as error:
         raise ValueError(f"a setting is wrong: {error}") from None
+    try:  # (a session from before the view was saved has neither: the defaults)
+        view = View(row=data.get("row", 0), digits=data.get("digits", DEFAULT_DIGITS))
+    except LabError as error:
+        raise ValueError(f"the view is wrong: {error}") from None
     model = _check(data.get("model"), (dict, type(None)), "model")
     if model is not None:
         _check(model.get("path"), str, "model path")
@@ -85,6 +93,8 @@ def parse(data) -> Session:
         theme=_check(data.get("theme"), optional_str, "theme"),
         marks=_numbers(data.get("marks", []), "marks"),
         cursor=_check(data.get("cursor"), (int, type(None)), "cursor"),
+        digits=view.digits,
+        row=view.row,
     )
 
 

@@ -43,7 +43,8 @@ class SessionActions:
         return Session(text=text, vectors=vectors, selection=snapshot.selection,
                        sentence=snapshot.sentence, settings=snapshot.config.as_dict(),
                        step=snapshot.t, model=model, theme=self.theme,
-                       marks=tuple(sorted(self.marks)), cursor=self.line_cursor)
+                       marks=tuple(sorted(self.marks)), cursor=self.line_cursor,
+                       digits=self.view.digits, row=self.view.row)
 
     def _save_soon(self) -> None:
         """Save within a second: often enough that a dropped SSH link loses little, rarely

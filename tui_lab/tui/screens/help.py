@@ -59,7 +59,12 @@ ANSWERS = """\
   rest of the model, so that words used alike end up with similar vectors.
 - **Why are states not passed between lines of a batch?** Each row of a batch is an independent
   sequence with its own h (and c), starting from zeros: mark two lines (*m*) and see one block of
-  columns per row.
+  columns per row. *y* (and *Y*) picks the row that *Embed*, *Gates* and *Layer* show, like
+  `output[1]` picks the second row of the layer's output; the status bar names it.
+- **How many digits?** Three by default, so that the panels fit 80 columns. *>* and *<* (or
+  digits in the settings, *s*) show 3 to 8, to compare with the notebook's float32 prints
+  (8 significant digits). Only the view changes: the steps, the trace and the Python API keep
+  full precision.
 """
 
 TRAINED = """\

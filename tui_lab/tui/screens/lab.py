@@ -114,10 +114,10 @@ class LabScreen(Screen):
                              animate=False)
 
     def action_scroll_units(self, direction: int) -> None:
-        from tui_lab.tui.widgets.grid import CELL, NumberGrid
+        from tui_lab.tui.widgets.grid import NumberGrid
 
-        for grid in self.current_panel.query(NumberGrid):
-            grid.scroll_to(x=max(0, grid.scroll_x + direction * 4 * CELL), animate=False)
+        for grid in self.current_panel.query(NumberGrid):  # 4 columns as wide as the digits
+            grid.scroll_to(x=max(0, grid.scroll_x + direction * 4 * grid.cell), animate=False)
 
     def on_resize(self, event) -> None:
         small = event.size.width < 60 or event.size.height < 20

@@ -3,6 +3,9 @@
 A value is checked with LabConfig.replace (no TensorFlow); its message appears beside the
 field. Nothing reaches the lab until ctrl+s / Apply, and then `lab.configure` checks again
 (a LabError there is a notification; the lab keeps its state).
+
+Below them, the display's own settings (digits): the view's, not the lab's (view.py), so
+applying them rebuilds nothing and keeps the step.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from tui_lab import config as config_module
 from tui_lab.config import CELL_TITLES, PADDING_CHOICES, LabConfig
 from tui_lab.errors import LabError
 from tui_lab.tui.screens.dialog import Dialog
+from tui_lab.tui.view import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS, check_digits
 
 HINTS = {
     "cell": "SimpleRNN, LSTM or GRU (keras.layers.*Cell)",
@@ -34,7 +38,10 @@ HINTS = {
     "reset_after": "GRU only: reset gate after the matmul (Keras default)",
     "seed": "seed of the initial weights",
     "engine": "what computes each step (the layer checks both)",
+    "digits": f"decimals of every number shown, {MIN_DIGITS} to {MAX_DIGITS} (< / >); "
+              f"the view only",
 }
+DISPLAY = ("digits",)  # the view's settings, after the LabConfig fields
 CHOICES = {"cell": [(title, cell) for cell, title in CELL_TITLES.items()],
            "padding": [(p, p) for p in PADDING_CHOICES],
            "truncating": [(p, p) for p in PADDING_CHOICES]}
@@ -57,18 +64,21 @@ class SettingsScreen(Dialog[dict | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="settings.cancel"),
                 Binding("ctrl+s", "apply", "Apply", id="settings.apply")]
 
-    def __init__(self, config: LabConfig) -> None:
+    def __init__(self, config: LabConfig, digits: int = DEFAULT_DIGITS) -> None:
         super().__init__()
         self.config = config
         self.values = config.as_dict()
+        self.view_opened = {"digits": digits}  # the view's settings when opened
+        self.view_values = dict(self.view_opened)  # and as typed
         self.errors: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="settings"):
             yield Label("Settings (Keras names) · tab moves · ctrl+s applies · escape cancels",
                         id="settings-title")
-            for field in dataclasses.fields(LabConfig):
-                name, value = field.name, self.values[field.name]
+            names = [field.name for field in dataclasses.fields(LabConfig)] + list(DISPLAY)
+            for name in names:
+                value = self.values[name] if name in self.values else self.view_values[name]
                 with Horizontal(classes="setting"):
                     yield Label(name, classes="setting-name")
                     if name in CHOICES:
@@ -89,15 +99,18 @@ class SettingsScreen(Dialog[dict | None]):
         message = self.query_one(f"#msg-{name}", Static)
         try:
             value = parse(name, raw) if typed else raw
-            self.config.replace(**{**self.values, name: value})
+            if name in DISPLAY:
+                check_digits(value)
+            else:
+                self.config.replace(**{**self.values, name: value})
         except LabError as error:
             self.errors[name] = str(error)
             message.update(Text(f"✗ {error}"))  # Text: the typed value is not markup
             message.add_class("-error")
         else:
-            self.values[name] = value
+            (self.view_values if name in DISPLAY else self.values)[name] = value
             self.errors.pop(name, None)
-            message.update(HINTS.get(name, "") if value == getattr(self.config, name) else f"✓ {HINTS.get(name, '')}")
+            message.update(HINTS.get(name, "") if value == self._opened(name) else f"✓ {HINTS.get(name, '')}")
             message.remove_class("-error")
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -118,8 +131,13 @@ class SettingsScreen(Dialog[dict | None]):
             self.notify(f"fix {name} first: {message}", title="Settings: not applied",
                         severity="error")
             return
-        changes = {k: v for k, v in self.values.items() if v != getattr(self.config, k)}
+        changes = {k: v for k, v in {**self.values, **self.view_values}.items()
+                   if v != self._opened(k)}
         self.dismiss(changes or None)
+
+    def _opened(self, name: str):
+        """The setting's value when the screen opened."""
+        return self.view_opened[name] if name in DISPLAY else getattr(self.config, name)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,4 +1,8 @@
-"""Embeddings: the vector x_t the Embedding layer gives each padded position (one row each)."""
+"""Embeddings: the vector x_t the Embedding layer gives each padded position (one row each).
+
+In a batch it shows one batch row, the one in focus (y cycles it): its ids, tokens and
+vectors, every column headed with the row's number ('2:id', '2:x0'), so a label never stands
+beside another row's numbers."""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from tui_lab.tui.view import View
 from tui_lab.tui.widgets.grid import Block, NumberGrid
-from tui_lab.tui.widgets.labels import token_at
+from tui_lab.tui.widgets.labels import row_prefix, token_at
 from tui_lab.tui.widgets.static import show_text
 
 
@@ -17,17 +22,17 @@ class EmbeddingsPanel(Vertical):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._widest: tuple[object, int] = (None, 0)  # (batch, widest row label)
+        self._widest: tuple[object, int, int] = (None, 0, 0)  # (batch, row, widest row label)
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="legend", id="embeddings-legend")
         yield NumberGrid("pos   id token", id="embeddings-grid")
 
-    def show(self, snapshot) -> None:
-        batch = snapshot.batch
+    def show(self, snapshot, view: View = View()) -> None:
+        batch, row = snapshot.batch, view.row
         x = batch.x
-        many = snapshot.batch_size > 1
-        blocks = [Block((f"{b + 1}:" if many else "") + "x", x[b]) for b in range(snapshot.batch_size)]
+        prefix = row_prefix(snapshot, row)
+        blocks = [Block(prefix + "x", x[row])]
         rows = batch.rows
         if rows is not None:
             legend = (f"Embedding(input_dim={snapshot.config.num_words}, output_dim="
@@ -36,15 +41,18 @@ class EmbeddingsPanel(Vertical):
             legend = f"raw input vectors: {x.shape[2]} features per timestep"
         show_text(self.query_one("#embeddings-legend", Static), legend)
         width = max(3, len(str(snapshot.timesteps)))
+        id_width = max(4, len(prefix) + 2)
 
         def label(position: int) -> str:
-            ident = "" if rows is None else str(int(rows[0].padded[position]))
-            return f"{position:>{width}} {ident:>4} {token_at(snapshot, position)}"
+            ident = "" if rows is None else str(int(rows[row].padded[position]))
+            return f"{position:>{width}} {ident:>{id_width}} {token_at(snapshot, position, row)}"
 
-        if self._widest[0] is not batch:
-            self._widest = batch, max(cell_len(label(p)) for p in range(min(snapshot.timesteps, 256)))
-        # The rows are the batch's: the same batch object, the same rows.
+        if self._widest[0] is not batch or self._widest[1] != row:
+            self._widest = batch, row, max(cell_len(label(p))
+                                           for p in range(min(snapshot.timesteps, 256)))
+        # The rows are the batch's: the same batch object and row, the same rows.
         self.query_one(NumberGrid).set_data(
-            snapshot.timesteps, label, blocks, snapshot.position, self._widest[1],
-            dim_row=lambda p: bool(batch.pad_mask[0, p]),
-            title=f"{'pos':>{width}} {'id':>4} token", key=batch)
+            snapshot.timesteps, label, blocks, snapshot.position, self._widest[2],
+            dim_row=lambda p: bool(batch.pad_mask[row, p]),
+            title=f"{'pos':>{width}} {prefix + 'id':>{id_width}} {prefix}token", key=(batch, row),
+            digits=view.digits)

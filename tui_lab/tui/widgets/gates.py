@@ -1,4 +1,6 @@
-"""Gates of the current step, one row per unit, with the update written out and the lesson's names."""
+"""Gates of the current step, one row per unit, with the update written out and the lesson's names.
+
+In a batch it shows the batch row in focus (y cycles it); its rows are labelled 'row:unit'."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from tui_lab.tui.view import View
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import token_at
 from tui_lab.tui.widgets.static import show_text
@@ -28,14 +31,14 @@ EQUATIONS = {
 }
 
 
-def gate_blocks(snapshot) -> list[Block]:
-    """Columns for the latest step; rows are (batch row, unit) pairs."""
+def gate_blocks(snapshot, row: int = 0) -> list[Block]:
+    """Columns for the latest step of batch row `row`; one row per unit."""
     k = snapshot.t - 1
     gates, terms = snapshot.gates, snapshot.step_terms
     h_prev, c_prev = snapshot.previous_state
 
-    def col(name: str, array) -> Block:
-        return Block("", array.reshape(-1, 1), name)
+    def col(name: str, array) -> Block:  # array: (batch, units)
+        return Block("", array[row].reshape(-1, 1), name)
 
     cell = snapshot.config.cell
     if cell == "lstm":
@@ -56,7 +59,7 @@ class GatesPanel(Vertical):
         yield Static("", classes="legend", id="gates-equations")
         yield NumberGrid("unit", id="gates-grid")
 
-    def show(self, snapshot) -> None:
+    def show(self, snapshot, view: View = View()) -> None:
         where = self.query_one("#gates-where", Static)
         grid = self.query_one(NumberGrid)
         show_text(self.query_one("#gates-equations", Static), EQUATIONS[snapshot.config.cell])
@@ -65,9 +68,11 @@ class GatesPanel(Vertical):
             grid.set_data(0, str, [], None, 4)
             return
         k = snapshot.t - 1
-        position = snapshot.position
+        position, row = snapshot.position, view.row
+        many = snapshot.batch_size > 1
+        which = f"batch row {row + 1} of {snapshot.batch_size}, " if many else ""
         text = (f"{snapshot.config.cell_title} step {snapshot.t}/{snapshot.timesteps}: "
-                f"position {position} {token_at(snapshot, position)!r}")
+                f"{which}position {position} {token_at(snapshot, position, row)!r}")
         masked = snapshot.masked[k]
         if masked.all():
             text += " · masked: state carried (padding, the cell was not called)"
@@ -75,12 +80,6 @@ class GatesPanel(Vertical):
             rows = ", ".join(str(b + 1) for b in range(len(masked)) if masked[b])
             text += f" · rows {rows} masked: state carried"
         show_text(where, text)
-        units = snapshot.units
-        many = snapshot.batch_size > 1
-
-        def label(row: int) -> str:
-            b, unit = divmod(row, units)
-            return f"{b + 1}:{unit}" if many else str(unit)
-
-        grid.set_data(snapshot.batch_size * units, label, gate_blocks(snapshot), None, 6,
-                      title="row:unit" if many else "unit")
+        prefix = f"{row + 1}:" if many else ""
+        grid.set_data(snapshot.units, lambda unit: f"{prefix}{unit}", gate_blocks(snapshot, row),
+                      None, 6, title="row:unit" if many else "unit", digits=view.digits)

@@ -6,6 +6,9 @@ smooth. The label column and the header line stay put while the numbers scroll.
 A step should cost a line or two, not the whole table: rendered lines are kept per row, and
 when the panel says the rows' values are unchanged (the same `key`), `set_data` repaints only
 the rows whose marker moved or that were added or removed.
+
+Columns are as wide as the digits the view asks for (3 to 8 decimals: view.py), so the
+horizontal scroll steps by that width too.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui_lab.tui.view import DEFAULT_DIGITS
 from tui_lab.tui.widgets.style import PLAIN, diverging, number
 
-CELL = 7  # characters per number column: '+0.123 '
+CELL = DEFAULT_DIGITS + 4  # characters per number column at the default digits: '+0.123 '
 HEADER_STYLE = Style(bold=True)
 COLUMN_STYLE = Style(bold=True, underline=True)
+# The headers of the batch row in focus (y): reverse reads without colour too (NO_COLOR).
+FOCUSED_COLUMN_STYLE = Style(bold=True, reverse=True)
 CURRENT_STYLE = Style(reverse=True, bold=True)
 LABEL_STYLES = {False: Style(dim=False), True: Style(dim=True)}  # by dim_row(row)
 GAP = Segment(" ", PLAIN)
@@ -41,6 +47,7 @@ class Block:
     # A row shown above values (the initial state above the steps' states): given apart so
     # that a step does not copy the whole history into a new array.
     first: np.ndarray | None = None  # (n,)
+    focused: bool = False  # the columns of the batch row in focus: their headers stand out
 
     def header(self, unit: int) -> str:
         return self.name if self.name is not None else f"{self.prefix}{unit}"
@@ -63,6 +70,8 @@ class NumberGrid(ScrollView, can_focus=False):
         self.current: int | None = None
         self.dim_row: Callable[[int], bool] = lambda row: False
         self.label_width = len(label_title) + 2
+        self.digits = DEFAULT_DIGITS
+        self._column: int | None = None  # a column to scroll to once the table has a size
         self._key: object = None
         # Rendered lines by row (-1: the header), valid for one _view (scroll x, width, colours).
         self._lines: dict[int, Strip] = {}
@@ -71,23 +80,30 @@ class NumberGrid(ScrollView, can_focus=False):
 
     def set_data(self, rows: int, label: Callable[[int], str], blocks: list[Block],
                  current: int | None, label_width: int, dim_row=None, title: str | None = None,
-                 key: object = None, capacity: int = 0) -> None:
+                 key: object = None, capacity: int = 0, digits: int = DEFAULT_DIGITS) -> None:
         """Show rows x blocks. key: any object that stays the same (`is`) for as long as a
-        row's label and values do not change (the lab's history, the embedded batch); with
-        key=None every row is drawn again. capacity: the rows the table will grow to (the
-        scroll range is set for them at once, so a new row does not rescale the scrollbar)."""
+        row's label and values do not change (the lab's history, the embedded batch), or a
+        tuple of such objects and ints (the batch row in focus); with key=None every row is
+        drawn again. capacity: the rows the table will grow to (the scroll range is set for
+        them at once, so a new row does not rescale the scrollbar). digits: decimals shown."""
         title = self.label_title if title is None else title
         label_width = max(label_width, len(title)) + 3
         columns = sum(b.values.shape[1] for b in blocks)
-        same = (key is not None and key is self._key and title == self.label_title
-                and label_width == self.label_width and columns == self.columns)
+        same = (key is not None and same_key(key, self._key) and title == self.label_title
+                and label_width == self.label_width and columns == self.columns
+                and digits == self.digits)
         changed = {self.current, current} | set(range(min(rows, self.rows), max(rows, self.rows)))
         self.label_title, self.label_width, self.columns = title, label_width, columns
         self.rows, self.label, self.blocks, self.current = rows, label, blocks, current
         self.dim_row = dim_row or (lambda row: False)
         self._key = key
+        if digits != self.digits:  # wider or narrower columns: keep the first one in view
+            first = -(-int(self.scroll_x) // self.cell)
+            self.digits = digits
+            if first:
+                self.scroll_to_column(first)
         self._starts = [0, *np.cumsum([b.values.shape[1] for b in blocks]).tolist()]
-        self._set_virtual_size(Size(self.label_width + self.columns * CELL,
+        self._set_virtual_size(Size(self.label_width + self.columns * self.cell,
                                     max(rows, capacity) + 1))
         if not same:
             self._lines.clear()
@@ -112,6 +128,30 @@ class NumberGrid(ScrollView, can_focus=False):
         elif size != self.virtual_size:
             self.set_reactive(NumberGrid.virtual_size, size)
             self._scroll_update(size)
+
+    @property
+    def cell(self) -> int:
+        """Characters per number column: sign, '0.', the digits and a space ('+0.123 ')."""
+        return self.digits + 4
+
+    def column_start(self, block: int) -> int:
+        """The first column of blocks[block] (counting every block's columns)."""
+        return self._starts[block]
+
+    def scroll_to_column(self, column: int) -> None:
+        """Scroll sideways so that column is the first one after the labels (or as near as
+        the scroll goes). Done after the next refresh, once the new columns are laid out, or
+        when a hidden table (another tab) is next shown with a size."""
+        self._column = column
+        self.call_after_refresh(self._scroll_to_wanted)
+
+    def on_resize(self) -> None:
+        self._scroll_to_wanted()
+
+    def _scroll_to_wanted(self) -> None:
+        if self._column is not None and self.scrollable_content_region.width:
+            column, self._column = self._column, None
+            self.scroll_to(x=column * self.cell, animate=False, immediate=True)
 
     def _refresh_row(self, row: int) -> None:
         y = row - int(self.scroll_y) + 1
@@ -142,14 +182,19 @@ class NumberGrid(ScrollView, can_focus=False):
     def _check_view(self) -> None:
         """Forget rendered lines when what they depend on, besides the data, changed."""
         width = self.scrollable_content_region.width
+        cell = self.cell
         view = (int(self.scroll_x), width, self.background_colors[1], self.label_width,
-                self.columns)
+                self.columns, cell)
         if view == self._view:
             return
         self._view = view
         self._lines.clear()
-        first = int(self.scroll_x) // CELL
-        stop = min(self.columns, first + max(0, (width - self.label_width) // CELL + 1))
+        fit = max(0, (width - self.label_width) // cell)  # whole columns beside the labels
+        # A column starts at every `cell` characters of scroll; rounding up, and never past
+        # the column that shows the last one whole, makes the furthest scroll (which is rarely
+        # a whole number of columns) show the last columns whole, not half of one.
+        first = min(-(-int(self.scroll_x) // cell), max(0, self.columns - fit))
+        stop = min(self.columns, first + max(0, (width - self.label_width) // cell + 1))
         self._slices = []
         for b, (start, end) in enumerate(zip(self._starts, self._starts[1:])):
             lo, hi = max(first, start), min(stop, end)
@@ -166,23 +211,40 @@ class NumberGrid(ScrollView, can_focus=False):
         return line
 
     def draw_row(self, row: int) -> Strip:
-        """One row as a Strip (-1: the header); drawn again only when its row changed."""
-        width, base = self._view[1], self._view[2]
+        """One row as a Strip (-1: the header); drawn again only when its row changed.
+        (Public for tests: it draws a table that is not on screen too, at its last size.)"""
+        if self._view is None:
+            self._check_view()
+        width, base, cell = self._view[1], self._view[2], self._view[5]
         if row >= self.rows:
             return Strip.blank(width, PLAIN)
         if row < 0:
             segments = [Segment((" " + self.label_title).ljust(self.label_width), HEADER_STYLE)]
             for b, first, stop in self._slices:
+                block = self.blocks[b]
+                style = FOCUSED_COLUMN_STYLE if block.focused else COLUMN_STYLE
                 for unit in range(first, stop):
-                    segments.append(Segment(self.blocks[b].header(unit).rjust(CELL - 1) + " ", COLUMN_STYLE))
+                    segments.append(Segment(block.header(unit).rjust(cell - 1) + " ", style))
             return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
         is_current = row == self.current
         label = ("▶" if is_current else " ") + self.label(row)
         label_style = CURRENT_STYLE if is_current else LABEL_STYLES[bool(self.dim_row(row))]
         # Cells, not characters: a wide (CJK, emoji) token must not push the numbers right.
         segments = [Segment(set_cell_size(label, self.label_width - 1), label_style), GAP]
+        digits = self.digits
         for b, first, stop in self._slices:
             for value in self.blocks[b].row(row)[first:stop].tolist():
-                segments.append(Segment(number(value, CELL - 1), diverging(value, base, is_current)))
+                segments.append(Segment(number(value, cell - 1, digits),
+                                        diverging(value, base, is_current)))
                 segments.append(GAP)
         return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
+
+
+def same_key(a: object, b: object) -> bool:
+    """Whether two set_data keys name the same rows: the same object, or tuples of the same
+    objects (ints by value: a batch row number)."""
+    if a is b:
+        return True
+    if not (isinstance(a, tuple) and isinstance(b, tuple)) or len(a) != len(b):
+        return False
+    return all(x is y or (type(x) is int and type(y) is int and x == y) for x, y in zip(a, b))

@@ -53,15 +53,22 @@ def _width(snapshot) -> int:
     return max(2, len(str(snapshot.timesteps)))
 
 
-def step_title(snapshot) -> str:
+def row_prefix(snapshot, row: int) -> str:
+    """'2:' before a column of batch row 2 (0-based 1) when there are several rows, else ''."""
+    return f"{row + 1}:" if snapshot.batch_size > 1 else ""
+
+
+def step_title(snapshot, row: int = 0) -> str:
+    """'t pos token'; in a batch the token column is the focused row's ('t pos 2:token')."""
     width = _width(snapshot)
-    return f"{'t':>{width}} {'pos':>{width}} token"
+    return f"{'t':>{width}} {'pos':>{width}} {row_prefix(snapshot, row)}token"
 
 
-def step_label(snapshot, k: int) -> str:
-    """'t pos token' for step k (0-based, shown 1-based) in processing order; a state edited
-    after the step is marked ✎ (in the place of the space, so the columns stay)."""
+def step_label(snapshot, k: int, row: int = 0) -> str:
+    """'t pos token' for step k (0-based, shown 1-based) in processing order, the token that
+    batch row `row` reads there; a state edited after the step is marked ✎ (in the place of
+    the space, so the columns stay)."""
     position = int(snapshot.order[k])
     width = _width(snapshot)
     mark = "✎" if any(edit.step == k + 1 for edit in snapshot.edits) else " "
-    return f"{k + 1:>{width}}{mark}{position:>{width}} {token_at(snapshot, position)}"
+    return f"{k + 1:>{width}}{mark}{position:>{width}} {token_at(snapshot, position, row)}"

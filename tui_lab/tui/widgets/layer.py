@@ -1,4 +1,6 @@
-"""Layer readout: what keras.layers.<Cell> returns for this input, filled in as the steps reach it."""
+"""Layer readout: what keras.layers.<Cell> returns for this input, filled in as the steps reach it.
+
+In a batch the values are those of the batch row in focus (y cycles it), and it says which."""
 
 from __future__ import annotations
 
@@ -7,14 +9,15 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from tui_lab.tui.view import View
 from tui_lab.tui.widgets.static import show_text
 from tui_lab.tui.widgets.style import agreement, number, shape
 
 SEQUENCE_ROWS = 8
 
 
-def _values(vector, limit: int = 8) -> str:
-    values = " ".join(number(float(v)) for v in vector[:limit])
+def _values(vector, digits: int, limit: int = 8) -> str:
+    values = " ".join(number(float(v), digits=digits) for v in vector[:limit])
     return values + (f" …+{len(vector) - limit}" if len(vector) > limit else "")
 
 
@@ -46,7 +49,7 @@ class LayerPanel(Vertical):
         parts = [self._head.content, self._values.content]
         return Text("\n").join(p if isinstance(p, Text) else Text(str(p)) for p in parts)
 
-    def show(self, snapshot) -> None:
+    def show(self, snapshot, view: View = View()) -> None:
         config = snapshot.config
         B, T, units = snapshot.batch_size, snapshot.timesteps, snapshot.units
         features = snapshot.batch.x.shape[2]
@@ -72,18 +75,20 @@ class LayerPanel(Vertical):
         _table(head, table)
         head.rstrip()
         body = Text()
-        row = " (batch row 1)" if B > 1 else ""
+        r, digits = view.row, view.digits
+        row = f" (batch row {r + 1} of {B})" if B > 1 else ""
         layer_ready = snapshot.layer_sequence is not None
         if snapshot.at_end and layer_ready:
             final = snapshot.layer_states
-            body.append(f"final values{row}, last step of the layer:\n", "bold")
+            hint = " (y: next row)" if B > 1 else ""  # the key that no row was reachable by
+            body.append(f"final values{row}, last step of the layer{hint}:\n", "bold")
             body.append("  output = sequence[:, -1] ")
-            body.append(_values(snapshot.layer_sequence[0, -1]) + "\n")
+            body.append(_values(snapshot.layer_sequence[r, -1], digits) + "\n")
             body.append("  state h                  ")
-            body.append(_values(final[0][0]) + "  = output: the output IS h\n")
+            body.append(_values(final[0][r], digits) + "  = output: the output IS h\n")
             if lstm:
                 body.append("  state c                  ")
-                body.append(_values(final[1][0]) + "  cell state, never output\n")
+                body.append(_values(final[1][r], digits) + "  cell state, never output\n")
         else:
             body.append(f"final output and states: step to the end ({snapshot.t}/{T}) to fill them in\n",
                         "italic")
@@ -95,7 +100,7 @@ class LayerPanel(Vertical):
             position = int(snapshot.order[k])
             body.append(f"  k={k:<3} pos {position:<3}", "reverse" if k == snapshot.t - 1 else "")
             if k < snapshot.t and layer_ready:
-                body.append(" " + _values(snapshot.layer_sequence[0, k]) + "\n")
+                body.append(" " + _values(snapshot.layer_sequence[r, k], digits) + "\n")
             else:
                 body.append("   ·  not reached yet\n", "dim")
         body.append("max |error| steps vs layer: ", "bold")

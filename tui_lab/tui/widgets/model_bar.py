@@ -7,6 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from tui_lab.tui.view import DEFAULT_DIGITS
 from tui_lab.tui.widgets.style import agreement, number
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -19,8 +20,8 @@ def bar(fraction: float, width: int) -> str:
     return ("█" * full + (EIGHTHS[part] if part else "")).ljust(width)
 
 
-def _values(vector, limit: int) -> str:
-    shown = " ".join(number(float(v)) for v in vector[:limit])
+def _values(vector, limit: int, digits: int) -> str:
+    shown = " ".join(number(float(v), digits=digits) for v in vector[:limit])
     return shown + (f" …+{len(vector) - limit}" if len(vector) > limit else "")
 
 
@@ -28,9 +29,11 @@ class ModelBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.view = None
+        self.digits = DEFAULT_DIGITS  # decimals of the numbers and probabilities (the app's view)
 
-    def show(self, view) -> None:
+    def show(self, view, digits: int | None = None) -> None:
         self.view = view
+        self.digits = self.digits if digits is None else digits
         self.display = view is not None
         self._paint()
 
@@ -65,18 +68,22 @@ class ModelBar(Static):
         text.append(agreement(view.head_error))
         if view.generation is None and view.next_words:
             text.append(" · next: ", "bold")
-            text.append(" ".join(f"{c.word} {c.probability:.2f}" for c in view.next_words[:3]))
+            # One decimal fewer than the panels: three words must fit one line at 80 columns.
+            decimals = self.digits - 1
+            text.append(" ".join(f"{c.word} {c.probability:.{decimals}f}"
+                                 for c in view.next_words[:3]))
         text.append("\n")
         if layer.bidirectional and view.output is not None:
             text.append(f"merged ({layer.merge_mode}) output, row 1, last position: ", "bold")
-            text.append(_values(view.output, max(2, (width - 46) // 7)) + "\n")
+            text.append(_values(view.output, max(2, (width - 46) // (self.digits + 4)),
+                                self.digits) + "\n")
         if view.generation is not None:
-            self._generation(text, view.generation, width, wide)
+            self._generation(text, view.generation, width, wide, self.digits)
         text.rstrip()
         self.update(text)
 
     @staticmethod
-    def _generation(text: Text, generation, width: int, wide: bool) -> None:
+    def _generation(text: Text, generation, width: int, wide: bool, digits: int) -> None:
         text.append("generate ", "bold reverse")
         text.append(f" {generation.settings.describe()} ")
         if wide:
@@ -96,7 +103,7 @@ class ModelBar(Static):
         words = max([len(c.word) for c in generation.top] + [4])
         sampling = generation.weights is not None
         columns = 1 if wide or len(generation.top) <= 3 else 2
-        label = 3 + words + 9 + (11 if sampling else 0)
+        label = 3 + words + digits + 6 + (digits + 8 if sampling else 0)
         size = max(6, min(40, (width - 4) // columns - label - 1))
         cells = []
         for k, candidate in enumerate(generation.top):
@@ -105,9 +112,9 @@ class ModelBar(Static):
             cell = Text()
             cell.append(" ▶ " if chosen else "   ", style)
             cell.append(f"{candidate.word:<{words}} ", style)
-            cell.append(f"p={candidate.probability:.3f} ", style)
+            cell.append(f"p={candidate.probability:.{digits}f} ", style)
             if sampling:
-                cell.append(f"draw {generation.weights[k]:.3f} ", style)
+                cell.append(f"draw {generation.weights[k]:.{digits}f} ", style)
             cell.append(bar(candidate.probability, size),  # the whole bar is p = 1
                         "green" if chosen else "")
             cells.append(cell)

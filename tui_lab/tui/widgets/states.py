@@ -1,4 +1,7 @@
-"""States: h_t (and c_t for an LSTM) for every step taken, and a trajectory per unit."""
+"""States: h_t (and c_t for an LSTM) for every step taken, and a trajectory per unit.
+
+In a batch every row's columns are shown; the focused row's (y) have reversed headers, its
+token labels the steps, the table scrolls sideways to it and its trajectories come first."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from tui_lab.tui.view import DEFAULT_DIGITS, View
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import step_label, step_title
 from tui_lab.tui.widgets.static import show_text
@@ -22,16 +26,20 @@ SPARK_STYLES = {True: Style(color=POSITIVE.rich_color), False: Style(color=NEGAT
 LABEL_STYLE, VALUE_STYLE = Style(bold=True), Style(dim=True)
 
 
-def state_blocks(snapshot) -> list[Block]:
+def state_blocks(snapshot, focus: int = 0) -> list[Block]:
     """One block of columns per state (h, c) and batch row: values (steps taken, units),
-    below the initial state the first step reads (h_0, c_0: the lab's, zeros unless given)."""
+    below the initial state the first step reads (h_0, c_0: the lab's, zeros unless given).
+    focus: the batch row in focus (its blocks are marked when there are several rows)."""
     blocks = []
     many = snapshot.batch_size > 1
     for b in range(snapshot.batch_size):
         prefix = f"{b + 1}:" if many else ""
-        blocks.append(Block(prefix + "h", snapshot.h[:, b, :], first=snapshot.h0[b]))
+        focused = many and b == focus
+        blocks.append(Block(prefix + "h", snapshot.h[:, b, :], first=snapshot.h0[b],
+                            focused=focused))
         if snapshot.c is not None:
-            blocks.append(Block(prefix + "c", snapshot.c[:, b, :], first=snapshot.c0[b]))
+            blocks.append(Block(prefix + "c", snapshot.c[:, b, :], first=snapshot.c0[b],
+                                focused=focused))
     return blocks
 
 
@@ -59,9 +67,11 @@ class Trajectories(ScrollView, can_focus=False):
         super().__init__(id=id)
         self.blocks: list[Block] = []
         self.rows: list[tuple[Block, int]] = []
+        self.digits = DEFAULT_DIGITS
 
-    def show(self, blocks: list[Block]) -> None:
+    def show(self, blocks: list[Block], digits: int | None = None) -> None:
         self.blocks = blocks
+        self.digits = self.digits if digits is None else digits
         self.rows = [(block, unit) for block in blocks for unit in range(block.values.shape[1])]
         self.virtual_size = Size(0, len(self.rows))
         self.refresh()
@@ -82,7 +92,8 @@ class Trajectories(ScrollView, can_focus=False):
         segments = [Segment(label, LABEL_STYLE)]
         for value in series.tolist():
             segments.append(Segment(spark(value, scale), SPARK_STYLES[value >= 0]))
-        segments.append(Segment(f" {number(float(series[-1]))} ±{scale:.2g}", VALUE_STYLE))
+        value = number(float(series[-1]), digits=self.digits)
+        segments.append(Segment(f" {value} ±{scale:.2g}", VALUE_STYLE))
         return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
 
 
@@ -91,7 +102,8 @@ class StatesPanel(Vertical):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._widest: tuple[object, int] = (None, 0)  # (history, widest row label)
+        self._widest: tuple[object, int, int] = (None, 0, 0)  # (history, row, widest label)
+        self._focus = 0  # the batch row the table was last scrolled to
 
     def compose(self) -> ComposeResult:
         yield Static("", id="states-legend", classes="legend")
@@ -100,19 +112,28 @@ class StatesPanel(Vertical):
                      classes="legend", id="traj-legend")
         yield Trajectories(id="trajectories")
 
-    def show(self, snapshot) -> None:
-        blocks = state_blocks(snapshot)
+    def show(self, snapshot, view: View = View()) -> None:
+        row = view.row
+        blocks = state_blocks(snapshot, row)
         show_text(self.query_one("#states-legend", Static), legend(snapshot))
         # The lab's History is filled forward only and replaced whenever what a step computes
         # changes (the initial state included): while its id is the same, so is a row.
         history = snapshot.history_id
         first = initial_label(snapshot)
-        if self._widest[0] != history:
-            self._widest = history, max([cell_len(first)] + [
-                cell_len(step_label(snapshot, k)) for k in range(min(snapshot.timesteps, 64))])
+        if self._widest[:2] != (history, row):
+            self._widest = history, row, max([cell_len(first)] + [
+                cell_len(step_label(snapshot, k, row)) for k in range(min(snapshot.timesteps, 64))])
+        grid = self.query_one(NumberGrid)
         # Row 0 is the initial state, row k the state after step k: the current row is t.
-        self.query_one(NumberGrid).set_data(
-            snapshot.t + 1, lambda k: step_label(snapshot, k - 1) if k else first, blocks,
-            snapshot.t, self._widest[1], title=step_title(snapshot),
-            key=history, capacity=snapshot.timesteps + 1)
-        self.query_one(Trajectories).show(blocks)
+        # The labels are the focused row's tokens: a new focus draws every row again.
+        grid.set_data(
+            snapshot.t + 1, lambda k: step_label(snapshot, k - 1, row) if k else first, blocks,
+            snapshot.t, self._widest[2], title=step_title(snapshot, row), key=(history, row),
+            capacity=snapshot.timesteps + 1, digits=view.digits)
+        if row != self._focus:  # bring the focused row's columns into view, once
+            self._focus = row
+            start = next((i for i, block in enumerate(blocks) if block.focused), 0)
+            grid.scroll_to_column(grid.column_start(start))
+        focused = [b for b in blocks if b.focused]
+        self.query_one(Trajectories).show(focused + [b for b in blocks if not b.focused],
+                                          view.digits)

@@ -10,7 +10,9 @@ from tui_lab.tui.widgets.static import show_text
 
 
 class StatusBar(Static):
-    def show(self, snapshot=None, *, busy: str = "", playing: bool = False, source: str = "") -> None:
+    def show(self, snapshot=None, *, busy: str = "", playing: bool = False, source: str = "",
+             row: int = 0) -> None:
+        """row: the batch row in focus (0-based), named when the batch has several."""
         text = Text(no_wrap=True, overflow="ellipsis")
         if snapshot is None:
             text.append(" tui-lab ", "bold reverse")
@@ -24,13 +26,15 @@ class StatusBar(Static):
         parts = [(f" {config.cell_title}({config.units}) ", "bold reverse", 0),
                  # Which engine made the numbers, in view whenever it fits.
                  (" Keras cell ·" if config.engine == "keras" else " numpy equations ·", "bold", 2)]
+        rows = snapshot.batch_size
         if snapshot.sentence is not None:
             what = "typed"
-        elif snapshot.selection:
-            lines = snapshot.selection
-            what = f"line {lines[0]}" if len(lines) == 1 else f"batch of {len(lines)}"
+        elif snapshot.selection and rows == 1:
+            what = f"line {snapshot.selection[0]}"
+        elif rows > 1:  # which row Embed, Gates and Layer show (y cycles it)
+            what = f"row {row + 1}/{rows}"  # short: "mask on" must still fit at 60 columns
         else:
-            what = f"{snapshot.batch_size} vector rows"
+            what = f"{rows} vector rows"
         parts += [(f" {what} · ", "", 0), (f"step {snapshot.t}/{snapshot.timesteps}", "bold", 0)]
         if snapshot.at_end:
             parts.append((" (end)", "bold", 0))

@@ -15,11 +15,15 @@ SPARKS = "▁▂▃▄▅▆▇█"
 PLAIN = Style()  # never a None style: Textual's NO_COLOR filter needs one
 
 
-def number(value: float, width: int = 6) -> str:
-    """Signed, fixed width, readable without colour: '+0.123', '-12.35', '  ·   ' for NaN."""
+def number(value: float, width: int | None = None, digits: int = 3) -> str:
+    """Signed, fixed width, readable without colour: '+0.123', '-12.35', '  ·   ' for NaN.
+    digits: decimals of a value below 10 in size (a larger one gives up decimals to keep the
+    width); width: digits + 3 unless given."""
+    width = digits + 3 if width is None else width
     if value is None or value != value:
         return "·".center(width)
-    for text in (f"{value:+.3f}", f"{value:+.2f}", f"{value:+.1f}", f"{value:+.0f}"):
+    for decimals in range(digits, -1, -1):
+        text = f"{value:+.{decimals}f}"
         if len(text) <= width:
             return text.rjust(width)
     return f"{value:+.0e}".rjust(width)

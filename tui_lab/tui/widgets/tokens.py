@@ -1,7 +1,8 @@
 """Tokens: words with their ids, then the padded ids with padding, truncation and the step order.
 
 The column of the current timestep is highlighted; `order` tells which step consumes each
-position, so go_backwards reads right to left.
+position, so go_backwards reads right to left. In a batch every row is shown and the labels
+of the row in focus (y) are reversed.
 """
 
 from __future__ import annotations
@@ -10,17 +11,30 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from tui_lab.tui.view import View
 from tui_lab.tui.widgets.labels import TOKEN_CELLS, clip, pad_left, printable, token_at
 from tui_lab.tui.widgets.static import show_text
+
+FOCUSED = "bold reverse"  # the labels of the batch row in focus (reverse reads without colour)
+
+
+def focused_label(text: Text, label: str, focused: bool) -> None:
+    """A row label, bold; reversed (its trailing blank not) for the batch row in focus."""
+    if focused:
+        text.append(label.rstrip(), FOCUSED)
+        text.append(label[len(label.rstrip()):])
+    else:
+        text.append(label, "bold")
 
 
 class TokensPanel(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self._snapshot = None
+        self._row = 0  # the batch row in focus
 
-    def show(self, snapshot) -> None:
-        self._snapshot = snapshot
+    def show(self, snapshot, view: View = View()) -> None:
+        self._snapshot, self._row = snapshot, view.row
         self._paint()
 
     def on_resize(self) -> None:
@@ -50,10 +64,12 @@ class TokensPanel(Static):
         rows = snapshot.batch.rows
         text = Text(no_wrap=True, overflow="ellipsis")
         many = snapshot.batch_size > 1
+        focus = self._row if many else None
         room = self.size.width or 80
         if rows is not None:
             for b, row in enumerate(rows):
-                text.append(f"{snapshot.batch.labels[b]:<8}" if many else "words   ", "bold")
+                label = f"{snapshot.batch.labels[b]:<8}" if many else "words   "
+                focused_label(text, label, b == focus)
                 dropped = set(row.dropped)
                 note = f"✂ {len(row.dropped)} truncated" if row.dropped else ""
                 used = 8 + cell_len(note)  # the note stays in view: the words give way
@@ -87,18 +103,20 @@ class TokensPanel(Static):
         def widths_for(position: int) -> int:
             return max(cell_len(v) for v in cells(position)) + 1  # cells: CJK, emoji are 2
 
-        names = ["pos"]
+        names, focused_names = ["pos"], set()
         if rows is not None:
             for b in range(len(rows)):
                 prefix = f"{b + 1}:" if many else ""
                 names += [prefix + "id", prefix + "token"]
+                if b == focus:
+                    focused_names |= {prefix + "id", prefix + "token"}
         names.append("step")
         label_width = max(len(n) for n in names) + 2
         window = self._window(snapshot, widths_for, max(10, (self.size.width or 80) - label_width - 2))
         table = [[] for _ in names]
         for position in window:
             width = widths_for(position)
-            is_pad = rows is not None and bool(rows[0].pad_mask[position])
+            is_pad = rows is not None and bool(rows[focus or 0].pad_mask[position])
             if position == snapshot.position:
                 style = "reverse bold"
             elif position == snapshot.next_position:
@@ -109,7 +127,7 @@ class TokensPanel(Static):
                 line.append((pad_left(value, width - 1) + " ", style))
         more_left = "…" if window.start > 0 else " "
         for name, line in zip(names, table):
-            text.append(f"{name:<{label_width - 1}}", "bold")
+            focused_label(text, f"{name:<{label_width - 1}}", name in focused_names)
             text.append(more_left, "dim")
             for value, style in line:
                 text.append(value, style)
