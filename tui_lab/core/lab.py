@@ -25,6 +25,7 @@ from tui_lab.core.history import History
 from tui_lab.core.protocol import Cancelled, Progress
 from tui_lab.core.snapshot import Batch, Snapshot, readonly, vector_batch
 from tui_lab.core.text import Corpus
+from tui_lab.core.vocabulary import Vocabulary, vocabulary_of
 
 MAX_BATCH = 1024
 # Long runs are computed in chunks, with a progress report and a cancel check after each.
@@ -100,6 +101,14 @@ class Lab:
     @property
     def is_built(self) -> bool:
         return self._history is not None
+
+    def vocabulary(self) -> Vocabulary:
+        """The tokenizer's word_index: each entry's id, count and whether num_words keeps it
+        (core/vocabulary.py). Raw vectors have no words: LabError."""
+        if self._corpus is None:
+            raise LabError("the input is raw vectors: there is no vocabulary (open a text, and "
+                           "the tokenizer fitted on it gives one)")
+        return vocabulary_of(self._corpus)
 
     @property
     def t(self) -> int:

@@ -28,6 +28,7 @@ from tui_lab.config import LabConfig
 from tui_lab.core.lab import Lab
 from tui_lab.core.protocol import Cancelled, Progress
 from tui_lab.core.snapshot import Snapshot
+from tui_lab.core.vocabulary import Vocabulary
 from tui_lab.errors import LabError
 from tui_lab.core.checks import (boolean, callable_or_none, optional_text, path_argument,
                      shown, text_argument, text_lines, whole_number)
@@ -193,6 +194,12 @@ class ModelLab:
     def snapshot(self, layer: bool = True) -> Snapshot:
         """The shown direction's snapshot, with the model's view in its `model` field."""
         return dataclasses.replace(self.lab.snapshot(layer), model=self.view())
+
+    def vocabulary(self) -> Vocabulary:
+        """The model's word_index, counted in the open text (a saved word_index has no
+        counts); ids the model's Embedding cannot take are marked as not kept."""
+        source = self.model.vocabulary_source or "the model's word_index"
+        return dataclasses.replace(self.lab.vocabulary(), source=source)
 
     def view(self) -> ModelView:
         ids = padded_ids(self.lab)
