@@ -71,7 +71,7 @@ def test_the_lessons_70_entries_and_their_counts(keras):
     assert {e.word: e.count for e in words} == counted == dict(lesson.word_counts)
     assert vocabulary.entry("aroundtoo").count == 1 and vocabulary.entry("i'm").count == 10
     assert all(e.kept and not e.oov for e in words)
-    assert vocabulary.describe() == ("70 entries (69 words + <OOV>), fitted on The Great "
+    assert vocabulary.describe() == ("70 entries (69 words + <OOV>) · fitted on The Great "
                                      "Pretender (built-in lyrics)")
     assert vocabulary.describe_limit() == "num_words=150: every id is below it, all are kept"
     assert "Tokenizer's word_counts" in vocabulary.describe_counts()

@@ -93,7 +93,7 @@ class Vocabulary:
         words = len(self) - self.has_oov
         size = f"{len(self):,} entries ({words:,} words" + (" + <OOV>)" if self.has_oov else ")")
         where = f"word_index from {self.source}" if self.source else f"fitted on {self.text_name}"
-        return f"{size}, {where}"
+        return f"{size} · {where}"
 
     def describe_limit(self) -> str:
         """What num_words does to these ids (Keras' texts_to_sequences)."""
@@ -109,11 +109,10 @@ class Vocabulary:
     def describe_counts(self) -> str:
         """Where the counts come from."""
         if self.counted == FITTED:
-            where = "from the Tokenizer's word_counts"
+            where = "in the text, from the Tokenizer's word_counts"
         else:
-            where = "counted in the open text (a saved word_index has no counts)"
-        oov = "; <OOV>: words encoded as <OOV>" if self.has_oov else ""
-        return f"count: occurrences in {self.text_name}, {where}{oov}"
+            where = f"in {self.text_name}, counted here (a saved word_index has no counts)"
+        return f"count: occurrences {where}"
 
 
 def vocabulary_of(corpus: Corpus) -> Vocabulary:

@@ -57,6 +57,8 @@ LAB_BINDINGS = [
     B("T", "train", "Train", "train", False, None, "train a next-word model on the open text"),
     B("x", "close_model", "Close model", "model.close", False, None,
       "back to the lesson's random weights"),
+    B("v", "vocabulary", "Vocabulary", "vocabulary", False, None,
+      "the word_index: every word's id and count, searchable"),
     B("e", "export", "Export", "export"),
     B("s", "settings", "Setup", "settings", True, None, "settings: every LabConfig field"),
     B("question_mark", "help", "Help", "help", True, "?"),
