@@ -73,7 +73,7 @@ def test_the_lessons_70_entries_and_their_counts(keras):
     assert all(e.kept and not e.oov for e in words)
     assert vocabulary.describe() == ("70 entries (69 words + <OOV>) · fitted on The Great "
                                      "Pretender (built-in lyrics)")
-    assert vocabulary.describe_limit() == "num_words=150: every id is below it, all are kept"
+    assert vocabulary.describe_limit() == "num_words=150 keeps ids < 150: all 70 entries are kept"
     assert "Tokenizer's word_counts" in vocabulary.describe_counts()
 
 
@@ -91,8 +91,8 @@ def test_num_words_marks_what_texts_to_sequences_encodes_as_oov(keras):
     ones = sum(ids.count(1) for ids in sequences)
     assert vocabulary.entries[0].count == ones == sum(
         e.count for e in vocabulary.entries if not e.kept) > 0
-    assert vocabulary.describe_limit() == ("num_words=10: ids below it are kept; 61 entries at "
-                                           "or beyond it are encoded as <OOV>")
+    assert vocabulary.describe_limit() == ("num_words=10 keeps ids < 10; 61 entries (ids ≥ 10) "
+                                           "are encoded as <OOV>")
     # A setting changed later gives the new marks (the fitted counts are reused).
     lab.configure(num_words=150)
     assert lab.vocabulary().kept_count == 70 and lab.vocabulary().entries[0].count == 0

@@ -27,8 +27,11 @@ def test_the_shipped_models_word_index_counted_in_the_open_text(keras):
     counts = lyrics_counts()
     assert vocabulary.counts() == {**counts, OOV_TOKEN: 0}
     assert vocabulary.kept_count == 70
-    assert vocabulary.describe().endswith(f"· word_index from {word_index_path(shipped_model_path())}")
-    assert "counted in the open text" in vocabulary.describe_counts()
+    assert vocabulary.describe().endswith(
+        f"· word_index from {word_index_path(shipped_model_path())}")
+    assert vocabulary.describe_counts() == ("count: occurrences in The Great Pretender (built-in "
+                                            "lyrics), counted here (a saved word_index has no "
+                                            "counts)")
 
 
 def test_ids_beyond_the_embedding_and_unknown_words_count_as_oov(tmp_path, keras):

@@ -95,7 +95,7 @@ async def test_num_words_marks_the_ids_it_drops():
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = await open_it(pilot)
-        assert "61 entries at or beyond it are encoded as <OOV>" in text_of(
+        assert "61 entries (ids ≥ 10) are encoded as <OOV>" in text_of(
             screen.query_one("#word-index-about"))
         rows = screen.list_view.rows()
         assert "≥ num_words" not in rows[8] and "✗ ≥ num_words: encoded as <OOV>" in rows[9]

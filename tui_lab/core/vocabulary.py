@@ -99,12 +99,13 @@ class Vocabulary:
         """What num_words does to these ids (Keras' texts_to_sequences)."""
         if not self.num_words:
             return "no num_words: every id is kept"
+        n = f"{self.num_words:,}"
         beyond = len(self) - self.kept_count
         if not beyond:
-            return f"num_words={self.num_words:,}: every id is below it, all are kept"
+            return f"num_words={n} keeps ids < {n}: all {len(self):,} entries are kept"
         fate = "encoded as <OOV>" if self.has_oov else "dropped when encoding"
-        return (f"num_words={self.num_words:,}: ids below it are kept; {beyond:,} "
-                f"{'entry' if beyond == 1 else 'entries'} at or beyond it are {fate}")
+        return (f"num_words={n} keeps ids < {n}; {beyond:,} "
+                f"{'entry' if beyond == 1 else 'entries'} (ids ≥ {n}) are {fate}")
 
     def describe_counts(self) -> str:
         """Where the counts come from."""
