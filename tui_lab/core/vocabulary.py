@@ -74,11 +74,10 @@ class Vocabulary:
         query = str(query).strip().casefold()
         if not query:
             return self.entries
-        by_id = ()
-        if query.isdigit() and query.isascii():
-            by_id = tuple(e for e in self.entries if e.id == int(query))
+        number = int(query) if query.isdigit() and query.isascii() else None
+        by_id = tuple(e for e in self.entries if e.id == number)
         return by_id + tuple(e for e in self.entries
-                             if query in e.word.casefold() and e not in by_id)
+                             if query in e.word.casefold() and e.id != number)
 
     def mark(self, entry: Entry) -> str:
         """What a reader should know about an entry, in a few words ('' for a kept word)."""
