@@ -123,8 +123,8 @@ class WordIndexScreen(Dialog[None]):
     def compose(self) -> ComposeResult:
         v = self.vocabulary
         with Vertical(id="word-index"):
-            yield Label("Vocabulary: the tokenizer's word_index · type to search · esc closes",
-                        id="word-index-title")
+            yield Label("Vocabulary: the tokenizer's word_index · type to search · "
+                        "enter/esc close", id="word-index-title")
             fate = "encoded as <OOV>" if v.has_oov else "dropped when encoding"
             about = [v.describe(), v.describe_limit(), v.describe_counts(),
                      (f"{OOV_SIGN} <OOV> (count: words encoded as it) · " if v.has_oov else "")
