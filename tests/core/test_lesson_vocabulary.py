@@ -106,6 +106,7 @@ def test_num_words_marks_what_texts_to_sequences_encodes_as_oov(keras):
     ("oov", ["<OOV>"]),
     ("'", ["i'm", "can't", "laughin'", "you're", "i've", "you've"]),
     ("zzz", []),
+    ("7" * 5000, []),  # no id, and no error
 ])
 def test_search_by_word_or_id(keras, query, words):
     assert [e.word for e in Lab().vocabulary().search(query)] == words

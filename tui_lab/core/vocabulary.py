@@ -74,7 +74,9 @@ class Vocabulary:
         query = str(query).strip().casefold()
         if not query:
             return self.entries
-        number = int(query) if query.isdigit() and query.isascii() else None
+        # Only a number that can be an id (a pasted 5,000-digit one is no id, and int() of it
+        # would raise).
+        number = int(query) if query.isdigit() and query.isascii() and len(query) < 19 else None
         by_id = tuple(e for e in self.entries if e.id == number)
         return by_id + tuple(e for e in self.entries
                              if query in e.word.casefold() and e.id != number)

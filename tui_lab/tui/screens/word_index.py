@@ -99,7 +99,7 @@ class WordIndexList(ScrollView, can_focus=False):
         return Strip([Segment(self.text(entry), style)]).crop_extend(0, width, style)
 
     def rows(self) -> list[str]:
-        """Every row the search shows, as plain text (for tests and a screen reader's sake)."""
+        """Every row the search shows, as plain text (what tests read)."""
         return [self.text(entry) for entry in self.entries]
 
 
