@@ -48,6 +48,19 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("num_words, presses", [
+    pytest.param(150, ("v", *"around"), id="search_around"),
+    pytest.param(10, ("v", "end"), id="num_words_10_end"),  # ✗ marks, the scrollbar at the end
+])
+def test_vocabulary(snap_compare, num_words, presses):
+    """The word_index screen at 80x24 (the lesson's fixed ids and counts: nothing random)."""
+    from tui_lab import LabConfig
+
+    app = LabApp(Lab(LabConfig(num_words=num_words)), theme="textual-dark")
+    app.animation_level = "none"
+    assert snap_compare(app, run_before=keys(*presses), terminal_size=(80, 24))
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("case", list(CASES))
 def test_snapshot(snap_compare, case, size):

@@ -28,6 +28,7 @@ from tui_lab.core.history import History
 from tui_lab.core.protocol import Cancelled, Progress
 from tui_lab.core.snapshot import Batch, Snapshot, readonly
 from tui_lab.core.text import Corpus
+from tui_lab.core.vocabulary import Vocabulary, vocabulary_of
 
 # Long runs are computed in chunks, with a progress report and a cancel check after each.
 # A chunk holds about the same work whatever the size (units x batch rows), so esc answers
@@ -104,6 +105,14 @@ class Lab(InputOperations, Debugger):
     @property
     def is_built(self) -> bool:
         return self._history is not None
+
+    def vocabulary(self) -> Vocabulary:
+        """The tokenizer's word_index: each entry's id, count and whether num_words keeps it
+        (core/vocabulary.py). Raw vectors have no words: LabError."""
+        if self._corpus is None:
+            raise LabError("the input is raw vectors: there is no vocabulary (open a text, and "
+                           "the tokenizer fitted on it gives one)")
+        return vocabulary_of(self._corpus)
 
     @property
     def t(self) -> int:

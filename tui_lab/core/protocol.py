@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from tui_lab.config import LabConfig
 from tui_lab.core.snapshot import Snapshot
+from tui_lab.core.vocabulary import Vocabulary
 
 Progress = Callable[[int, int], None]  # progress(done, total)
 Cancelled = Callable[[], bool]  # true: stop at the last step computed
@@ -53,6 +54,8 @@ class LabLike(Protocol):
     def warm_up(self) -> None: ...
 
     def snapshot(self, layer: bool = True) -> Snapshot: ...
+
+    def vocabulary(self) -> Vocabulary: ...
 
     # ----- stepping -----------------------------------------------------------------------------
     def step(self) -> bool: ...
@@ -93,6 +96,7 @@ class LabLike(Protocol):
 
 
 MEMBERS = ("config", "lines", "selection", "source_name", "is_lyrics", "is_built", "t",
-           "timesteps", "build", "warm_up", "snapshot", "step", "back", "reset", "seek",
-           "run_to_end", "run_until", "edit_state", "undo", "open_text", "open_vectors", "select_lines", "type_sentence",
+           "timesteps", "build", "warm_up", "snapshot", "vocabulary", "step", "back", "reset",
+           "seek", "run_to_end", "run_until", "edit_state", "undo", "open_text", "open_vectors",
+           "select_lines", "type_sentence",
            "configure", "reseed")

@@ -28,6 +28,7 @@ from tui_lab.config import LabConfig
 from tui_lab.core.lab import Lab
 from tui_lab.core.protocol import Cancelled, Progress
 from tui_lab.core.snapshot import Snapshot
+from tui_lab.core.vocabulary import Vocabulary
 from tui_lab.errors import LabError
 from tui_lab.core.checks import (boolean, callable_or_none, optional_text, path_argument,
                      shown, text_argument, text_lines, whole_number)
@@ -35,10 +36,10 @@ from tui_lab.trained.generation import (MAX_WORDS, Candidate, Generation, Genera
                                         GenerationView, choosable_ids, next_word_distribution)
 from tui_lab.trained.layer_run import check_layer, direction_lab, directions_of, padded_ids
 from tui_lab.trained.layers import RecurrentLayer
-from tui_lab.trained.loading import TrainedModel, check_model, open_model
-from tui_lab.core.text import LYRICS_NAME, OOV_TOKEN, lyrics_path, read_lines
+from tui_lab.trained.loading import (RAW_IDS, TrainedModel, check_model, open_model,  # noqa: F401
+                                     raw_id_lines, raw_ids_model)  # (raw_*: public here too)
+from tui_lab.core.text import LYRICS_NAME, lyrics_path, read_lines
 
-RAW_IDS = "raw ids (no word_index): each id is written as its number"
 
 
 # ----- the model's picture --------------------------------------------------------------------
@@ -62,24 +63,6 @@ class ModelView:
     @property
     def name(self) -> str:
         return Path(self.path).name
-
-
-def raw_ids_model(model: TrainedModel) -> TrainedModel:
-    """The model with a word_index where each id stands for itself ("7" -> 7), so raw ids
-    can be typed as a sentence and shown as tokens."""
-    check_model(model)
-    index = {OOV_TOKEN: 1, **{str(i): i for i in range(2, model.vocab_size)}}
-    return TrainedModel(model.model, model.path, index, RAW_IDS)
-
-
-def raw_id_lines(model: TrainedModel, count: int = 12) -> list[str]:
-    """Some lines of ids to step when the model has no word_index."""
-    check_model(model)
-    count = whole_number(count, "the number of lines", 1, 10_000)
-    width = max(2, min(model.maxlen or 8, 12))
-    ids = list(range(2, model.vocab_size)) or [1]
-    return [" ".join(str(ids[(start + k) % len(ids)]) for k in range(width))
-            for start in range(0, count * width, width)]
 
 
 class ModelLab:
@@ -206,6 +189,12 @@ class ModelLab:
     def snapshot(self, layer: bool = True) -> Snapshot:
         """The shown direction's snapshot, with the model's view in its `model` field."""
         return dataclasses.replace(self.lab.snapshot(layer), model=self.view())
+
+    def vocabulary(self) -> Vocabulary:
+        """The model's word_index, counted in the open text (a saved word_index has no
+        counts); ids the model's Embedding cannot take are marked as not kept."""
+        source = self.model.vocabulary_source or "the model's word_index"
+        return dataclasses.replace(self.lab.vocabulary(), source=source)
 
     def view(self) -> ModelView:
         ids = padded_ids(self.lab)

@@ -371,3 +371,24 @@ def _embedding_size(model) -> int | None:
         if isinstance(layer, keras.layers.Embedding):
             return int(layer.input_dim)
     return None
+
+
+RAW_IDS = "raw ids (no word_index): each id is written as its number"
+
+
+def raw_ids_model(model: TrainedModel) -> TrainedModel:
+    """The model with a word_index where each id stands for itself ("7" -> 7), so raw ids
+    can be typed as a sentence and shown as tokens."""
+    check_model(model)
+    index = {OOV_TOKEN: 1, **{str(i): i for i in range(2, model.vocab_size)}}
+    return TrainedModel(model.model, model.path, index, RAW_IDS)
+
+
+def raw_id_lines(model: TrainedModel, count: int = 12) -> list[str]:
+    """Some lines of ids to step when the model has no word_index."""
+    check_model(model)
+    count = checks.whole_number(count, "the number of lines", 1, 10_000)
+    width = max(2, min(model.maxlen or 8, 12))
+    ids = list(range(2, model.vocab_size)) or [1]
+    return [" ".join(str(ids[(start + k) % len(ids)]) for k in range(width))
+            for start in range(0, count * width, width)]

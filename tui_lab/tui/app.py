@@ -35,6 +35,7 @@ from tui_lab.tui.screens.dialog import Palette
 from tui_lab.tui.screens.help import HelpScreen
 from tui_lab.tui.screens.lab import NUMBER_PANELS, LabScreen
 from tui_lab.tui.screens.settings import SettingsScreen
+from tui_lab.tui.screens.word_index import VocabularyFetched, WordIndexScreen
 from tui_lab.tui.session_actions import SessionActions
 from tui_lab.tui.view import DEFAULT_DIGITS, View
 from tui_lab.tui.view_actions import ViewActions
@@ -336,6 +337,20 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, ViewAction
     # ----- view -----------------------------------------------------------------------------
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def action_vocabulary(self) -> None:
+        """The word_index on screen: fetched from the lab in a worker, shown when it comes."""
+        if not (self.snapshot.lines if self.snapshot else self._lines):
+            self.notify("the input is raw vectors: there is no vocabulary (open a text with o)",
+                        title="Vocabulary", severity="warning")
+            return
+        self.submit("Vocabulary",
+                    lambda lab: self.post_message(VocabularyFetched(lab.vocabulary())))
+
+    def on_vocabulary_fetched(self, message: VocabularyFetched) -> None:
+        # v pressed twice before the first answer came: one screen is enough.
+        if not any(isinstance(s, WordIndexScreen) for s in self.screen_stack):
+            self.push_screen(WordIndexScreen(message.vocabulary))
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"

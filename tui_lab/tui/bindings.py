@@ -65,6 +65,8 @@ LAB_BINDINGS = [
     B("T", "train", "Train", "train", False, None, "train a next-word model on the open text"),
     B("x", "close_model", "Close model", "model.close", False, None,
       "back to the lesson's random weights"),
+    B("v", "vocabulary", "Vocabulary", "vocabulary", False, None,
+      "the word_index: every word's id and count, searchable"),
     # The debugger (debug_actions.py): hidden in the Footer, listed in help and ctrl+p.
     B("B", "breakpoints", "Breakpoints", "debug.breakpoints", False, None,
       "list, add, turn on/off and remove run-until conditions"),
