@@ -34,6 +34,11 @@ def keys(*presses: str):
     return run_before
 
 
+def typed(text: str) -> tuple[str, ...]:
+    """The keys that type text into a field."""
+    return tuple("space" if char == " " else char for char in text)
+
+
 CASES = {
     "start": (),
     "lstm_three_steps": ("space", "space", "space"),
@@ -45,6 +50,12 @@ CASES = {
     "batch_row_two": ("m", "j", "m", "space", "space", "y"),  # row 2 in focus (3 digits)
     "help": ("question_mark",),
     "settings_validation_error": ("s", "tab", "backspace", "0"),
+    # The debugger: two breakpoints, the first turned off; an edit of c after step 2 (marked
+    # ✎ in States and the status bar); the what-if table once the run reached the end.
+    "debugger_breakpoints": ("B", *typed("step == 3"), "enter", *typed("forget[1] < 0.5"),
+                             "enter", "down", "up", "space"),
+    "debugger_edit": ("space", "space", "E", *typed("c[1] = 0.5"), "enter", "space"),
+    "debugger_what_if": ("space", "space", "E", *typed("c[1] = 0.5"), "enter", "end", "W"),
 }
 
 

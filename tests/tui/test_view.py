@@ -24,6 +24,7 @@ from tui_lab.tui.screens.settings import SettingsScreen
 from tui_lab.tui.widgets.embeddings import EmbeddingsPanel
 from tui_lab.tui.widgets.gates import GatesPanel
 from tui_lab.tui.widgets.grid import NumberGrid
+from tui_lab.tui.widgets.header import InputHeader
 from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.states import StatesPanel, Trajectories
 from tui_lab.tui.widgets.status import StatusBar
@@ -178,6 +179,11 @@ async def test_the_focused_batch_row_is_the_layers_row(keras):
         await settle(pilot)
         assert app.snapshot.batch_size == 2 and app.view.row == 1
         assert " row 2/2 " in status(app)
+        # The input header (narrow: above the tabs) shows the focused row's line and ids.
+        second = app.snapshot.batch.rows[1]
+        header = text_of(app.screen.query_one(InputHeader)).splitlines()
+        assert header[0].startswith(f"batch of 2 · {app.snapshot.batch.labels[1]}  ")
+        assert header[1].startswith("→ ids [" + " ".join(str(int(i)) for i in second.padded))
         await press(pilot, "end", *[">"] * 5)
         sequence, h, c = layer_outputs(keras, app.snapshot)
         assert not np.allclose(h[0], h[1], atol=1e-3)  # two rows that differ
@@ -249,6 +255,11 @@ async def test_the_focus_clamps_when_the_batch_shrinks_and_needs_a_batch():
         await press(pilot, "m")  # line 3 unmarked: two rows left
         assert app.snapshot.batch_size == 2 and app.view.row == 1
         assert " row 2/2 " in status(app)
+        # The input header (narrow: above the tabs) shows the focused row's line and ids.
+        second = app.snapshot.batch.rows[1]
+        header = text_of(app.screen.query_one(InputHeader)).splitlines()
+        assert header[0].startswith(f"batch of 2 · {app.snapshot.batch.labels[1]}  ")
+        assert header[1].startswith("→ ids [" + " ".join(str(int(i)) for i in second.padded))
         assert "sequence (batch row 2 of 2)" in app.screen.query_one(LayerPanel).content.plain
         await press(pilot, "enter")  # just the cursor line
         assert app.snapshot.batch_size == 1 and app.view.row == 0

@@ -158,7 +158,6 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, ViewAction
         if snapshot.selection and not self.marks and self.line_cursor not in snapshot.selection:
             self.line_cursor = snapshot.selection[0]
         self._show_lines()
-        screen.query_one(InputHeader).show(snapshot)
         self._show_panels(snapshot)
         if snapshot.at_end and self.playing:
             self._set_playing(False)

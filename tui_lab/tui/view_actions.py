@@ -13,6 +13,7 @@ from tui_lab.errors import LabError
 from tui_lab.tui.view import MAX_DIGITS, MIN_DIGITS, View
 from tui_lab.tui.widgets.embeddings import EmbeddingsPanel
 from tui_lab.tui.widgets.gates import GatesPanel
+from tui_lab.tui.widgets.header import InputHeader
 from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.states import StatesPanel
 from tui_lab.tui.widgets.tokens import TokensPanel
@@ -35,7 +36,8 @@ class ViewActions:
                 view = self._next_row(view, delta, snapshot.batch_size)
         self.view = view
         screen = self.lab_screen
-        for panel in (TokensPanel, EmbeddingsPanel, StatesPanel, GatesPanel, LayerPanel):
+        for panel in (InputHeader, TokensPanel, EmbeddingsPanel, StatesPanel, GatesPanel,
+                      LayerPanel):
             screen.query_one(panel).show(snapshot, self.view)
         self._show_model(snapshot)
 

@@ -159,12 +159,10 @@ def what_if_table(snapshot) -> Text:
     scale = float(diff.max_per_step.max()) if len(diff.dh) else 0.0
     text.append(f"\n{'step':<16} {'max|Δh|':>9}" + (f" {'max|Δc|':>9}" if largest_c is not None else "")
                 + "\n", "bold underline")
-    edited = {edit.step for edit in snapshot.edits}
-    for k in range(len(largest_h)):
-        mark = "✎" if k + 1 in edited else " "
+    for k in range(len(largest_h)):  # (step_label marks the edited steps)
         values = [float(largest_h[k])] + ([float(largest_c[k])] if largest_c is not None else [])
         cells = round(BAR_CELLS * max(values) / scale) if scale else 0
-        text.append(f"{mark}{set_cell_size(step_label(snapshot, k), 15)} ")
+        text.append(f"{set_cell_size(step_label(snapshot, k), 16)} ")
         text.append(" ".join(f"{v:9.2e}" if v else f"{0:>9}" for v in values))
         text.append(" " + "█" * cells + "\n", "red" if cells else "")
     if not len(largest_h):

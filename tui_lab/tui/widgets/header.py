@@ -69,8 +69,9 @@ def _row(text: Text, label: str, count: int, item, focus: int, room: int,
     text.append("\n")
 
 
-def header_text(snapshot, width: int) -> Text:
-    """The header for a snapshot (pure formatting of what the snapshot holds)."""
+def header_text(snapshot, width: int, focus_row: int = 0) -> Text:
+    """The header for a snapshot (pure formatting of what the snapshot holds), showing the
+    batch row in focus (y)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     batch = snapshot.batch
     position = snapshot.position
@@ -84,13 +85,14 @@ def header_text(snapshot, width: int) -> Text:
         text.append(f"{x.shape[0]} x {x.shape[1]} x {x.shape[2]} (batch x timesteps x features) "
                     f"· {where}")
         return text
-    row = batch.rows[0]
+    index = min(focus_row, len(batch.rows) - 1)
+    row = batch.rows[index]
     if snapshot.sentence is not None:
         label = "typed"
     elif snapshot.batch_size > 1:
-        label = f"batch of {snapshot.batch_size} · {batch.labels[0]}"
+        label = f"batch of {snapshot.batch_size} · {batch.labels[index]}"
     else:
-        label = batch.labels[0]
+        label = batch.labels[index]
     at = int(row.token_at[focus])  # the word read at the focus position (-1: padding)
     # Truncation keeps one run of words: those the padded positions hold (row.dropped, the
     # others, may be 100,000 long: not searched word by word).
@@ -119,9 +121,11 @@ class InputHeader(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self._shown = None  # what to paint: a snapshot, or (label, line) before the first one
+        self._row = 0  # the batch row in focus
 
-    def show(self, snapshot) -> None:
+    def show(self, snapshot, view=None) -> None:
         self._shown = snapshot
+        self._row = view.row if view is not None else 0
         self._paint()
 
     def show_line(self, label: str, line: str) -> None:
@@ -144,5 +148,5 @@ class InputHeader(Static):
             text.append(clip(printable(line), max(8, width - cell_len(label) - 2)) + "\n")
             text.append("→ ids after the tokenizer is fitted (loading TensorFlow…)", "italic dim")
         else:
-            text = header_text(shown, width)
+            text = header_text(shown, width, self._row)
         show_text(self, text)

@@ -103,8 +103,12 @@ class LayerPanel(Vertical):
                 body.append(" " + _values(snapshot.layer_sequence[r, k], digits) + "\n")
             else:
                 body.append("   ·  not reached yet\n", "dim")
-        body.append("max |error| steps vs layer: ", "bold")
-        body.append(agreement(snapshot.max_abs_error, "layer not run yet"))
+        if snapshot.edits:  # the layer runs unedited: only the steps before the edit compare
+            body.append("max |error| steps before the first edit vs layer: ", "bold")
+            body.append(agreement(snapshot.max_abs_error, "no step before it"))
+        else:
+            body.append("max |error| steps vs layer: ", "bold")
+            body.append(agreement(snapshot.max_abs_error, "layer not run yet"))
         body.append(" · numpy equations vs cell: ", "bold")
         body.append(agreement(snapshot.gate_max_abs_error))
         show_text(self._head, head)
