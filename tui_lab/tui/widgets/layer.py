@@ -94,7 +94,9 @@ class LayerPanel(Vertical):
                         "italic")
         order = ("processing order: sequence[:, k] is the state after input position T-1-k "
                  "(reversed)" if config.go_backwards else "sequence[:, k] is the state after position k")
-        body.append(f"sequence{row}, {order}\n", "bold")
+        # The layer runs the input unedited: with edits, States differs from here on purpose.
+        unedited = " (the layer, unedited: W compares)" if snapshot.edits else ""
+        body.append(f"sequence{row}{unedited}, {order}\n", "bold")
         start = max(0, min(snapshot.t - SEQUENCE_ROWS, T - SEQUENCE_ROWS))
         for k in range(start, min(T, start + SEQUENCE_ROWS)):
             position = int(snapshot.order[k])
