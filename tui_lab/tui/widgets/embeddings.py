@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import View
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import row_prefix, token_at
@@ -28,7 +29,7 @@ class EmbeddingsPanel(Vertical):
         yield Static("", classes="legend", id="embeddings-legend")
         yield NumberGrid("pos   id token", id="embeddings-grid")
 
-    def show(self, snapshot, view: View = View()) -> None:
+    def show(self, snapshot: Snapshot, view: View = View()) -> None:
         batch, row = snapshot.batch, view.row
         x = batch.x
         prefix = row_prefix(snapshot, row)

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import View
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import token_at
@@ -59,7 +60,7 @@ class GatesPanel(Vertical):
         yield Static("", classes="legend", id="gates-equations")
         yield NumberGrid("unit", id="gates-grid")
 
-    def show(self, snapshot, view: View = View()) -> None:
+    def show(self, snapshot: Snapshot, view: View = View()) -> None:
         where = self.query_one("#gates-where", Static)
         grid = self.query_one(NumberGrid)
         show_text(self.query_one("#gates-equations", Static), EQUATIONS[snapshot.config.cell])

@@ -12,6 +12,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from tui_lab.core.snapshot import Snapshot
+from tui_lab.tui.view import View
 from tui_lab.tui.widgets.labels import TOKEN_CELLS, clip, printable
 from tui_lab.tui.widgets.static import show_text
 
@@ -123,7 +125,7 @@ class InputHeader(Static):
         self._shown = None  # what to paint: a snapshot, or (label, line) before the first one
         self._row = 0  # the batch row in focus
 
-    def show(self, snapshot, view=None) -> None:
+    def show(self, snapshot: Snapshot, view: View | None = None) -> None:
         self._shown = snapshot
         self._row = view.row if view is not None else 0
         self._paint()

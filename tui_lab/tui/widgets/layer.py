@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import View
 from tui_lab.tui.widgets.static import show_text
 from tui_lab.tui.widgets.style import agreement, number, shape
@@ -49,7 +50,7 @@ class LayerPanel(Vertical):
         parts = [self._head.content, self._values.content]
         return Text("\n").join(p if isinstance(p, Text) else Text(str(p)) for p in parts)
 
-    def show(self, snapshot, view: View = View()) -> None:
+    def show(self, snapshot: Snapshot, view: View = View()) -> None:
         config = snapshot.config
         B, T, units = snapshot.batch_size, snapshot.timesteps, snapshot.units
         features = snapshot.batch.x.shape[2]

@@ -4,11 +4,16 @@ model_lab.ModelView only (nothing is computed here)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
 from tui_lab.tui.view import DEFAULT_DIGITS
 from tui_lab.tui.widgets.style import agreement, number
+
+if TYPE_CHECKING:  # (a type only: the bar needs nothing of trained at run time)
+    from tui_lab.trained.lab import ModelView
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 
@@ -31,7 +36,7 @@ class ModelBar(Static):
         self.view = None
         self.digits = DEFAULT_DIGITS  # decimals of the numbers and probabilities (the app's view)
 
-    def show(self, view, digits: int | None = None) -> None:
+    def show(self, view: ModelView | None, digits: int | None = None) -> None:
         self.view = view
         self.digits = self.digits if digits is None else digits
         self.display = view is not None

@@ -15,6 +15,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import DEFAULT_DIGITS, View
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import step_label, step_title
@@ -112,7 +113,7 @@ class StatesPanel(Vertical):
                      classes="legend", id="traj-legend")
         yield Trajectories(id="trajectories")
 
-    def show(self, snapshot, view: View = View()) -> None:
+    def show(self, snapshot: Snapshot, view: View = View()) -> None:
         row = view.row
         blocks = state_blocks(snapshot, row)
         show_text(self.query_one("#states-legend", Static), legend(snapshot))

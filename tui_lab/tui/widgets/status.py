@@ -6,11 +6,12 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.widgets.static import show_text
 
 
 class StatusBar(Static):
-    def show(self, snapshot=None, *, busy: str = "", playing: bool = False, source: str = "",
+    def show(self, snapshot: Snapshot | None = None, *, busy: str = "", playing: bool = False, source: str = "",
              row: int = 0) -> None:
         """row: the batch row in focus (0-based), named when the batch has several."""
         text = Text(no_wrap=True, overflow="ellipsis")

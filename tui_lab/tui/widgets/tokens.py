@@ -11,6 +11,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import View
 from tui_lab.tui.widgets.labels import TOKEN_CELLS, clip, pad_left, printable, token_at
 from tui_lab.tui.widgets.static import show_text
@@ -33,7 +34,7 @@ class TokensPanel(Static):
         self._snapshot = None
         self._row = 0  # the batch row in focus
 
-    def show(self, snapshot, view: View = View()) -> None:
+    def show(self, snapshot: Snapshot, view: View = View()) -> None:
         self._snapshot, self._row = snapshot, view.row
         self._paint()
 
