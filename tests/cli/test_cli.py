@@ -296,3 +296,18 @@ def test_trace_keeps_the_mode_and_hard_links_of_an_existing_file(tmp_path, capfd
     assert json.loads((tmp_path / "same.json").read_text())["config"]["source"]["lines"] == [3]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same.json", "t.json"]
     assert capfd.readouterr().err == ""
+
+
+def test_the_first_screen_loads_only_what_it_shows():
+    """The app's first paint waits for every module imported before it: not for TensorFlow,
+    the help's Markdown or the trained models' room (each loads when first used)."""
+    code = ("import sys\nfrom tui_lab.cli.launch import app_from_args\n"
+            "app_from_args(['--fresh'])\n"
+            "print(sorted(m for m in ('tensorflow', 'keras', 'markdown_it', 'tui_lab.trained',"
+            " 'tui_lab.tui.screens.help') if m in sys.modules))")
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=120, env={**os.environ, "XDG_CONFIG_HOME": "/nonexistent"})
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == "[]"
+    # ...and each is still there when asked for.
+    from tui_lab import generate, open_model  # noqa: F401

@@ -40,14 +40,15 @@ def _model_request(args) -> dict | None:
     """What the app opens once it is up (loading a model needs TensorFlow: not before the
     first paint). Only what can be checked without TensorFlow is checked here."""
     from tui_lab.core import files
-    from tui_lab.errors import LabError
-    from tui_lab.trained.loading import MAX_MODEL_BYTES, MAX_WORD_INDEX_BYTES
     from tui_lab.core.text import MAX_TEXT_BYTES
+    from tui_lab.errors import LabError
 
     if not args.model:
         if args.layer or args.word_index or args.fit_text:
             raise LabError("--layer, --word-index and --fit-text go with --model FILE.keras")
         return None
+    from tui_lab.trained.loading import MAX_MODEL_BYTES, MAX_WORD_INDEX_BYTES
+
     if args.inputs or args.weights or args.initial_state:
         raise LabError("--model brings its own weights and reads token ids: drop --inputs, "
                        "--weights and --initial-state")

@@ -32,7 +32,6 @@ from tui_lab.tui.debug_actions import DebugActions
 from tui_lab.tui.file_actions import FileActions
 from tui_lab.tui.model_actions import ModelActions
 from tui_lab.tui.screens.dialog import Palette
-from tui_lab.tui.screens.help import HelpScreen
 from tui_lab.tui.screens.lab import NUMBER_PANELS, LabScreen
 from tui_lab.tui.screens.settings import SettingsScreen
 from tui_lab.tui.screens.word_index import VocabularyFetched, WordIndexScreen
@@ -335,6 +334,9 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, ViewAction
 
     # ----- view -----------------------------------------------------------------------------
     def action_help(self) -> None:
+        # Imported here: Markdown (help's only user) costs the first paint ~0.1 s.
+        from tui_lab.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def action_vocabulary(self) -> None:

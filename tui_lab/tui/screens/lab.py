@@ -38,9 +38,33 @@ class Pane(VerticalScroll, can_focus=False):
     pass
 
 
+class Waiting(Static):
+    """What a panel shows until the first states come (`panel.loading = True`): words that
+    stand still. Textual's LoadingIndicator animates; on five panels it repainted the screen
+    ~15 times a second for the seconds TensorFlow takes to import, and that import (in a
+    worker thread) waited for the CPU and the GIL those frames took."""
+
+    DEFAULT_CSS = """
+    Waiting {
+        width: 100%;
+        height: 100%;
+        content-align: center middle;
+        color: $text-muted;
+        background: $surface;
+    }
+    Waiting.-textual-loading-indicator {
+        layer: _loading;
+        dock: top;
+    }
+    """
+
+
 class LabScreen(Screen):
     BINDINGS = LAB_BINDINGS
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+    def get_loading_widget(self) -> Static:
+        return Waiting("loading TensorFlow… (once, a few seconds)")
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")

@@ -20,7 +20,7 @@ from tui_lab.tui.view import DEFAULT_DIGITS, View
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import step_label, step_title
 from tui_lab.tui.widgets.static import show_text
-from tui_lab.tui.widgets.style import NEGATIVE, PLAIN, POSITIVE, number, spark
+from tui_lab.tui.widgets.style import NEGATIVE, PLAIN, POSITIVE, number, sparkline
 
 
 SPARK_STYLES = {True: Style(color=POSITIVE.rich_color), False: Style(color=NEGATIVE.rich_color)}
@@ -91,8 +91,7 @@ class Trajectories(ScrollView, can_focus=False):
         finite = series[series == series]
         scale = float(abs(finite).max()) if len(finite) else 0.0
         segments = [Segment(label, LABEL_STYLE)]
-        for value in series.tolist():
-            segments.append(Segment(spark(value, scale), SPARK_STYLES[value >= 0]))
+        segments += [Segment(run, SPARK_STYLES[positive]) for run, positive in sparkline(series, scale)]
         value = number(float(series[-1]), digits=self.digits)
         segments.append(Segment(f" {value} ±{scale:.2g}", VALUE_STYLE))
         return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)

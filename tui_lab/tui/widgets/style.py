@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+import numpy as np
 from rich.style import Style
 from textual.color import Color
 
@@ -66,14 +67,27 @@ def diverging(value: float, base: Color, bold: bool = False) -> Style:
     return _style(base, 1 if value >= 0 else -1, level(value), bold)
 
 
-def spark(value: float, scale: float) -> str:
-    """One sparkline glyph for value in [-scale, scale]: zero sits at half height."""
-    if value != value:
-        return "·"
+_GLYPHS = np.array(list(SPARKS))
+
+
+def sparkline(series: np.ndarray, scale: float) -> list[tuple[str, bool]]:
+    """A sparkline glyph per value in [-scale, scale] (zero at half height, NaN '·'), as runs
+    of glyphs that share a sign: (text, value >= 0). A trajectory is redrawn whole on every
+    step: numpy for all values at once, and a segment per run rather than per value."""
+    values = np.asarray(series, dtype=np.float64)
+    if not len(values):
+        return []
+    nan = values != values
     if scale <= 0:
-        return SPARKS[3]
-    fraction = (max(-scale, min(scale, value)) / scale + 1) / 2
-    return SPARKS[min(len(SPARKS) - 1, int(fraction * len(SPARKS)))]
+        glyphs = np.full(len(values), SPARKS[3])
+    else:
+        fraction = (np.clip(values, -scale, scale) / scale + 1) / 2
+        index = np.minimum(len(SPARKS) - 1, (np.nan_to_num(fraction) * len(SPARKS)).astype(int))
+        glyphs = _GLYPHS[index]
+    glyphs = np.where(nan, "·", glyphs)
+    signs = values >= 0  # (NaN: False, as spark's callers styled it)
+    cuts = [0, *(np.flatnonzero(signs[1:] != signs[:-1]) + 1).tolist(), len(values)]
+    return [("".join(glyphs[a:b].tolist()), bool(signs[a])) for a, b in zip(cuts, cuts[1:])]
 
 
 def shape(*dims: int) -> str:
