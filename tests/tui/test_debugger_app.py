@@ -103,7 +103,7 @@ async def test_an_edit_is_marked_followed_and_undone():
         assert isinstance(app.screen, LabScreen) and not errors(app)
         snapshot = app.snapshot
         assert [e.as_dict() for e in snapshot.edits] == [
-            {"step": 2, "state": "c", "unit": 1, "value": 0.5, "row": None}]
+            {"kind": "set", "step": 2, "state": "c", "unit": 1, "value": 0.5, "row": None}]
         assert snapshot.c[1, 0, 1] == np.float32(0.5)
         status = str(app.lab_screen.query_one("#status").render())
         assert "✎ 1 edit" in status

@@ -60,16 +60,39 @@ class Debugger:
                    row: int | None = None) -> edits.Edit:
         """Set one unit of the current state (h, or c for an LSTM) to value (0: zero it), in
         one batch row (0-based) or all; the steps after this one are computed again from it
-        by the same Keras cell call. Undo with undo()."""
+        by the same Keras cell call. A gate's name as `state` clamps it (clamp_gate). Undo
+        with undo()."""
         self.build()
-        edit = edits.make_edit(self._cursor, state, unit, value, row, cell=self._config.cell,
-                               units=self._config.units, rows=self._batch.shape[0])
+        return self._add_edit(edits.make_edit(
+            self._cursor, state, unit, value, row, cell=self._config.cell,
+            units=self._config.units, rows=self._batch.shape[0]))
+
+    def clamp_gate(self, gate: str, unit: int = 0, value: float = 0.0,
+                   row: int | None = None) -> edits.Edit:
+        """Hold `gate` of `unit` at `value` in every step after the current one (in one batch
+        row, 0-based, or all): e.g. clamp_gate("forget", 2, 0.0) makes c_t[2] = i*g. The
+        steps are the Keras cell's, called with weights that pin that gate (clamps.py); a
+        SimpleRNN has no gates (LabError). Undo with undo()."""
+        self.build()
+        return self._add_edit(edits.make_clamp(
+            self._cursor, gate, unit, value, row, cell=self._config.cell,
+            units=self._config.units, rows=self._batch.shape[0]))
+
+    def _add_edit(self, edit: edits.Edit) -> edits.Edit:
         if self._original is None:
             self._original = self._history
         self._history = self._history.copy_until(self._cursor)
         self._edits += (edit,)
         self._compute_until(self._cursor)
         return edit
+
+    def _advance(self, end: int) -> None:
+        """stepper.advance up to step `end`, each row by the cell its clamps in force ask for."""
+        history = self._history
+        in_force = edits.clamps_in_force(self._edits, history.computed)
+        groups = self._clamped.groups(self._runner, in_force, self._batch.shape[0])
+        stepper.advance(self._runner, self._config, self._batch, history, end,
+                        self._initial_states, groups)
 
     def undo(self) -> bool:
         """Take back the last edit (False if there is none): the run is computed again

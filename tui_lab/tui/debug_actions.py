@@ -94,7 +94,9 @@ class DebugActions:
                 self.submit("Edit", lambda lab: lab.edit_state(state, unit, value, row),
                             f"edited: {text}")
 
-        self.push_screen(EditStateScreen(where, self.edit_error), chosen)
+        cell = snapshot.config.cell
+        self.push_screen(EditStateScreen(where, self.edit_error, edits.CLAMPABLE.get(cell, ()),
+                                         cell_state=cell == "lstm"), chosen)
 
     def action_undo_edit(self) -> None:
         # Decided in the worker: an edit still queued behind this key is undone too.

@@ -116,20 +116,31 @@ class BreakpointsScreen(Dialog[tuple[list[Breakpoint], bool] | None]):
 
 
 class EditStateScreen(Dialog[str | None]):
-    """One line: h[unit] = value (c[unit] for an LSTM's cell state), optionally 'row N'."""
+    """One line: h[unit] = value (c[unit] for an LSTM's cell state), or a gate to clamp,
+    forget[unit] = value, optionally 'row N'."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="edit.cancel")]
 
-    def __init__(self, where: str, check: Callable[[str], str | None]) -> None:
+    def __init__(self, where: str, check: Callable[[str], str | None],
+                 gates: tuple[str, ...] = (), cell_state: bool = False) -> None:
         super().__init__()
         self.where, self.check = where, check
+        self.gates, self.cell_state = gates, cell_state  # what this cell can edit
 
     def compose(self) -> ComposeResult:
+        states = "h[2] = 0.5" + (" · c[0] = 0" if self.cell_state else "")
+        if self.gates:
+            clamp = (f"Clamp a gate ({', '.join(self.gates)}): {self.gates[1]}[1] = 0 holds it "
+                     "in every following step.")
+        else:
+            clamp = "A SimpleRNN has no gates to clamp."
         with Vertical(classes="debug-dialog"):
-            yield Label("Edit a state", classes="dialog-title")
-            yield Static(f"{self.where}. The steps after it are computed again from the "
-                         "edited state by the same Keras cell call; U undoes.", classes="legend")
-            yield Input(placeholder="h[2] = 0.5   ·   c[0] = 0 row 2", id="edit-input")
+            yield Label("Edit a state or clamp a gate", classes="dialog-title")
+            yield Static(f"{self.where}. Set a state once: {states}. {clamp} Add 'row N' for "
+                         "one batch row. The steps after are computed again by the Keras "
+                         "cell; U undoes.", classes="legend")
+            yield Input(placeholder=f"{states}" + (f" · {self.gates[1]}[1] = 0" if self.gates
+                                                     else "") + " · … row 2", id="edit-input")
             yield Static("", id="edit-error", classes="form-error")
             yield Static("enter: edit · escape: cancel", classes="legend")
 
