@@ -13,29 +13,33 @@ from tui_lab.errors import LabError
 
 
 class Debugger:
-    def parse_condition(self, text: str) -> conditions.Condition:
+    def parse_condition(self, text: str, next_words: bool = False) -> conditions.Condition:
         """A breakpoint condition (conditions.py), e.g. 'forget[2] < 0.1'; LabError naming
-        the bad token if it is malformed or does not fit this cell."""
+        the bad token if it is malformed or does not fit this cell. next_words: a model's
+        head gives the next word (ModelLab), so `next == WORD` and `p(WORD)` can be used."""
         config = self._config
         word_index = self._corpus.word_index if self._corpus else None
         return conditions.parse(text, cell=config.cell, units=config.units,
-                                gate_names=config.gate_names, word_index=word_index)
+                                gate_names=config.gate_names, word_index=word_index,
+                                next_words=next_words)
 
     def run_until(self, condition, progress: Progress | None = None,
-                  cancelled: Cancelled | None = None) -> conditions.Hit | None:
+                  cancelled: Cancelled | None = None, next_word=None) -> conditions.Hit | None:
         """Step on until a condition holds (one text, or a list: the first to hold wins)
         at a step after the current one, and stop there. Returns the Hit, or None when no
         condition held up to the end, or when cancelled() stopped the run (the lab is then
-        at the last step computed)."""
+        at the last step computed). next_word (a trained model's, given by ModelLab) maps
+        stepped outputs (n, batch, units) to next-word probabilities (n, batch, vocabulary)."""
         texts = [condition] if isinstance(condition, str) else condition
         if not isinstance(texts, (list, tuple)) or not texts:
             raise LabError("give a condition such as 'forget[2] < 0.1', or a list of them")
-        parsed = [self.parse_condition(text) for text in texts]  # all checked before stepping
+        parsed = [self.parse_condition(text, next_word is not None)
+                  for text in texts]  # all checked before stepping
         checks.callable_or_none(progress, "progress")
         checks.callable_or_none(cancelled, "cancelled")
         self.build()
         history = self._history
-        view = conditions.StepsView(history, self._batch, self._initial_states()[0])
+        view = conditions.StepsView(history, self._batch, self._initial_states()[0], next_word)
         k, total = self._cursor, history.timesteps
         while k < total:
             if cancelled is not None and cancelled():

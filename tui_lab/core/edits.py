@@ -71,6 +71,7 @@ def make_edit(step: int, state, unit, value, row, *, cell: str, units: int, rows
 # The gates a clamp can hold, per cell (a SimpleRNN has none).
 CLAMPABLE = {"lstm": ("input", "forget", "candidate", "output"),
              "gru": ("update", "reset", "candidate")}
+ARTICLED = {"lstm": "an LSTM", "gru": "a GRU"}
 ALL_GATES = frozenset(CLAMPABLE["lstm"] + CLAMPABLE["gru"] + ("preactivation",))
 
 
@@ -86,8 +87,8 @@ def make_clamp(step: int, gate, unit, value, row, *, cell: str, units: int, rows
         raise LabError("a SimpleRNN has no gates to clamp (its step is tanh of one "
                        "preactivation): edit h instead")
     if gate not in CLAMPABLE[cell]:
-        raise LabError(f"the gates a {cell} clamp can hold are {', '.join(CLAMPABLE[cell])}, "
-                       f"not {checks.shown(gate)}")
+        raise LabError(f"the gates {ARTICLED[cell]} clamp can hold are "
+                       f"{', '.join(CLAMPABLE[cell])}, not {checks.shown(gate)}")
     unit, value, row = _checked(unit, value, row, units, rows)
     low, high = gate_range(gate)
     if not low <= value <= high:
