@@ -70,7 +70,7 @@ def test_the_exported_trace_carries_the_edits(tmp_path):
     lab.seek(2)
     lab.edit_state("c", 1, 0.5)
     trace = load_trace(write_trace(lab, tmp_path / "t.json"))
-    assert trace["edits"] == [{"step": 2, "state": "c", "unit": 1, "value": 0.5, "row": None}]
+    assert trace["edits"] == [{"kind": "set", "step": 2, "state": "c", "unit": 1, "value": 0.5, "row": None}]
     assert trace["steps"][1]["c"][0][1] == 0.5 and len(trace["steps"]) == 7
     assert lab.t == 2  # the export leaves the lab where it was
 

@@ -266,7 +266,7 @@ def test_max_error_compares_the_steps_before_the_first_edit():
 
 
 @pytest.mark.parametrize("args, message", [
-    (("c", 0, 1.0), "'h', not 'c'"),
+    (("c", 0, 1.0), r"is 'h', or a gate to clamp \(update, reset, candidate\), not 'c'"),
     (("h", 4, 1.0), "the unit is 0..3"),
     (("h", 0, float("nan")), "finite"),
     (("h", 0, True), "must be a number"),

@@ -103,7 +103,7 @@ async def test_an_edit_is_marked_followed_and_undone():
         assert isinstance(app.screen, LabScreen) and not errors(app)
         snapshot = app.snapshot
         assert [e.as_dict() for e in snapshot.edits] == [
-            {"step": 2, "state": "c", "unit": 1, "value": 0.5, "row": None}]
+            {"kind": "set", "step": 2, "state": "c", "unit": 1, "value": 0.5, "row": None}]
         assert snapshot.c[1, 0, 1] == np.float32(0.5)
         status = str(app.lab_screen.query_one("#status").render())
         assert "✎ 1 edit" in status
@@ -131,6 +131,38 @@ async def test_an_edit_is_marked_followed_and_undone():
 
 
 @pytest.mark.asyncio
+async def test_a_gate_clamp_from_the_edit_dialog_is_marked_and_undone():
+    app = make_app()
+    plain = Lab(LabConfig())
+    plain.run_to_end()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "E")
+        legend = " ".join(str(s.render()) for s in app.screen.query(".legend"))
+        assert "Clamp a gate (input, forget, candidate, output)" in legend
+        await type_text(pilot, "update[1] = 0")  # a GRU's gate, not this LSTM's
+        await press(pilot, "enter")
+        assert "not 'update'" in str(app.screen.query_one("#edit-error").render())
+        app.screen.query_one("#edit-input").value = ""
+        await type_text(pilot, "forget[1] = 0")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, LabScreen) and not errors(app)
+        assert [e.as_dict() for e in app.snapshot.edits] == [
+            {"kind": "clamp", "step": 2, "gate": "forget", "unit": 1, "value": 0.0, "row": None}]
+        assert "✎ 1 edit" in str(app.lab_screen.query_one("#status").render())
+        await press(pilot, "end")
+        snapshot = app.snapshot
+        assert np.all(snapshot.gates["forget"][2:, :, 1] == 0.0)
+        assert np.abs(snapshot.c[2:, :, 1] - plain.snapshot().c[2:, :, 1]).max() > 1e-4
+        await press(pilot, "W")
+        lines = str(app.screen.query_one("#what-if-table").render()).splitlines()
+        assert lines[0] == "✎ forget[1] held at 0 after step 2 (every row)"
+        await press(pilot, "escape", "U")
+        assert app.snapshot.edits == ()
+        np.testing.assert_array_equal(app.snapshot.c, plain.snapshot().c)
+
+
+@pytest.mark.asyncio
 async def test_what_if_before_any_edit_and_edits_with_a_model_open():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -138,6 +170,42 @@ async def test_what_if_before_any_edit_and_edits_with_a_model_open():
         await press(pilot, "W")
         assert isinstance(app.screen, LabScreen)
         assert "no edits yet: edit a state with E, then step on" in said(app)
+
+
+@pytest.mark.asyncio
+async def test_next_word_breakpoints_with_a_model_open_and_refused_without(keras):
+    from tui_lab.trained.loading import shipped_model_path
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "B")
+        await add_breakpoint(pilot, "next == love")
+        error = str(app.screen.query_one("#breakpoint-error").render())
+        assert "column 1 ('next'): the next word needs a trained model open" in error
+    app = make_app(model={"path": shipped_model_path()})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lab = app.lab.lab  # the shown direction's Lab, for the step the app should stop at
+        await press(pilot, "B")
+        await add_breakpoint(pilot, "p(pretender) > 0.3")
+        assert [b.condition for b in app.screen.breakpoints] == ["p(pretender) > 0.3"]
+        await press(pilot, "escape", "u")
+        await settle(pilot)
+        assert any("'p(pretender) > 0.3' holds after step" in m for m in said(app))
+        assert not errors(app)
+        # The head on the stepped output there (Keras' Dense layer on the Keras cell's output).
+        dense = app.lab.model.model.get_layer("next_word")
+        t = app.snapshot.t
+        word = app.lab.model.word_index["pretender"]
+        p_then = np.asarray(dense(lab.snapshot(layer=False).output[t - 1]))[:, word]
+        p_before = np.asarray(dense(lab.snapshot(layer=False).output[:t - 1].reshape(-1, 32)))
+        assert p_then.max() > 0.3 and (p_before[:, word] <= 0.3).all()
+        await press(pilot, "E")
+        await type_text(pilot, "forget[1] = 0")
+        await press(pilot, "enter")
+        assert "no state edits or gate clamps with a trained model open" in str(
+            app.screen.query_one("#edit-error").render())
 
 
 @pytest.mark.asyncio
@@ -152,6 +220,36 @@ async def test_jump_to_any_step_from_the_list():
         assert app.snapshot.t == 4
         await press(pilot, "J", "up", "up", "enter")
         assert app.snapshot.t == 2
+
+
+@pytest.mark.asyncio
+async def test_jump_in_ten_thousand_steps_by_number_or_from_the_steps_around():
+    rng = np.random.default_rng(0)
+    app = make_app(Lab(LabConfig(cell="gru", units=3), vectors=rng.normal(size=(10_000, 2))))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "J")
+        assert isinstance(app.screen, StepsScreen)
+        listed = app.screen.query_one("#step-list")
+        assert listed.option_count == StepsScreen.WINDOW + 1  # steps 0..200, not 10,001
+        legend = str(app.screen.query_one("#step-legend").render())
+        assert "steps 0..200 of 10000: type a number for any other" in legend
+        await type_text(pilot, "99999")  # a digit in the list goes to the field
+        await press(pilot, "enter")
+        assert "a step is a whole number 0..10000, not '99999'" in str(
+            app.screen.query_one("#step-error").render())
+        app.screen.query_one("#step-input").value = ""
+        await type_text(pilot, "9876")
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LabScreen) and app.snapshot.t == 9876
+        await press(pilot, "J")  # the list is now around step 9876
+        listed = app.screen.query_one("#step-list")
+        assert listed.get_option_at_index(0).id == "step-9676"
+        assert listed.get_option_at_index(listed.option_count - 1).id == "step-10000"
+        await press(pilot, "down", "down", "enter")
+        await settle(pilot)
+        assert app.snapshot.t == 9878
 
 
 @pytest.mark.asyncio

@@ -56,6 +56,12 @@ CASES = {
                              "enter", "down", "up", "space"),
     "debugger_edit": ("space", "space", "E", *typed("c[1] = 0.5"), "enter", "space"),
     "debugger_what_if": ("space", "space", "E", *typed("c[1] = 0.5"), "enter", "end", "W"),
+    # A gate clamp typed in the edit dialog (its legend lists the cell's gates); the what-if
+    # table of that clamp; the jump list with a step number typed.
+    "debugger_clamp_dialog": ("space", "space", "E", *typed("forget[1] = 0")),
+    "debugger_clamp_what_if": ("space", "space", "E", *typed("forget[1] = 0"), "enter", "end",
+                               "W"),
+    "debugger_jump": ("space", "J", "5"),
 }
 
 

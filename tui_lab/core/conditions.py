@@ -7,6 +7,9 @@
     forget[2] < 0.1      a gate of a unit at that step (the cell's gate names: input, forget,
                          candidate, output; update, reset, candidate; preactivation)
     dh > 0.3             the largest |h_t - h_{t-1}| over the units
+    next == love         (a trained model open) the predicted next word: the argmax over every
+                         id of the model's head applied to the stepped output at that step
+    p(love) > 0.5        (a trained model open) that word's probability there
 
 The operators are < <= > >= == !=. In a batch a condition holds at a step when it holds for
 any row; the hit says which. Conditions read the lab's History (numpy arrays), so a run of
@@ -29,8 +32,8 @@ OPERATORS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": oper
 ALIASES = {"t": "step", "word": "token", "id": "token"}
 WHOLE_NAMES = ("step", "pos")
 # name [unit]? op value, with the spans kept so an error can point at the bad token.
-PATTERN = re.compile(r"\s*(?P<name>[A-Za-z_]\w*)\s*(?:\[\s*(?P<unit>[^\]]*?)\s*\])?\s*"
-                     r"(?P<op><=|>=|==|!=|<|>|=)\s*(?P<value>\S(?:.*\S)?)\s*$")
+PATTERN = re.compile(r"\s*(?P<name>[A-Za-z_]\w*)\s*(?:\[\s*(?P<unit>[^\]]*?)\s*\]|"
+                     r"\(\s*(?P<arg>[^)]*?)\s*\))?\s*(?P<op><=|>=|==|!=|<|>|=)\s*(?P<value>\S(?:.*\S)?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,14 @@ class Condition:
     name: str  # step, pos, token, h, c, dh or a gate name
     unit: int | None
     op: str
-    value: float  # a token condition holds the word's id
+    value: float  # a token or next condition holds the word's id
+    word: int | None = None  # p(WORD): the word's id
 
     def holds(self, view: StepsView, k0: int, k1: int) -> np.ndarray:
         """(k1 - k0, batch) booleans: where the condition holds at steps k0..k1-1."""
         compare = OPERATORS[self.op]
         with np.errstate(invalid="ignore"):  # NaN gates (masked rows) compare False
-            return compare(view.values(self.name, self.unit, k0, k1), self.value)
+            return compare(view.values(self.name, self.unit, k0, k1, self.word), self.value)
 
 
 @dataclass(frozen=True)
@@ -65,13 +69,26 @@ class Hit:
 class StepsView:
     """What conditions read of a run: the history, the batch and the state before step 0."""
 
-    def __init__(self, history, batch, h0: np.ndarray):
+    def __init__(self, history, batch, h0: np.ndarray, next_word=None):
         self.history, self.batch, self.h0 = history, batch, h0
         rows = batch.rows
         self.ids = np.stack([row.padded for row in rows]) if rows is not None else None
+        # outputs (n, B, units) -> next-word probabilities (n, B, vocabulary): a model's head
+        self.next_word = next_word
+        self._probabilities: tuple[int, int, np.ndarray] | None = None
 
-    def values(self, name: str, unit: int | None, k0: int, k1: int) -> np.ndarray:
+    def probabilities(self, k0: int, k1: int) -> np.ndarray:
+        if self._probabilities is None or self._probabilities[:2] != (k0, k1):
+            self._probabilities = (k0, k1, self.next_word(self.history.output[k0:k1]))
+        return self._probabilities[2]
+
+    def values(self, name: str, unit: int | None, k0: int, k1: int,
+               word: int | None = None) -> np.ndarray:
         history, rows = self.history, self.batch.shape[0]
+        if name == "next":
+            return self.probabilities(k0, k1).argmax(axis=2)
+        if name == "p":
+            return self.probabilities(k0, k1)[:, :, word]
         if name == "step":
             return np.broadcast_to(np.arange(k0 + 1, k1 + 1)[:, None], (k1 - k0, rows))
         positions = history.order[k0:k1]
@@ -95,8 +112,9 @@ def _error(text: str, column: int, token: str, why: str) -> LabError:
 
 
 def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],
-          word_index: dict[str, int] | None) -> Condition:
-    """A Condition, or a LabError that names the bad token and its column."""
+          word_index: dict[str, int] | None, next_words: bool = False) -> Condition:
+    """A Condition, or a LabError that names the bad token and its column. next_words: a
+    trained model is open, so `next` and `p(WORD)` can be read."""
     if not isinstance(text, str) or not text.strip():
         raise LabError("a condition is text such as 'forget[2] < 0.1' or 'step >= 5'")
     match = PATTERN.match(text)
@@ -109,6 +127,15 @@ def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],
     name = ALIASES.get(match["name"].lower(), match["name"].lower())
     op = "==" if match["op"] == "=" else match["op"]
     known = ("step", "pos", "token", "h", "dh") + (("c",) if cell == "lstm" else ()) + gate_names
+    if name in MODEL_NAMES and not next_words:
+        raise _error(text, match.start("name"), match["name"],
+                     "the next word needs a trained model open (tui-lab --model FILE, or o "
+                     "in the app); without one there is no next-word distribution")
+    if name in MODEL_NAMES:
+        return _model_condition(text, match, name, op, word_index)
+    if match["arg"] is not None:
+        raise _error(text, match.start("arg") - 1, f"({match['arg']})",
+                     f"{name} takes no (...): only p(WORD) does")
     if name not in known:
         raise _error(text, match.start("name"), match["name"],
                      f"not something a {cell} step has; use one of {', '.join(known)}")
@@ -135,6 +162,28 @@ def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],
     else:
         value = _number(raw, text, match.start("value"))
     return Condition(text.strip(), name, unit, op, value)
+
+
+MODEL_NAMES = ("next", "p")
+
+
+def _model_condition(text: str, match, name: str, op: str, word_index) -> Condition:
+    if match["unit"] is not None:
+        raise _error(text, match.start("unit") - 1, f"[{match['unit']}]",
+                     f"{name} has no units: write {'p(WORD)' if name == 'p' else 'next == WORD'}")
+    if name == "next":
+        if match["arg"] is not None:
+            raise _error(text, match.start("arg") - 1, f"({match['arg']})",
+                         "write next == WORD (p(WORD) is its probability)")
+        if op not in ("==", "!="):
+            raise _error(text, match.start("op"), op, "the next word is compared with == or !=")
+        return Condition(text.strip(), name, None, op,
+                         _token_id(match["value"], text, match.start("value"), word_index))
+    if match["arg"] is None or not match["arg"]:
+        raise _error(text, match.end("name"), match["name"], "p needs a word: p(love) > 0.5")
+    word = _token_id(match["arg"], text, match.start("arg"), word_index)
+    value = _number(match["value"], text, match.start("value"))
+    return Condition(text.strip(), name, None, op, value, word)
 
 
 def _whole(raw: str, text: str, column: int) -> int:
@@ -177,6 +226,7 @@ def first_hit(conditions: list[Condition], view: StepsView, k0: int, k1: int) ->
     if best is None:
         return None
     k, condition, row = best
-    value = view.values(condition.name, condition.unit, k0 + k, k0 + k + 1)[0, row]
+    value = view.values(condition.name, condition.unit, k0 + k, k0 + k + 1,
+                        condition.word)[0, row]
     value = value.item() if hasattr(value, "item") else value
     return Hit(condition.text, k0 + k + 1, row, value)

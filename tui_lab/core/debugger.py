@@ -13,29 +13,33 @@ from tui_lab.errors import LabError
 
 
 class Debugger:
-    def parse_condition(self, text: str) -> conditions.Condition:
+    def parse_condition(self, text: str, next_words: bool = False) -> conditions.Condition:
         """A breakpoint condition (conditions.py), e.g. 'forget[2] < 0.1'; LabError naming
-        the bad token if it is malformed or does not fit this cell."""
+        the bad token if it is malformed or does not fit this cell. next_words: a model's
+        head gives the next word (ModelLab), so `next == WORD` and `p(WORD)` can be used."""
         config = self._config
         word_index = self._corpus.word_index if self._corpus else None
         return conditions.parse(text, cell=config.cell, units=config.units,
-                                gate_names=config.gate_names, word_index=word_index)
+                                gate_names=config.gate_names, word_index=word_index,
+                                next_words=next_words)
 
     def run_until(self, condition, progress: Progress | None = None,
-                  cancelled: Cancelled | None = None) -> conditions.Hit | None:
+                  cancelled: Cancelled | None = None, next_word=None) -> conditions.Hit | None:
         """Step on until a condition holds (one text, or a list: the first to hold wins)
         at a step after the current one, and stop there. Returns the Hit, or None when no
         condition held up to the end, or when cancelled() stopped the run (the lab is then
-        at the last step computed)."""
+        at the last step computed). next_word (a trained model's, given by ModelLab) maps
+        stepped outputs (n, batch, units) to next-word probabilities (n, batch, vocabulary)."""
         texts = [condition] if isinstance(condition, str) else condition
         if not isinstance(texts, (list, tuple)) or not texts:
             raise LabError("give a condition such as 'forget[2] < 0.1', or a list of them")
-        parsed = [self.parse_condition(text) for text in texts]  # all checked before stepping
+        parsed = [self.parse_condition(text, next_word is not None)
+                  for text in texts]  # all checked before stepping
         checks.callable_or_none(progress, "progress")
         checks.callable_or_none(cancelled, "cancelled")
         self.build()
         history = self._history
-        view = conditions.StepsView(history, self._batch, self._initial_states()[0])
+        view = conditions.StepsView(history, self._batch, self._initial_states()[0], next_word)
         k, total = self._cursor, history.timesteps
         while k < total:
             if cancelled is not None and cancelled():
@@ -60,16 +64,39 @@ class Debugger:
                    row: int | None = None) -> edits.Edit:
         """Set one unit of the current state (h, or c for an LSTM) to value (0: zero it), in
         one batch row (0-based) or all; the steps after this one are computed again from it
-        by the same Keras cell call. Undo with undo()."""
+        by the same Keras cell call. A gate's name as `state` clamps it (clamp_gate). Undo
+        with undo()."""
         self.build()
-        edit = edits.make_edit(self._cursor, state, unit, value, row, cell=self._config.cell,
-                               units=self._config.units, rows=self._batch.shape[0])
+        return self._add_edit(edits.make_edit(
+            self._cursor, state, unit, value, row, cell=self._config.cell,
+            units=self._config.units, rows=self._batch.shape[0]))
+
+    def clamp_gate(self, gate: str, unit: int = 0, value: float = 0.0,
+                   row: int | None = None) -> edits.Edit:
+        """Hold `gate` of `unit` at `value` in every step after the current one (in one batch
+        row, 0-based, or all): e.g. clamp_gate("forget", 2, 0.0) makes c_t[2] = i*g. The
+        steps are the Keras cell's, called with weights that pin that gate (clamps.py); a
+        SimpleRNN has no gates (LabError). Undo with undo()."""
+        self.build()
+        return self._add_edit(edits.make_clamp(
+            self._cursor, gate, unit, value, row, cell=self._config.cell,
+            units=self._config.units, rows=self._batch.shape[0]))
+
+    def _add_edit(self, edit: edits.Edit) -> edits.Edit:
         if self._original is None:
             self._original = self._history
         self._history = self._history.copy_until(self._cursor)
         self._edits += (edit,)
         self._compute_until(self._cursor)
         return edit
+
+    def _advance(self, end: int) -> None:
+        """stepper.advance up to step `end`, each row by the cell its clamps in force ask for."""
+        history = self._history
+        in_force = edits.clamps_in_force(self._edits, history.computed)
+        groups = self._clamped.groups(self._runner, in_force, self._batch.shape[0])
+        stepper.advance(self._runner, self._config, self._batch, history, end,
+                        self._initial_states, groups)
 
     def undo(self) -> bool:
         """Take back the last edit (False if there is none): the run is computed again

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tui_lab.core import building, checks, edits, initial_state, inputs, stepper, tf_loader
+from tui_lab.core import building, checks, clamps, edits, initial_state, inputs, stepper, tf_loader
 from tui_lab.core.debugger import Debugger
 from tui_lab.core.lab_inputs import InputOperations
 from tui_lab.core.cells import CellRunner, Weights
@@ -72,6 +72,7 @@ class Lab(InputOperations, Debugger):
         self._cursor = 0
         self._edits: tuple[edits.Edit, ...] = ()  # state edits, in the order made
         self._original: History | None = None  # the unedited run, while there are edits
+        self._clamped = clamps.ClampedRunners()  # the cells that step under gate clamps
 
     # ----- reading --------------------------------------------------------------------------
     @property
@@ -209,17 +210,16 @@ class Lab(InputOperations, Debugger):
 
     def _compute_until(self, end: int) -> None:
         """Fill the history up to (not including) step `end` (stepper.py does the maths),
-        writing each edit into the states once the run reaches its step."""
+        writing each edit into the states once the run reaches its step; the steps after a
+        gate clamp are stepped by the clamped cell (Debugger._advance, clamps.py)."""
         history = self._history
         for step in sorted({e.step for e in self._edits if history.computed <= e.step <= end}):
             if step:
-                stepper.advance(self._runner, self._config, self._batch, history, step,
-                                self._initial_states)
+                self._advance(step)
                 c = history.c[step - 1] if history.c is not None else None
                 edits.apply(self._edits, step, history.h[step - 1], c)
                 edits.apply(self._edits, step, history.output[step - 1], None)
-        stepper.advance(self._runner, self._config, self._batch, history, end,
-                        self._initial_states)
+        self._advance(end)
 
     # ----- building -------------------------------------------------------------------------
     _UNSET = object()

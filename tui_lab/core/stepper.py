@@ -108,9 +108,11 @@ def _max_per_step(a, b, keep) -> np.ndarray:
     return difference.reshape(len(a), -1).max(axis=1)
 
 
-def advance(runner, config, batch, history, end: int, initial_states) -> None:
+def advance(runner, config, batch, history, end: int, initial_states, groups=None) -> None:
     """Fill `history` up to (not including) step `end` with the steps of `batch`, on
-    config.engine; initial_states() gives the (h0, c0) step 0 starts from."""
+    config.engine; initial_states() gives the (h0, c0) step 0 starts from. `groups`
+    [(runner, row indices)] steps each group of rows with its own runner (gate clamps,
+    clamps.py); None: every row with `runner`."""
     k0 = history.computed
     if end <= k0:
         return
@@ -121,7 +123,10 @@ def advance(runner, config, batch, history, end: int, initial_states) -> None:
     else:
         keep = np.zeros(xs.shape[:2], bool)
     h0, c0 = _state_before(history, k0, initial_states)
-    steps = compute(runner, config.engine, xs, keep, h0, c0)
+    if groups is None or len(groups) == 1:
+        steps = compute(groups[0][0] if groups else runner, config.engine, xs, keep, h0, c0)
+    else:
+        steps = _compute_groups(groups, config.engine, xs, keep, h0, c0)
     output = steps.h
     if keep.any():
         # As Keras does with a mask: a masked row repeats the previous output (zeros
@@ -132,6 +137,25 @@ def advance(runner, config, batch, history, end: int, initial_states) -> None:
             output[k] = np.where(keep[k][:, None], previous, output[k])
             previous = output[k]
     history.record(k0, steps.h, steps.c, output, steps.gates, keep, steps.check)
+
+
+def _compute_groups(groups, engine, xs, keep, h0, c0) -> Steps:
+    """compute() for each group of rows with its runner, put back in row order: rows never
+    mix in a recurrent step, so each group can be stepped on its own."""
+    h = np.empty(xs.shape[:2] + h0.shape[-1:], np.float32)
+    c = np.empty_like(h) if c0 is not None else None
+    gates: dict[str, np.ndarray] = {}
+    check = np.zeros(len(xs), np.float32)
+    for runner, rows in groups:
+        part = compute(runner, engine, xs[:, rows], keep[:, rows], h0[rows],
+                       c0[rows] if c0 is not None else None)
+        h[:, rows] = part.h
+        if c is not None:
+            c[:, rows] = part.c
+        for name, values in part.gates.items():
+            gates.setdefault(name, np.empty_like(h))[:, rows] = values
+        check = np.maximum(check, part.check)
+    return Steps(h, c, gates, check)
 
 
 def _state_before(history, k: int, initial_states):

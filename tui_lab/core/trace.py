@@ -12,7 +12,8 @@ JSON layout (arrays keep the batch axis even when the batch is 1):
     layer         sequence (B, T, units) and states, as the Keras layer returns them
     max_abs_error stepped states vs the Keras layer; gate_max_abs_error the numpy
                   equations vs the Keras cell at every step (either engine, see stepper.py)
-    edits         (with state edits) each {step, state, unit, value, row}, in order
+    edits         (with state edits) each {kind: "set", step, state, unit, value, row} or,
+                  for a gate clamp, {kind: "clamp", step, gate, unit, value, row}, in order
     until         (with --until) {conditions, fired (the condition, or null), step}: the
                   steps then end at that step, included
 The .npz holds the same arrays stacked over steps (steps_h is (T, B, units), ...), with the

@@ -34,7 +34,8 @@ from tui_lab.core.checks import (boolean, callable_or_none, optional_text, path_
                      shown, text_argument, text_lines, whole_number)
 from tui_lab.trained.generation import (MAX_WORDS, Candidate, Generation, GenerationSettings,
                                         GenerationView, choosable_ids, next_word_distribution)
-from tui_lab.trained.layer_run import check_layer, direction_lab, directions_of, padded_ids
+from tui_lab.trained.layer_run import (check_layer, direction_lab, directions_of, next_word_head,
+                                      padded_ids)
 from tui_lab.trained.layers import RecurrentLayer
 from tui_lab.trained.loading import (RAW_IDS, TrainedModel, check_model, open_model,  # noqa: F401
                                      raw_id_lines, raw_ids_model)  # (raw_*: public here too)
@@ -176,12 +177,15 @@ class ModelLab:
     # The debugger: breakpoints read the shown direction's states.
     def run_until(self, condition, progress: Progress | None = None,
                   cancelled: Cancelled | None = None):
-        return self.lab.run_until(condition, progress, cancelled)
+        # `next == WORD` and `p(WORD) > x` read the model's head on each step's stepped output.
+        model, info = self.model, self.info
+        return self.lab.run_until(condition, progress, cancelled,
+                                  next_word=lambda outputs: next_word_head(model, info)(outputs))
 
     def edit_state(self, state: str = "h", unit: int = 0, value: float = 0.0, row=None):
         # The next words come from the whole model on the ids: an edit would not reach them.
-        raise LabError("state edits step the lab's own cell; the model's next words would not "
-                       "follow them: close the model (x) first")
+        raise LabError("no state edits or gate clamps with a trained model open (its next words "
+                       "come from the whole model on the ids): close the model (x) first")
 
     def undo(self) -> bool:
         return False  # (no edits are made with a model open)

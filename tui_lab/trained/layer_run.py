@@ -221,3 +221,35 @@ def step_layer(model: TrainedModel, name: str | None, ids=None, *,
     for lab in labs.values():
         lab.run_to_end()  # the labs of a run are left at the end
     return check_layer(model, info.name, labs, ids)
+
+
+def next_word_head(model: TrainedModel, info: RecurrentLayer):
+    """outputs (n, B, units) of layer `info` stepped -> the model's head on each step's output,
+    (n, B, vocabulary) next-word probabilities (breakpoints `next == WORD`, `p(WORD)`).
+    LabError when the head cannot be applied to one step's output: the layer is not the last
+    recurrent one, is Bidirectional (its output at a step reads the words after it), or the
+    model does not end in a softmax over its ids."""
+    name = Path(model.path).name
+    if info.bidirectional:
+        raise LabError(f"next-word breakpoints read one direction's output at each step; layer "
+                       f"{info.name} of {name} is Bidirectional")
+    head = model.head(info.name)
+    if head is None:
+        raise LabError(f"next-word breakpoints apply the model's head to the stepped output: "
+                       f"layer {info.name} is not the last recurrent layer of {name} (open the "
+                       f"last one)")
+
+    def apply(outputs: np.ndarray) -> np.ndarray:
+        n, batch, units = outputs.shape
+        rows = outputs.reshape(n * batch, units)
+        # A layer returning sequences: each step's output as a sequence of one step.
+        found = head(rows[:, None] if info.return_sequences else rows)
+        found = np.asarray(found, np.float64)
+        found = found[:, -1] if found.ndim == 3 else found
+        if found.ndim != 2 or found.shape[1] != model.vocab_size or not np.allclose(
+                found.sum(axis=1), 1, atol=1e-3):
+            raise LabError(f"{name} does not end in a next-word distribution (a softmax over its "
+                           f"{model.vocab_size} ids), so there is no next word to stop at")
+        return found.reshape(n, batch, -1)
+
+    return apply

@@ -27,7 +27,8 @@ class DebugActions:
         config = self.snapshot.config
         try:
             conditions.parse(text, cell=config.cell, units=config.units,
-                             gate_names=config.gate_names, word_index=self.snapshot.word_index)
+                             gate_names=config.gate_names, word_index=self.snapshot.word_index,
+                             next_words=self.snapshot.model is not None)
         except LabError as error:
             return str(error)
         return None
@@ -42,7 +43,8 @@ class DebugActions:
         except LabError as error:
             return str(error)
         if snapshot.model is not None:
-            return "state edits step the lab's own cell: close the model (x) first"
+            return ("no state edits or gate clamps with a trained model open (its next words "
+                    "come from the whole model on the ids): close the model (x) first")
         return None
 
     def action_breakpoints(self) -> None:
@@ -94,7 +96,9 @@ class DebugActions:
                 self.submit("Edit", lambda lab: lab.edit_state(state, unit, value, row),
                             f"edited: {text}")
 
-        self.push_screen(EditStateScreen(where, self.edit_error), chosen)
+        cell = snapshot.config.cell
+        self.push_screen(EditStateScreen(where, self.edit_error, edits.CLAMPABLE.get(cell, ()),
+                                         cell_state=cell == "lstm"), chosen)
 
     def action_undo_edit(self) -> None:
         # Decided in the worker: an edit still queued behind this key is undone too.

@@ -116,20 +116,31 @@ class BreakpointsScreen(Dialog[tuple[list[Breakpoint], bool] | None]):
 
 
 class EditStateScreen(Dialog[str | None]):
-    """One line: h[unit] = value (c[unit] for an LSTM's cell state), optionally 'row N'."""
+    """One line: h[unit] = value (c[unit] for an LSTM's cell state), or a gate to clamp,
+    forget[unit] = value, optionally 'row N'."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="edit.cancel")]
 
-    def __init__(self, where: str, check: Callable[[str], str | None]) -> None:
+    def __init__(self, where: str, check: Callable[[str], str | None],
+                 gates: tuple[str, ...] = (), cell_state: bool = False) -> None:
         super().__init__()
         self.where, self.check = where, check
+        self.gates, self.cell_state = gates, cell_state  # what this cell can edit
 
     def compose(self) -> ComposeResult:
+        states = "h[2] = 0.5" + (" · c[0] = 0" if self.cell_state else "")
+        if self.gates:
+            clamp = (f"Clamp a gate ({', '.join(self.gates)}): {self.gates[1]}[1] = 0 holds it "
+                     "in every following step.")
+        else:
+            clamp = "A SimpleRNN has no gates to clamp."
         with Vertical(classes="debug-dialog"):
-            yield Label("Edit a state", classes="dialog-title")
-            yield Static(f"{self.where}. The steps after it are computed again from the "
-                         "edited state by the same Keras cell call; U undoes.", classes="legend")
-            yield Input(placeholder="h[2] = 0.5   ·   c[0] = 0 row 2", id="edit-input")
+            yield Label("Edit a state or clamp a gate", classes="dialog-title")
+            yield Static(f"{self.where}. Set a state once: {states}. {clamp} Add 'row N' for "
+                         "one batch row. The steps after are computed again by the Keras "
+                         "cell; U undoes.", classes="legend")
+            yield Input(placeholder=f"{states}" + (f" · {self.gates[1]}[1] = 0" if self.gates
+                                                     else "") + " · … row 2", id="edit-input")
             yield Static("", id="edit-error", classes="form-error")
             yield Static("enter: edit · escape: cancel", classes="legend")
 
@@ -194,34 +205,70 @@ class WhatIfScreen(Dialog[None]):
 
 
 class StepsScreen(Dialog[int | None]):
-    """Every step of the sequence (those not computed yet too): enter jumps there."""
+    """The steps around the current one (those not computed yet too), and a field for any
+    step number: enter on a step or on a number jumps there. A list of every step would take
+    seconds to build for 10,000 steps, so it holds the WINDOW steps either side of the
+    current one; a digit typed in the list goes to the field."""
 
+    WINDOW = 200
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="steps.cancel")]
 
     def __init__(self, snapshot) -> None:
         super().__init__()
         self.snapshot = snapshot
+        total = snapshot.timesteps
+        self.first = max(0, snapshot.t - self.WINDOW)
+        self.last = min(total, snapshot.t + self.WINDOW)
 
     def compose(self) -> ComposeResult:
         snapshot = self.snapshot
         edited = {edit.step for edit in snapshot.edits}
-        first = f"{0:>{len(str(snapshot.timesteps))}} before the first step"
-        options = [Option(Text(f" {first}" + ("  ✎ edited" if 0 in edited else "")))]
-        for k in range(snapshot.timesteps):
-            mark = "  ✎ edited" if k + 1 in edited else ""
-            options.append(Option(Text(f" {step_label(snapshot, k)}{mark}")))
+        options = []
+        for k in range(self.first, self.last + 1):
+            mark = "  ✎ edited" if k in edited else ""
+            if k == 0:
+                text = f"{0:>{len(str(snapshot.timesteps))}} before the first step"
+            else:
+                text = step_label(snapshot, k - 1)
+            options.append(Option(Text(f" {text}{mark}"), id=f"step-{k}"))
+        total = snapshot.timesteps
+        shown = ("every step" if (self.first, self.last) == (0, total) else
+                 f"steps {self.first}..{self.last} of {total}: type a number for any other")
         with Vertical(classes="debug-dialog"):
             yield Label("Jump to a step (t pos token)", classes="dialog-title")
+            yield Input(placeholder=f"step number 0..{total}, then enter", id="step-input",
+                        restrict=r"\d*", max_length=len(str(total)), select_on_focus=False)
+            yield Static("", id="step-error", classes="form-error")
             yield OptionList(*options, id="step-list")
-            yield Static("enter jumps · escape cancels", classes="legend")
+            yield Static(f"{shown} · enter jumps · escape cancels", classes="legend",
+                         id="step-legend")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = self.snapshot.t
+        options.highlighted = self.snapshot.t - self.first
         options.focus()
 
+    def on_key(self, event) -> None:
+        # A digit typed in the list starts a step number in the field.
+        field = self.query_one(Input)
+        if event.character and event.character.isdigit() and self.focused is not field:
+            event.stop()
+            field.focus()
+            field.insert_text_at_cursor(event.character)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        total = self.snapshot.timesteps
+        text = event.value.strip()
+        if text.isdigit() and int(text) <= total:
+            self.dismiss(int(text))
+            return
+        self.query_one("#step-error", Static).update(
+            Text(f"a step is a whole number 0..{total}, not {text!r}" if text else
+                 f"type a step number 0..{total}"))
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option_index)
+        self.dismiss(int(event.option.id.removeprefix("step-")))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

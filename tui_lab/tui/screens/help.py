@@ -31,9 +31,11 @@ underlined before the first step). A long line is cut around that position with 
   with shapes (batch, timesteps, units), filled in as the steps reach the end, and the largest
   difference between stepping the cell and running the whole layer (it should be ~0).
 - **The debugger**: *B* lists breakpoints, conditions such as `forget[2] < 0.1` (the cell is
-  forgetting), `h[0] > 0.5`, `token == pretender`, `dh > 0.3`; *u* runs until one holds and
+  forgetting), `h[0] > 0.5`, `token == pretender`, `dh > 0.3` (with a model open also
+  `next == love`, `p(love) > 0.5`); *u* runs until one holds and
   says which. *E* sets a unit of h or c at the current step (marked ✎ in *States* and the
-  status bar); the steps after are computed from it by the same cell call. *W* shows how far
+  status bar), or clamps a gate of a unit (`forget[1] = 0`) in every following step; the
+  steps after are computed by the same Keras cell call. *W* shows how far
   the edit travels (edited minus unedited run, per step), *U* undoes it, *J* jumps to any step.
 """
 
