@@ -78,6 +78,8 @@ LAB_BINDINGS = [
     B("W", "what_if", "What if", "debug.what_if", False, None,
       "the edited run minus the unedited one, per step"),
     B("J", "jump", "Jump to step", "debug.jump", False, None, "choose any step from a list"),
+    B("K", "conv1d", "Conv1D", "conv1d", False, None,
+      "step a Conv1D window over the same embeddings, beside the recurrent state"),
     B("e", "export", "Export", "export"),
     B("s", "settings", "Setup", "settings", True, None, "settings: every LabConfig field, digits"),
     B("question_mark", "help", "Help", "help", True, "?"),
