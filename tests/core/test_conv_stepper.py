@@ -160,3 +160,30 @@ def test_recurrent_state_at_a_position(two_lines):
     lab.seek(2)
     step, h = recurrent_state_at(lab.snapshot(), 5)  # the second step reads position 5
     assert step == 2 and np.array_equal(h, lab.snapshot().h[1])
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "causal"])
+def test_the_sum_written_out_is_keras_pre_activation(keras, two_lines, padding):
+    """The view's per-tap terms (x at tap j @ kernel[j]) plus the bias add up to what a linear
+    Keras Conv1D with the same weights outputs: the pre-activation."""
+    rng = np.random.default_rng(1)
+    x = two_lines.snapshot(layer=False).batch.x
+    kernel = rng.normal(size=(3, x.shape[2], 4)).astype(np.float32)
+    bias = rng.normal(size=4).astype(np.float32)
+    conv = Conv1DStepper(two_lines, 4, 3, padding, 2, "relu", weights=(kernel, bias))
+    linear = Conv1DStepper(two_lines, 4, 3, padding, 2, "linear", weights=(kernel, bias))
+    expected = keras_output(keras, linear, x)
+    conv.run_to_end()
+    np.testing.assert_allclose(conv.pre_activations, expected, atol=1e-5, rtol=0)
+    for p in range(conv.length):
+        np.testing.assert_allclose(conv.tap_terms(p).sum(axis=1) + bias, expected[:, p],
+                                   atol=1e-5, rtol=0)
+
+
+def test_a_long_sequence_runs_to_the_end_in_blocks(keras):
+    x = np.random.default_rng(2).normal(size=(2, 9000, 3)).astype(np.float32)
+    conv = Conv1DStepper(Lab(vectors=x), kernel_size=4, padding="causal", dilation_rate=3)
+    conv.seek(5000)
+    conv.step()
+    conv.run_to_end()
+    np.testing.assert_allclose(conv.outputs, keras_output(keras, conv, x), atol=1e-5, rtol=0)

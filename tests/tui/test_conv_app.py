@@ -54,6 +54,12 @@ async def test_open_step_change_kernel_and_close_leaves_the_lab_unchanged():
         assert "t4: not stepped (lab at t3)" in table[2]
         assert "[yes] [i'm] [the]" in shown(app, "#conv-tokens")  # the window of position 2
 
+        await press(pilot, "y")  # batch row 2: its outputs and its h
+        table = shown(app, "#conv-table").splitlines()
+        values = " ".join(number(float(v), 6, 3) for v in conv.outputs[1, 0])
+        h = " ".join(number(float(v), 6, 3) for v in before.h[2][1])
+        assert f"{values} │ t3 {h}" in table[1]
+        assert "(row 2 of 2)" in shown(app, "#conv-about")
         await press(pilot, "plus")  # kernel_size 4: the Keras layer is built again
         conv = screen.stepper
         assert conv.settings.kernel_size == 4 and conv.stepped == 3 and conv.length == 4
@@ -133,3 +139,13 @@ async def test_raw_vectors_and_wide(tmp_path):
         np.testing.assert_allclose(conv.outputs, keras_conv(conv, vectors[None]), atol=1e-5)
         assert "[x[2]] [x[3]] [x[4]]" in shown(app, "#conv-tokens")
         assert "newest" in shown(app, "#conv-table")  # the wide table names the token too
+
+
+@pytest.mark.asyncio
+async def test_help_lists_the_key():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        source = app.screen.query_one("Markdown").source
+        assert "| K | Conv1D" in source and "**Conv1D** (*K*)" in source

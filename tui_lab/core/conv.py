@@ -36,6 +36,7 @@ ACTIVATIONS = {  # numpy versions of Keras' activations of the same name
 }
 MAX_FILTERS, MAX_KERNEL, MAX_DILATION = 64, 64, 64
 SEED_OFFSET = 3  # the cell's weights use seed, seed+1 and seed+2
+BLOCK = 4096  # output positions computed in one numpy call
 
 
 @dataclass(frozen=True)
@@ -249,12 +250,25 @@ class Conv1DStepper:
         """The next output position; False at the end."""
         if self.stepped >= self.length:
             return False
-        if self._computed <= self.stepped:
-            p = self.stepped
-            self._pre[:, p] = self.tap_terms(p).sum(axis=1) + self.bias
-            self._computed = p + 1
+        self._compute_until(self.stepped + 1)
         self.stepped += 1
         return True
+
+    def _compute_until(self, end: int) -> None:
+        """Pre-activations of positions computed..end-1, a block of positions at a time (a
+        long line run to its end is not a Python loop per position): the window's inputs
+        gathered (zeros at the padding), times the kernel slices, summed, plus the bias."""
+        settings, x = self.settings, self.x
+        kernel = self.kernel.astype(np.float64)
+        taps = np.arange(settings.kernel_size) * settings.dilation_rate - settings.left_padding()
+        for start in range(self._computed, end, BLOCK):
+            stop = min(end, start + BLOCK)
+            where = np.arange(start, stop)[:, None] + taps  # (positions, kernel_size)
+            inside = (where >= 0) & (where < self.timesteps)
+            gathered = x[:, np.clip(where, 0, self.timesteps - 1)] * inside[..., None]
+            self._pre[:, start:stop] = np.einsum("bpjd,jdf->bpf", gathered.astype(np.float64),
+                                                 kernel) + self.bias
+        self._computed = max(self._computed, end)
 
     def back(self) -> bool:
         if not self.stepped:
@@ -264,8 +278,7 @@ class Conv1DStepper:
 
     def seek(self, stepped: int) -> None:
         stepped = checks.whole_number(stepped, "the positions stepped", 0, self.length)
-        while self.stepped < stepped:
-            self.step()
+        self._compute_until(stepped)
         self.stepped = stepped
 
     def reset(self) -> None:

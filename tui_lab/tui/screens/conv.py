@@ -58,6 +58,8 @@ class ConvScreen(Dialog[ConvSettings]):
         Binding("F", "change('filters', -1)", "filters-", id="conv.filters.down"),
         Binding("p", "cycle('padding')", "padding", id="conv.padding"),
         Binding("a", "cycle('activation')", "activation", id="conv.activation"),
+        Binding("y", "row(1)", "Next batch row", id="conv.row.next"),
+        Binding("Y", "row(-1)", "Previous batch row", id="conv.row.previous"),
     ]
 
     def __init__(self, stepper, row: int = 0) -> None:
@@ -75,7 +77,7 @@ class ConvScreen(Dialog[ConvSettings]):
             with ScrollableContainer(id="conv-scroll"):
                 yield Static(id="conv-table")
                 yield Static(id="conv-detail")
-            yield Static("space/→ next · ←/h back · home/end · ↑↓ [ ] scroll · esc closes\n+/- kernel_size · "
+            yield Static("space/→ next · ←/h back · home/end · y row · ↑↓ [ ] scroll · esc closes\n+/- kernel_size · "
                          "d/D dilation_rate · f/F filters · p padding · a activation",
                          classes="legend")
 
@@ -101,8 +103,9 @@ class ConvScreen(Dialog[ConvSettings]):
         self.query_one("#conv-detail", Static).update(
             conv_text.detail(conv, snapshot, row, digits))
         if conv.position is not None:  # keep the current row in sight
-            self.query_one("#conv-scroll").scroll_to_region(
-                Region(0, conv.position + 1, 1, 1), animate=False)
+            row = min(conv.position, conv_text.MAX_ROWS) + 1  # the table's header is row 0
+            self.query_one("#conv-scroll").scroll_to_region(Region(0, row, 1, 1),
+                                                           animate=False)
 
     # ----- stepping (numpy on the screen's own stepper) ---------------------------------------
     def action_step(self) -> None:
@@ -122,6 +125,15 @@ class ConvScreen(Dialog[ConvSettings]):
 
     def action_end(self) -> None:
         self.stepper.run_to_end()
+        self._paint()
+
+    def action_row(self, delta: int) -> None:
+        rows = self.stepper.x.shape[0]
+        if rows < 2:
+            self.notify("one row in this input: mark lines with m to step a batch",
+                        title="Batch row", severity="warning")
+            return
+        self.row = (self.row + delta) % rows
         self._paint()
 
     def action_sideways(self, direction: int) -> None:

@@ -41,7 +41,7 @@ underlined before the first step). A long line is cut around that position with 
   Keras layer, and beside each output the recurrent h after the step that read the window's
   last position: a fixed window of kernel_size tokens against a state carried from the start.
   Inside: space/← step, +/- kernel_size, d/D dilation_rate, f/F filters, p padding,
-  a activation.
+  a activation, y the batch row.
 """
 
 ANSWERS = """\

@@ -20,6 +20,7 @@ from tui_lab.tui.widgets.style import agreement, number
 WINDOW, NEXT, ZERO, PAD = "reverse bold", "underline", "italic", "dim"
 WORD_CELLS = 10
 WIDE = 120  # from this many columns the table has a token column
+MAX_ROWS = 200
 
 
 def word(conv, row: int, position: int) -> str:
@@ -114,14 +115,19 @@ def table(conv, snapshot, row: int, digits: int, width: int) -> Text:
     wide = width >= WIDE
     same_input = snapshot is not None and snapshot.batch is conv.snapshot.batch
     cell_name = CELL_TITLES[conv.snapshot.config.cell]
-    windows = [conv.window(p).describe() for p in range(conv.length)]
-    wcells = min(max(6, max(cell_len(w) for w in windows)), 23 if wide else 11)
+    # The rows before the current one, at most MAX_ROWS of them (a long line run to its end
+    # would otherwise be one Static of 100,000 rows, remade on every key).
+    shown = range(max(0, conv.stepped - MAX_ROWS), conv.stepped)
+    windows = {p: conv.window(p).describe() for p in shown}
+    wcells = min(max([6] + [cell_len(w) for w in windows.values()]), 23 if wide else 11)
     filters = " ".join(pad_left(f"f{f}", cell) for f in range(conv.settings.filters))
     head = f"  {'pos':>3} {'window':<{wcells}} " + (f"{'newest':<{WORD_CELLS}} " if wide else "")
     text = Text(no_wrap=True)
     text.append(f"{head}{filters} │ {cell_name} h_t at the window's last position\n",
                 "bold underline")
-    for p in range(conv.stepped):
+    if shown.start:
+        text.append(f"  … positions 0..{shown.start - 1} above (home goes back)\n", "italic")
+    for p in shown:
         window = conv.window(p)
         current = p == conv.position
         text.append("▶ " if current else "  ", "bold" if current else "")
