@@ -14,7 +14,7 @@ from tui_lab.tui.screens.conv import ConvBuilt, ConvScreen
 
 
 class ConvActions:
-    """Mixed into LabApp; uses its snapshot, view, submit, say and push_screen."""
+    """Mixed into LabApp; uses its snapshot, view, playing, submit, say and push_screen."""
 
     conv_settings: ConvSettings = ConvSettings()
 
@@ -22,6 +22,8 @@ class ConvActions:
         if self.snapshot is None:
             self.notify("wait a moment: the lab is still loading", severity="warning")
             return
+        if self.playing:  # the view shows the lab's states as they are: keep them still
+            self._set_playing(False)
         settings = self.conv_settings
 
         def build(lab) -> None:
