@@ -129,7 +129,7 @@ async def test_fast_double_presses():
 
 
 @pytest.mark.asyncio
-async def test_raw_vectors_and_wide(tmp_path):
+async def test_raw_vectors_and_wide():
     vectors = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
     app = make_app(Lab(vectors=vectors))
     async with app.run_test(size=(160, 48)) as pilot:

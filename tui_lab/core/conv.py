@@ -66,7 +66,9 @@ class ConvSettings:
                            f"not {checks.shown(self.activation)}")
         checked = ConvSettings(filters, kernel, self.padding, dilation, self.activation)
         if self.padding == "valid" and checked.span > timesteps:
-            how = f"kernel_size {kernel}" + (f" at dilation_rate {dilation}" if dilation > 1 else "")
+            how = f"kernel_size {kernel}"
+            if dilation > 1:
+                how += f" at dilation_rate {dilation}"
             raise LabError(f"{how} spans {checked.span} positions but the sequence has "
                            f"{timesteps}: padding 'valid' would give no output (make the "
                            f"kernel smaller, or pad with 'same' or 'causal')")
@@ -117,7 +119,8 @@ class Window:
 
     def describe(self) -> str:
         """'2,3,4'; a tap on the layer's zero padding is '∅' ('∅,0,1')."""
-        return ",".join("∅" if zero else str(tap) for tap, zero in zip(self.taps, self.zero_padded))
+        return ",".join("∅" if zero else str(tap)
+                        for tap, zero in zip(self.taps, self.zero_padded))
 
 
 def window_of(settings: ConvSettings, timesteps: int, position: int) -> Window:

@@ -77,9 +77,9 @@ class ConvScreen(Dialog[ConvSettings]):
             with ScrollableContainer(id="conv-scroll"):
                 yield Static(id="conv-table")
                 yield Static(id="conv-detail")
-            yield Static("space/→ next · ←/h back · home/end · y row · ↑↓ [ ] scroll · esc closes\n+/- kernel_size · "
-                         "d/D dilation_rate · f/F filters · p padding · a activation",
-                         classes="legend")
+            yield Static("space/→ next · ←/h back · home/end · y row · ↑↓ [ ] scroll · "
+                         "esc closes\n+/- kernel_size · d/D dilation_rate · f/F filters · "
+                         "p padding · a activation", classes="legend")
 
     def on_mount(self) -> None:
         self.query_one("#conv-scroll").focus()
@@ -95,15 +95,18 @@ class ConvScreen(Dialog[ConvSettings]):
     def _paint(self) -> None:
         conv, row, digits = self.stepper, self.row, self.app.view.digits
         snapshot = self.app.snapshot
-        self.query_one("#conv-about", Static).update(conv_text.about(conv, row, self.app.size.width))
+        width = self.app.size.width
+        self.query_one("#conv-about", Static).update(conv_text.about(conv, row, width))
         self.query_one("#conv-tokens", Static).update(conv_text.tokens(conv, row, self._width))
         self.query_one("#conv-check", Static).update(conv_text.check(conv))
         self.query_one("#conv-table", Static).update(
-            conv_text.table(conv, snapshot, row, digits, self.app.size.width))
+            conv_text.table(conv, snapshot, row, digits, width))
         self.query_one("#conv-detail", Static).update(
             conv_text.detail(conv, snapshot, row, digits))
         if conv.position is not None:  # keep the current row in sight
-            row = min(conv.position, conv_text.MAX_ROWS) + 1  # the table's header is row 0
+            # below the table's header, and the "… positions above" line once rows are left out
+            most = conv_text.MAX_ROWS
+            row = 1 + min(conv.position, most - 1) + (conv.stepped > most)
             self.query_one("#conv-scroll").scroll_to_region(Region(0, row, 1, 1),
                                                            animate=False)
 
