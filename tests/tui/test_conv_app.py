@@ -149,3 +149,24 @@ async def test_help_lists_the_key():
         await press(pilot, "question_mark")
         source = app.screen.query_one("Markdown").source
         assert "| K | Conv1D" in source and "**Conv1D** (*K*)" in source
+
+
+@pytest.mark.asyncio
+async def test_a_long_input_shows_the_latest_rows():
+    from tui_lab.tui.widgets.conv_text import MAX_ROWS
+
+    vectors = np.random.default_rng(1).normal(size=(MAX_ROWS + 100, 2)).astype(np.float32)
+    app = make_app(Lab(vectors=vectors))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "K", "end")
+        conv = app.screen.stepper
+        assert conv.stepped == conv.length == MAX_ROWS + 98
+        np.testing.assert_allclose(conv.outputs, keras_conv(conv, vectors[None]), atol=1e-5)
+        table = shown(app, "#conv-table").splitlines()
+        assert table[1].strip() == "… positions 0..97 above (home goes back)"
+        assert len(table) == 2 + MAX_ROWS and table[-1].startswith(f"▶ {conv.length - 1} ")
+        scroll = app.screen.query_one("#conv-scroll")
+        assert scroll.scroll_y > 0  # the current row is in sight
+        await press(pilot, "home")
+        assert conv.stepped == 0 and scroll.scroll_y == 0

@@ -103,12 +103,16 @@ class ConvScreen(Dialog[ConvSettings]):
             conv_text.table(conv, snapshot, row, digits, width))
         self.query_one("#conv-detail", Static).update(
             conv_text.detail(conv, snapshot, row, digits))
-        if conv.position is not None:  # keep the current row in sight
+        scroll = self.query_one("#conv-scroll")
+        # after the layout: the table's new height decides how far it can scroll
+        if conv.position is None:
+            self.call_after_refresh(scroll.scroll_home, animate=False)
+        else:  # keep the current row in sight
             # below the table's header, and the "… positions above" line once rows are left out
             most = conv_text.MAX_ROWS
             row = 1 + min(conv.position, most - 1) + (conv.stepped > most)
-            self.query_one("#conv-scroll").scroll_to_region(Region(0, row, 1, 1),
-                                                           animate=False)
+            self.call_after_refresh(scroll.scroll_to_region, Region(0, row, 1, 1),
+                                    animate=False)
 
     # ----- stepping (numpy on the screen's own stepper) ---------------------------------------
     def action_step(self) -> None:
