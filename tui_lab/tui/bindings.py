@@ -79,6 +79,8 @@ LAB_BINDINGS = [
       "the edited run minus the unedited one, per step"),
     B("J", "jump", "Jump to step", "debug.jump", False, None,
       "choose a step near this one from a list, or type any step number"),
+    B("K", "conv1d", "Conv1D", "conv1d", False, None,
+      "step a Conv1D window over the same embeddings, beside the recurrent state"),
     B("e", "export", "Export", "export"),
     B("s", "settings", "Setup", "settings", True, None, "settings: every LabConfig field, digits"),
     B("question_mark", "help", "Help", "help", True, "?"),

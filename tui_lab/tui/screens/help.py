@@ -37,6 +37,13 @@ underlined before the first step). A long line is cut around that position with 
   status bar), or clamps a gate of a unit (`forget[1] = 0`) in every following step; the
   steps after are computed by the same Keras cell call. *W* shows how far
   the edit travels (edited minus unedited run, per step), *U* undoes it, *J* jumps to any step.
+- **Conv1D** (*K*): a `keras.layers.Conv1D` stepped over the same embeddings one output
+  position at a time: its window in [brackets] on the tokens (∅: the zeros 'same' and 'causal'
+  pad with), each filter's output = activation(Σ x @ kernel slice + bias), checked against the
+  Keras layer, and beside each output the recurrent h after the step that read the window's
+  last position: a fixed window of kernel_size tokens against a state carried from the start.
+  Inside: space/← step, +/- kernel_size, d/D dilation_rate, f/F filters, p padding,
+  a activation, y the batch row.
 """
 
 ANSWERS = """\
