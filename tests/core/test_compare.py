@@ -210,3 +210,22 @@ def test_the_apps_choices():
     assert choice("units", LabConfig(units=3)) == {"units": (3, 6)}
     with pytest.raises(LabError):
         choice("layers", config)
+
+
+def test_the_readme_example_runs(capsys):
+    """README's "In Python" side-by-side block, run after the blocks before it (as written)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    ours = next(i for i, block in enumerate(blocks) if "Comparison(lab" in block)
+    namespace = {}
+    for block in blocks[: ours + 1]:
+        exec(compile(block, "README.md", "exec"), namespace)
+    out = capsys.readouterr().out
+    for letter, name in zip("ABC", ("SimpleRNN(4)", "LSTM(4)", "GRU(4)")):
+        assert f"\n{letter} {name} [" in out
+    comparison = namespace["comparison"]
+    assert comparison.t == comparison.timesteps
+    assert all(c.max_abs_error < TOL for c in comparison.snapshot().columns)

@@ -78,6 +78,9 @@ LAB_BINDINGS = [
     B("W", "what_if", "What if", "debug.what_if", False, None,
       "the edited run minus the unedited one, per step"),
     B("J", "jump", "Jump to step", "debug.jump", False, None, "choose any step from a list"),
+    # Side by side (compare_actions.py): its own view, whose keys step every compared cell.
+    B("C", "open_compare", "Compare cells", "compare", False, None,
+      "SimpleRNN, LSTM and GRU (or two seeds, two sizes) side by side on the same x_t"),
     B("e", "export", "Export", "export"),
     B("s", "settings", "Setup", "settings", True, None, "settings: every LabConfig field, digits"),
     B("question_mark", "help", "Help", "help", True, "?"),
