@@ -146,8 +146,8 @@ class Comparison:
         self._names = tuple(name for name, _ in named)
         self._labs = tuple(Lab(config, vectors=batch.x, pad_mask=batch.pad_mask)
                            for _, config in named)
-        for lab_ in self._labs:
-            lab_.build()
+        for compared in self._labs:  # trace each cell's step now, not at the first step
+            compared.warm_up()
 
     # ----- reading --------------------------------------------------------------------------
     @property
