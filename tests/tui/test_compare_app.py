@@ -111,3 +111,30 @@ async def test_digits_and_batch_row_redraw_the_view():
         assert (line_two.tokens[index] if index >= 0 else "pad") in screen.grid.label(1)
         await press(pilot, "escape")
         assert app.view.row == 1  # the app's view, kept for the lab's panels
+
+
+async def test_a_comparison_that_cannot_be_made_is_one_notification(monkeypatch):
+    """Making one fails with a LabError (say, twice the units would not fit in memory): one
+    error notification, no traceback; the comparison shown before, if any, stays."""
+    from tui_lab import LabError
+    from tui_lab.tui import compare_actions
+
+    real = compare_actions.Comparison
+
+    def refusing(lab, **compared):
+        if "units" in compared:
+            raise LabError("the compared cells would not fit in memory")
+        return real(lab, **compared)
+
+    monkeypatch.setattr(compare_actions, "Comparison", refusing)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "C", "space", "3")
+        screen = app.screen
+        assert isinstance(screen, CompareScreen) and app.crash is None
+        assert [n.message for n in app.notifications if n.severity == "error"] == [
+            "the compared cells would not fit in memory"]
+        assert screen.kind == "cells" and screen.comparison.kind == "cells"
+        await press(pilot, "space")  # the cells shown before still step
+        assert screen.comparison.t == 2

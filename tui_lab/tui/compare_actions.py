@@ -10,6 +10,7 @@ The main lab is only read, when a comparison is made; its step and states stay a
 from __future__ import annotations
 
 from tui_lab.core.compare import Comparison, choice
+from tui_lab.errors import LabError
 from tui_lab.tui.screens.compare import CompareScreen
 
 # What a key in the comparison view asks of the Comparison (in a worker).
@@ -58,7 +59,11 @@ class CompareActions:
         replaces was at (the lab's step for the first)."""
 
         def make(lab):
-            comparison = Comparison(lab, **choice(kind, lab.config))
+            try:
+                comparison = Comparison(lab, **choice(kind, lab.config))
+            except LabError as error:  # (e.g. twice the units would not fit in memory)
+                self.say(str(error), title="Compare: not done", severity="error", timeout=8)
+                return None
             t = lab.t if self.comparison is None else self.comparison.t
             comparison.seek(min(t, comparison.timesteps))
             self.comparison = comparison
@@ -100,5 +105,11 @@ class CompareActions:
 
     def _show_comparison(self, snapshot) -> None:
         screen = self._compare_screen()
-        if snapshot is not None and screen is not None:
+        if screen is None:
+            return
+        if snapshot is not None:
             screen.show(snapshot, self.view)
+        elif screen.comparison is not None:  # a new one could not be made: the old one stays
+            screen.choosing(screen.comparison.kind)
+        else:
+            screen.nothing()

@@ -115,6 +115,11 @@ class CompareScreen(Dialog[None]):
         self.kind = kind
         self.query_one("#compare-choice", Static).update(choice_line(kind))
 
+    def nothing(self) -> None:
+        """No comparison could be made (the notification says why)."""
+        self.query_one("#compare-columns", Static).update(
+            Text("no comparison: see the notification · esc closes", style="italic"))
+
     def show(self, comparison, view: View) -> None:
         """Render a ComparisonSnapshot at the view's digits, for its batch row in focus."""
         if self.comparison is None or comparison.kind != self.comparison.kind:
