@@ -27,6 +27,7 @@ from tui_lab import Lab
 from tui_lab.tui.app import LabApp
 from tui_lab.cli.bench import write_big_file
 from tui_lab.trained.loading import shipped_model_path
+from tui_lab.tui.screens.compare import CompareScreen
 from tui_lab.tui.screens.confirm import ReplaceScreen
 from tui_lab.tui.screens.conv import ConvScreen
 from tui_lab.tui.screens.help import HelpScreen
@@ -40,7 +41,7 @@ from pilot import burst, settle
 
 SCREENS = (App, Screen, LabApp, LabScreen, PromptScreen, SettingsScreen, HelpScreen,
            LayerPickerScreen, GenerateScreen, VocabularyScreen, TrainScreen, ReplaceScreen,
-           ConvScreen)
+           ConvScreen, CompareScreen)
 # Keys no binding names but every dialog uses: its fields, lists and buttons.
 FORM_KEYS = ["enter", "escape", "tab", "shift+tab", "up", "down", "left", "right", "space",
              "backspace", "home", "end"]

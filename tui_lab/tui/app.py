@@ -28,6 +28,7 @@ from tui_lab import Lab
 from tui_lab.tui.palette import LabCommands
 from tui_lab.config import CELLS
 from tui_lab.tui.jobs import Jobs, terminal_on_its_own_fd
+from tui_lab.tui.compare_actions import CompareActions
 from tui_lab.tui.conv_actions import ConvActions
 from tui_lab.tui.debug_actions import DebugActions
 from tui_lab.tui.file_actions import FileActions
@@ -47,8 +48,8 @@ from tui_lab.tui.widgets.status import StatusBar
 RUN_CHUNK = 256  # steps between progress reports when running to the end
 
 
-class LabApp(DebugActions, ConvActions, FileActions, SessionActions, ModelActions, ViewActions,
-             Jobs, App):
+class LabApp(CompareActions, ConvActions, DebugActions, FileActions, SessionActions,
+             ModelActions, ViewActions, Jobs, App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere

@@ -81,6 +81,9 @@ LAB_BINDINGS = [
       "choose a step near this one from a list, or type any step number"),
     B("K", "conv1d", "Conv1D", "conv1d", False, None,
       "step a Conv1D window over the same embeddings, beside the recurrent state"),
+    # Side by side (compare_actions.py): its own view, whose keys step every compared cell.
+    B("C", "open_compare", "Compare cells", "compare", False, None,
+      "SimpleRNN, LSTM and GRU (or two seeds, two sizes) side by side on the same x_t"),
     B("e", "export", "Export", "export"),
     B("s", "settings", "Setup", "settings", True, None, "settings: every LabConfig field, digits"),
     B("question_mark", "help", "Help", "help", True, "?"),

@@ -12,6 +12,8 @@ message. Workers report only through typed messages (no call_from_thread):
 - `JobFailed`: a LabError (or a surprise) as a notification; the lab keeps what it had.
 - `JobProgress`: a long run's progress for the status bar (a newer one replaces a waiting one).
 - `JobNotice`: something to say once the work is done ("stopped at step 3").
+- `BesideReady`: the result of work on an object beside the lab (the side-by-side
+  comparison), shown by the callback given with it instead of a new snapshot of the lab.
 
 TensorFlow is never imported here: `lab.build()` (in a worker) imports it quietly.
 """
@@ -137,6 +139,14 @@ class StatesReady(Result):
         self.snapshot, self.done, self.swap, self.first = snapshot, done, swap, first
 
 
+class BesideReady(Result):
+    """A worker's operation on something beside the lab is done: show(result) on the UI thread."""
+
+    def __init__(self, result, show: Callable[[Any], None]) -> None:
+        super().__init__()
+        self.result, self.show = result, show
+
+
 class JobFailed(Result):
     def __init__(self, label: str, error: str, built: bool = True) -> None:
         super().__init__()
@@ -197,6 +207,27 @@ class Jobs:
         # frame, and painting "Step" first would cost a frame of its own.
         self.set_timer(BUSY_DELAY, self._status_if_busy)
         self._call(self._turns.ticket(), label, operation, done)
+
+    def submit_beside(self, label: str, operation: Callable, show: Callable[[Any], None]) -> None:
+        """Run operation(lab) in the same queue as submit, and pass what it returns to show()
+        on the UI thread; no new snapshot of the lab is taken (the lab is unchanged: this is
+        for work beside it, such as the side-by-side comparison, which the worker owns)."""
+        self._pending += 1
+        self._busy_label = label
+        self.set_timer(BUSY_DELAY, self._status_if_busy)
+        self._call_beside(self._turns.ticket(), label, operation, show)
+
+    @work(thread=True, group="lab")
+    def _call_beside(self, ticket: int, label: str, operation, show) -> None:
+        with self._turns.turn(ticket) as open_:
+            if not open_:
+                return
+            lab = self.lab
+            try:
+                report = BesideReady(operation(lab), show)
+            except Exception as error:
+                report = JobFailed(label, failure(error), lab.is_built)
+        self._report(report)
 
     def _build_lab(self) -> None:
         self._pending += 1
@@ -273,6 +304,14 @@ class Jobs:
                 self._show_first(message.snapshot)
             else:
                 self._show(message.snapshot, message.done)
+        finally:
+            message.shown.set()
+
+    def on_beside_ready(self, message: BesideReady) -> None:
+        try:
+            self._pending -= 1
+            message.show(message.result)
+            self._status()
         finally:
             message.shown.set()
 

@@ -44,6 +44,12 @@ underlined before the first step). A long line is cut around that position with 
   last position: a fixed window of kernel_size tokens against a state carried from the start.
   Inside: space/← step, +/- kernel_size, d/D dilation_rate, f/F filters, p padding,
   a activation, y the batch row.
+- **Side by side** (*C*): SimpleRNN, LSTM and GRU read the same x_t (the lab's line, the same
+  Embedding rows), each stepped by its own Keras cell from zero states; their h (and c) in
+  aligned columns A, B, C at every step. Space / → steps all, ← back, home / end, [ ] scroll
+  sideways, *>* *<* digits, *y* batch row; *2* compares the lab's cell with two seeds, *3*
+  with two unit counts, *1* the three cells. Each column names the Keras layer it equals and
+  its check (`< 1e-5 ✓`). The lab itself does not move; esc closes.
 """
 
 ANSWERS = """\
