@@ -220,25 +220,36 @@ def step_layer(model: TrainedModel, name: str | None, ids=None, *,
     return check_layer(model, info.name, labs, ids)
 
 
-def next_word_head(model: TrainedModel, info: RecurrentLayer, purpose: str = "next-word "
-                   "breakpoints"):
-    """outputs (n, B, units) of layer `info` stepped -> the model's head on each step's output,
-    (n, B, vocabulary) next-word probabilities (breakpoints `next == WORD`, `p(WORD)`; state
-    edits' next-word what-if). LabError, its message starting with `purpose`, when the head
-    cannot be applied to one step's output: the layer is not the last recurrent one (the
-    layers above would have to run on the stepped sequence), or is Bidirectional (its output
-    at a step merges in the other direction, which reads the words after it); applying it
-    raises LabError when the model does not end in a softmax over its ids."""
+def check_one_step(model: TrainedModel, info: RecurrentLayer, purpose: str) -> None:
+    """LabError, its message starting with `purpose`, unless what the model makes of layer
+    `info`'s output at one step is its head on that output alone: the layer must be the last
+    recurrent one (the layers above would have to run on the stepped sequence) and have one
+    direction (a Bidirectional output at a step merges in the other direction, which reads
+    the words after it). Next-word breakpoints and state edits with a model need this."""
     name = Path(model.path).name
     if info.bidirectional:
         raise LabError(f"{purpose} read one direction's output at each step; layer {info.name} "
                        f"of {name} is Bidirectional (the model reads both directions merged, "
                        f"the backward one from the words after the step)")
-    head = model.head(info.name)
-    if head is None:
+    if info.name != model.layers[-1].name:
         raise LabError(f"{purpose} apply the model's head to the stepped output: layer "
                        f"{info.name} is not the last recurrent layer of {name}, and the layers "
                        f"above it are not stepped (open the last one)")
+
+
+def next_word_head(model: TrainedModel, info: RecurrentLayer, purpose: str = "next-word "
+                   "breakpoints"):
+    """outputs (n, B, units) of layer `info` stepped -> the model's head on each step's output,
+    (n, B, vocabulary) next-word probabilities (breakpoints `next == WORD`, `p(WORD)`; state
+    edits' next-word what-if). LabError, its message starting with `purpose`, when the head
+    cannot be applied to one step's output (check_one_step, or the head reads other tensors
+    too); applying it raises LabError when the model does not end in a softmax over its ids."""
+    check_one_step(model, info, purpose)
+    name = Path(model.path).name
+    head = model.head(info.name)
+    if head is None:
+        raise LabError(f"{purpose} apply the model's head to the stepped output: the layers "
+                       f"after {info.name} in {name} also read other tensors")
 
     def apply(outputs: np.ndarray) -> np.ndarray:
         n, batch, units = outputs.shape

@@ -4,7 +4,7 @@ clamps, undo and the what-if, all on the Lab of the layer (direction) shown.
 An edit changes the stepped layer's states; what the model makes of them downstream is the
 model's head (its own Keras layers above the stepped one) applied to the EDITED output at
 each step. So edits are allowed where that head reads one step's output of the stepped
-layer alone: the last recurrent layer, and one direction (layer_run.next_word_head says why
+layer alone: the last recurrent layer, and one direction (layer_run.check_one_step says why
 otherwise, for next-word breakpoints as for edits). The what-if then also gives, per step
 and batch row, how far the next-word distribution moved: the edited run's p against the
 unedited run's q over the same input.
@@ -22,7 +22,7 @@ import numpy as np
 from tui_lab.core.edits import Edit, WhatIf
 from tui_lab.core.protocol import Cancelled, Progress
 from tui_lab.errors import LabError
-from tui_lab.trained.layer_run import next_word_head
+from tui_lab.trained.layer_run import check_one_step, next_word_head
 
 EDIT_PURPOSE = "state edits and gate clamps with a model"
 
@@ -45,9 +45,11 @@ class ModelWhatIf(WhatIf):
 
 
 def edit_refusal(model, info) -> str | None:
-    """Why state edits cannot be made on layer `info` of `model` (None: they can)."""
+    """Why state edits cannot be made on layer `info` of `model` (None: they can). A model
+    whose head cannot be split off (or is no softmax) still takes edits: its what-if then
+    has the states only."""
     try:
-        next_word_head(model, info, EDIT_PURPOSE)
+        check_one_step(model, info, EDIT_PURPOSE)
     except LabError as error:
         return str(error)
     return None
