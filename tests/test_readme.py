@@ -25,7 +25,9 @@ def test_readme_debugger_example_runs_after_the_first(capsys):
     out = capsys.readouterr().out
     assert "'forget[3] < 0.726' holds after step 3 (batch row 1: 0.7245" in out
     lab = namespace["lab"]
-    assert lab.edits == () and lab.what_if() is None  # undone
+    # The edit was undone; the clamp made after it is the one edit left.
+    assert [(e.kind, e.state, e.unit) for e in lab.edits] == [("clamp", "forget", 1)]
+    assert lab.undo() and lab.edits == () and lab.what_if() is None
 
 
 def test_ci_runs_the_readme_test_command():

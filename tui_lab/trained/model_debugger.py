@@ -68,11 +68,14 @@ class ModelDebugger:
     """Mixed into ModelLab; uses its model, info (the layer) and lab (the shown direction)."""
 
     def run_until(self, condition, progress: Progress | None = None,
-                  cancelled: Cancelled | None = None):
-        # `next == WORD` and `p(WORD) > x` read the model's head on each step's stepped output.
+                  cancelled: Cancelled | None = None, next_word=None):
+        # `next == WORD` and `p(WORD) > x` read the model's head on each step's stepped output
+        # (next_word: another mapping of the outputs to next-word probabilities, if given).
         model, info = self.model, self.info
-        return self.lab.run_until(condition, progress, cancelled,
-                                  next_word=lambda outputs: next_word_head(model, info)(outputs))
+        if next_word is None:
+            def next_word(outputs):
+                return next_word_head(model, info)(outputs)
+        return self.lab.run_until(condition, progress, cancelled, next_word=next_word)
 
     def _editable(self) -> None:
         refusal = edit_refusal(self.model, self.info)
