@@ -199,7 +199,7 @@ def _next_word_table(snapshot, diff, row: int) -> Text:
     text = Text()
     for edit in snapshot.edits:
         text.append(f"✎ {edit.describe()}\n", "bold")
-    rows = f" (batch row {row + 1})" if snapshot.batch_size > 1 else ""
+    rows = f" (row {row + 1})" if snapshot.batch_size > 1 else ""
     text.append(f"next word{rows}: p edited, q unedited, TV = ½Σ|p−q| (the model's head)\n",
                 "italic")
     steps = len(diff.dh)
