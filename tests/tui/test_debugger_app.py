@@ -201,11 +201,7 @@ async def test_next_word_breakpoints_with_a_model_open_and_refused_without(keras
         p_then = np.asarray(dense(lab.snapshot(layer=False).output[t - 1]))[:, word]
         p_before = np.asarray(dense(lab.snapshot(layer=False).output[:t - 1].reshape(-1, 32)))
         assert p_then.max() > 0.3 and (p_before[:, word] <= 0.3).all()
-        await press(pilot, "E")
-        await type_text(pilot, "forget[1] = 0")
-        await press(pilot, "enter")
-        assert "no state edits or gate clamps with a trained model open" in str(
-            app.screen.query_one("#edit-error").render())
+        # Edits with a model: tests/tui/test_debugger_model_edits_app.py.
 
 
 @pytest.mark.asyncio

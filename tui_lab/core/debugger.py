@@ -112,6 +112,22 @@ class Debugger:
         self._compute_until(self._cursor)
         return True
 
+    def run_outputs(self, t: int | None = None) -> tuple:
+        """(edited, unedited): the layer's output (t, batch, units) at each of the first t
+        steps (t: the current step if None) of the edited run and of the unedited one over
+        the same input (the same array twice without edits). A trained model's head reads
+        these (ModelLab: the next-word what-if, and its check against the model)."""
+        self.build()
+        t = self._cursor if t is None else checks.whole_number(t, "the step", 0,
+                                                                self._history.timesteps)
+        self._compute_until(t)
+        edited, original = self._history, self._original
+        if original is None:
+            return edited.output[:t], edited.output[:t]
+        stepper.advance(self._runner, self._config, self._batch, original, t,
+                        lambda: self._initial_states(edited=False))
+        return edited.output[:t], original.output[:t]
+
     def what_if(self) -> edits.WhatIf | None:
         """Edited minus unedited states for the steps taken (None without edits)."""
         if self._original is None:

@@ -1,8 +1,8 @@
 """A trained model in the lab: one recurrent layer (one direction of it) stepped in a `Lab`,
 the model's checks beside it, and next-word generation. No Textual here.
 
-`ModelLab` is a lab to the app (core.protocol.LabLike, each member written out here: reading
-and stepping go to the Lab of the direction shown), so the app's key -> operation -> snapshot
+`ModelLab` is a lab to the app (core.protocol.LabLike, each member written out here or, for the
+debugger, in model_debugger.py: reading, stepping and edits go to the Lab of the direction shown), so the app's key -> operation -> snapshot
 path works unchanged:
 
 - the input (lines of a text, a typed sentence) is encoded with the model's word_index and
@@ -34,13 +34,12 @@ from tui_lab.core.checks import (boolean, callable_or_none, optional_text, path_
                      shown, text_argument, text_lines, whole_number)
 from tui_lab.trained.generation import (MAX_WORDS, Candidate, Generation, GenerationSettings,
                                         GenerationView, choosable_ids, next_word_distribution)
-from tui_lab.trained.layer_run import (check_layer, direction_lab, directions_of, next_word_head,
-                                      padded_ids)
+from tui_lab.trained.layer_run import check_layer, direction_lab, directions_of, padded_ids
 from tui_lab.trained.layers import RecurrentLayer
+from tui_lab.trained.model_debugger import ModelDebugger, edit_refusal
 from tui_lab.trained.loading import (RAW_IDS, TrainedModel, check_model, open_model,  # noqa: F401
                                      raw_id_lines, raw_ids_model)  # (raw_*: public here too)
 from tui_lab.core.text import LYRICS_NAME, lyrics_path, read_lines
-
 
 
 # ----- the model's picture --------------------------------------------------------------------
@@ -60,13 +59,15 @@ class ModelView:
     output: np.ndarray | None  # row 1's layer output (merged for Bidirectional), last position
     next_words: tuple[Candidate, ...]  # model(ids) for row 1: the most probable next words
     generation: GenerationView | None = None
+    edit_refusal: str | None = None  # why no state edits can be made here (None: they can)
+    edited: bool = False  # the shown run has edits (the checks and next words are unedited)
 
     @property
     def name(self) -> str:
         return Path(self.path).name
 
 
-class ModelLab:
+class ModelLab(ModelDebugger):
     """Layer `layer` (the last recurrent one if None) of `model`, one direction shown."""
 
     def __init__(self, model: TrainedModel, layer: str | None = None, direction: str = "forward", *,
@@ -108,6 +109,7 @@ class ModelLab:
         self.labs = labs
         self.generation = generation
         self._check: tuple[bytes, object, np.ndarray | None] | None = None
+        self._what_if_cache = None  # (key, ModelWhatIf): model_debugger.py
 
     # ----- the Lab the app sees ---------------------------------------------------------------
     @property
@@ -174,25 +176,12 @@ class ModelLab:
                    cancelled: Cancelled | None = None) -> bool:
         return self.lab.run_to_end(progress, cancelled)
 
-    # The debugger: breakpoints read the shown direction's states.
-    def run_until(self, condition, progress: Progress | None = None,
-                  cancelled: Cancelled | None = None):
-        # `next == WORD` and `p(WORD) > x` read the model's head on each step's stepped output.
-        model, info = self.model, self.info
-        return self.lab.run_until(condition, progress, cancelled,
-                                  next_word=lambda outputs: next_word_head(model, info)(outputs))
-
-    def edit_state(self, state: str = "h", unit: int = 0, value: float = 0.0, row=None):
-        # The next words come from the whole model on the ids: an edit would not reach them.
-        raise LabError("no state edits or gate clamps with a trained model open (its next words "
-                       "come from the whole model on the ids): close the model (x) first")
-
-    def undo(self) -> bool:
-        return False  # (no edits are made with a model open)
-
     def snapshot(self, layer: bool = True) -> Snapshot:
-        """The shown direction's snapshot, with the model's view in its `model` field."""
-        return dataclasses.replace(self.lab.snapshot(layer), model=self.view())
+        """The shown direction's snapshot, with the model's view in its `model` field (and,
+        with edits, the next words in its what-if: model_debugger.py)."""
+        snapshot = self.lab.snapshot(layer)
+        return dataclasses.replace(snapshot, model=self.view(),
+                                   what_if=self._next_word_what_if(snapshot))
 
     def vocabulary(self) -> Vocabulary:
         """The model's word_index, counted in the open text (a saved word_index has no
@@ -218,7 +207,8 @@ class ModelLab:
         return ModelView(self.model.path, self.model.layers, self.info, self.direction,
                          directions_of(self.model, self.info.name),
                          self.model.vocabulary_source or "", ids, run.max_abs_error,
-                         run.head_error, output, next_words, generation)
+                         run.head_error, output, next_words, generation,
+                         edit_refusal(self.model, self.info), bool(self.lab.edits))
 
     def _probabilities(self, predicted: np.ndarray) -> np.ndarray | None:
         """model(ids) for row 1, when the model's output is a next-word distribution."""

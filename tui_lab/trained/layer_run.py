@@ -157,8 +157,8 @@ def padded_ids(lab: Lab) -> np.ndarray:
 
 def check_layer(model: TrainedModel, name: str | None, labs: dict[str, Lab],
                 ids: np.ndarray, predicted: np.ndarray | None = None) -> LayerRun:
-    """Run each direction's lab to the end (its cursor is put back) and check the stepped
-    outputs against the model on `ids`, the padded ids those labs read (`predicted`:
+    """Step each direction's lab to the end (unedited; its cursor stays) and check the
+    stepped outputs against the model on `ids`, the padded ids those labs read (`predicted`:
     model.predict(ids), if already known)."""
     info = model.layer(name)
     ids = np.atleast_2d(np.asarray(ids, np.int32))
@@ -167,16 +167,13 @@ def check_layer(model: TrainedModel, name: str | None, labs: dict[str, Lab],
     sequences = []  # per direction (B, T, u), processing order
     for label in directions_of(model, info.name):
         lab = labs[label]
-        cursor = lab.t
-        lab.run_to_end()
-        snapshot = lab.snapshot()
-        if cursor != lab.t:
-            lab.seek(cursor)
+        snapshot = lab.snapshot(layer=False)
         x = snapshot.batch.x
         sub = _sub_layer(model, info, label)
         mask = ~snapshot.batch.pad_mask if model.mask_zero else None
         keras_output = np.asarray(output_only(sub(x, mask=mask, training=False)))
-        stepped = np.swapaxes(snapshot.output, 0, 1)
+        # The unedited run (state edits change what follows them, not the model's check).
+        stepped = np.swapaxes(lab.run_outputs(lab.timesteps)[1], 0, 1)
         sequences.append(stepped)
         if not sub.return_sequences:
             stepped = stepped[:, -1]
@@ -223,21 +220,36 @@ def step_layer(model: TrainedModel, name: str | None, ids=None, *,
     return check_layer(model, info.name, labs, ids)
 
 
-def next_word_head(model: TrainedModel, info: RecurrentLayer):
-    """outputs (n, B, units) of layer `info` stepped -> the model's head on each step's output,
-    (n, B, vocabulary) next-word probabilities (breakpoints `next == WORD`, `p(WORD)`).
-    LabError when the head cannot be applied to one step's output: the layer is not the last
-    recurrent one, is Bidirectional (its output at a step reads the words after it), or the
-    model does not end in a softmax over its ids."""
+def check_one_step(model: TrainedModel, info: RecurrentLayer, purpose: str) -> None:
+    """LabError, its message starting with `purpose`, unless what the model makes of layer
+    `info`'s output at one step is its head on that output alone: the layer must be the last
+    recurrent one (the layers above would have to run on the stepped sequence) and have one
+    direction (a Bidirectional output at a step merges in the other direction, which reads
+    the words after it). Next-word breakpoints and state edits with a model need this."""
     name = Path(model.path).name
     if info.bidirectional:
-        raise LabError(f"next-word breakpoints read one direction's output at each step; layer "
-                       f"{info.name} of {name} is Bidirectional")
+        raise LabError(f"{purpose} read one direction's output at each step; layer {info.name} "
+                       f"of {name} is Bidirectional (the model reads both directions merged, "
+                       f"the backward one from the words after the step)")
+    if info.name != model.layers[-1].name:
+        raise LabError(f"{purpose} apply the model's head to the stepped output: layer "
+                       f"{info.name} is not the last recurrent layer of {name}, and the layers "
+                       f"above it are not stepped (open the last one)")
+
+
+def next_word_head(model: TrainedModel, info: RecurrentLayer, purpose: str = "next-word "
+                   "breakpoints"):
+    """outputs (n, B, units) of layer `info` stepped -> the model's head on each step's output,
+    (n, B, vocabulary) next-word probabilities (breakpoints `next == WORD`, `p(WORD)`; state
+    edits' next-word what-if). LabError, its message starting with `purpose`, when the head
+    cannot be applied to one step's output (check_one_step, or the head reads other tensors
+    too); applying it raises LabError when the model does not end in a softmax over its ids."""
+    check_one_step(model, info, purpose)
+    name = Path(model.path).name
     head = model.head(info.name)
     if head is None:
-        raise LabError(f"next-word breakpoints apply the model's head to the stepped output: "
-                       f"layer {info.name} is not the last recurrent layer of {name} (open the "
-                       f"last one)")
+        raise LabError(f"{purpose} apply the model's head to the stepped output: the layers "
+                       f"after {info.name} in {name} also read other tensors")
 
     def apply(outputs: np.ndarray) -> np.ndarray:
         n, batch, units = outputs.shape

@@ -42,10 +42,8 @@ class DebugActions:
                             units=snapshot.units, rows=snapshot.batch_size)
         except LabError as error:
             return str(error)
-        if snapshot.model is not None:
-            return ("no state edits or gate clamps with a trained model open (its next words "
-                    "come from the whole model on the ids): close the model (x) first")
-        return None
+        # With a model: only where its head reads the edited output (trained.model_debugger).
+        return snapshot.model.edit_refusal if snapshot.model is not None else None
 
     def action_breakpoints(self) -> None:
         if not self._lab_is_ready():
@@ -116,7 +114,7 @@ class DebugActions:
         if self.snapshot.what_if is None:
             self.notify("no edits yet: edit a state with E, then step on", title="What if")
             return
-        self.push_screen(WhatIfScreen(self.snapshot))
+        self.push_screen(WhatIfScreen(self.snapshot, self.view.row))
 
     def action_jump(self) -> None:
         if not self._lab_is_ready():

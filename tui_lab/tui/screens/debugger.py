@@ -158,9 +158,13 @@ class EditStateScreen(Dialog[str | None]):
         self.dismiss(None)
 
 
-def what_if_table(snapshot) -> Text:
-    """Per step: max |edited - unedited| of h (and c), with a bar, the edited steps marked."""
+def what_if_table(snapshot, row: int = 0) -> Text:
+    """Per step: max |edited - unedited| of h (and c), with a bar, the edited steps marked.
+    With a model's next words (trained.model_debugger.ModelWhatIf), batch row `row`'s
+    next-word distributions compared instead of the bar."""
     diff = snapshot.what_if
+    if getattr(diff, "next_words", False):
+        return _next_word_table(snapshot, diff, row)
     text = Text()
     for edit in snapshot.edits:
         text.append(f"✎ {edit.describe()}\n", "bold")
@@ -181,20 +185,62 @@ def what_if_table(snapshot) -> Text:
     return text
 
 
+WORD_CELLS = 10  # a next word, cut to fit 80 columns
+
+
+def _word(words: dict, i: int) -> str:
+    return set_cell_size(words[int(i)], WORD_CELLS).rstrip()
+
+
+def _next_word_table(snapshot, diff, row: int) -> Text:
+    """The what-if with a model: per step, max|Δh| (and max|Δc|) over every row and unit;
+    then for batch row `row` the next-word distribution p (edited) against q (unedited):
+    total variation ½Σ|p−q|, max|Δp|, and the most probable next word unedited → edited."""
+    text = Text()
+    for edit in snapshot.edits:
+        text.append(f"✎ {edit.describe()}\n", "bold")
+    rows = f" (row {row + 1})" if snapshot.batch_size > 1 else ""
+    text.append(f"next word{rows}: p edited, q unedited, TV = ½Σ|p−q| (the model's head)\n",
+                "italic")
+    steps = len(diff.dh)
+    largest_h = np.abs(diff.dh).reshape(steps, -1).max(axis=1) if steps else []
+    largest_c = (np.abs(diff.dc).reshape(steps, -1).max(axis=1)
+                 if diff.dc is not None and steps else None)
+    c_head = f" {'max|Δc|':>9}" if largest_c is not None else ""
+    text.append(f"{'step':<16} {'max|Δh|':>9}{c_head} {'TV':>5} {'max|Δp|':>7} next q → p\n",
+                "bold underline")
+    for k in range(steps):
+        values = [float(largest_h[k])] + ([float(largest_c[k])] if largest_c is not None else [])
+        text.append(f"{set_cell_size(step_label(snapshot, k, row), 16)} ")
+        text.append(" ".join(f"{v:9.2e}" if v else f"{0:>9}" for v in values))
+        tv, dp = float(diff.total_variation[k, row]), float(diff.max_dp[k, row])
+        moved = tv >= 5e-4  # (shown as 0.000 below that: the same at this resolution)
+        text.append(f" {tv:5.3f} {dp:7.3f} ", "red" if moved else "")
+        before, after = diff.top_unedited[k, row], diff.top_edited[k, row]
+        text.append(_word(diff.words, before))
+        if after != before:
+            text.append(f" → {_word(diff.words, after)}", "bold")
+        text.append("\n")
+    if not steps:
+        text.append("step on to see how far the edit travels\n", "italic")
+    return text
+
+
 class WhatIfScreen(Dialog[None]):
     """The edited run beside the unedited one over the same input, step by step."""
 
     BINDINGS = [Binding("escape", "close", "Close", id="whatif.close")]
 
-    def __init__(self, snapshot) -> None:
+    def __init__(self, snapshot, row: int = 0) -> None:
         super().__init__()
         self.snapshot = snapshot
+        self.row = min(row, snapshot.batch_size - 1)  # the batch row in focus (y/Y)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="debug-dialog"):
             yield Label("What if: the edited run minus the unedited one", classes="dialog-title")
             with VerticalScroll(id="what-if-scroll"):
-                yield Static(what_if_table(self.snapshot), id="what-if-table")
+                yield Static(what_if_table(self.snapshot, self.row), id="what-if-table")
             yield Static("↑/↓ pgup/pgdn scroll · escape closes", classes="legend")
 
     def on_mount(self) -> None:

@@ -37,6 +37,9 @@ underlined before the first step). A long line is cut around that position with 
   status bar), or clamps a gate of a unit (`forget[1] = 0`) in every following step; the
   steps after are computed by the same Keras cell call. *W* shows how far
   the edit travels (edited minus unedited run, per step), *U* undoes it, *J* jumps to any step.
+  With a model open, edits need its last recurrent layer, one direction; *W* then also gives
+  the next-word change per step (TV = ½Σ|p−q|, max|Δp|, the top word unedited → edited: the
+  model's head on the edited vs unedited output). The model bar's next words stay unedited.
 - **Conv1D** (*K*): a `keras.layers.Conv1D` stepped over the same embeddings one output
   position at a time: its window in [brackets] on the tokens (∅: the zeros 'same' and 'causal'
   pad with), each filter's output = activation(Σ x @ kernel slice + bias), checked against the

@@ -72,11 +72,14 @@ class ModelBar(Static):
         text.append(" · head(stepped) vs model(ids) " if wide else " · head ")
         text.append(agreement(view.head_error))
         if view.generation is None and view.next_words:
-            text.append(" · next: ", "bold")
+            # model(ids): the unedited run (W compares the edited run's next words).
+            text.append(" · unedited next: " if view.edited else " · next: ", "bold")
             # One decimal fewer than the panels: three words must fit one line at 80 columns.
             decimals = self.digits - 1
             text.append(" ".join(f"{c.word} {c.probability:.{decimals}f}"
                                  for c in view.next_words[:3]))
+        if view.edited and view.generation is not None:
+            text.append(" · model(ids) unedited", "bold")  # (generating starts a new run)
         text.append("\n")
         if layer.bidirectional and view.output is not None:
             text.append(f"merged ({layer.merge_mode}) output, row 1, last position: ", "bold")
