@@ -186,6 +186,10 @@ class ModelLab:
     def undo(self) -> bool:
         return False  # (no edits are made with a model open)
 
+    def sensitivity(self, t: int | None = None):
+        """The shown direction's Lab.sensitivity: w.r.t. what the stepped layer reads."""
+        return self.lab.sensitivity(t)
+
     def snapshot(self, layer: bool = True) -> Snapshot:
         """The shown direction's snapshot, with the model's view in its `model` field."""
         return dataclasses.replace(self.lab.snapshot(layer), model=self.view())
