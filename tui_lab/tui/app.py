@@ -31,6 +31,7 @@ from tui_lab.tui.jobs import Jobs, terminal_on_its_own_fd
 from tui_lab.tui.debug_actions import DebugActions
 from tui_lab.tui.file_actions import FileActions
 from tui_lab.tui.model_actions import ModelActions
+from tui_lab.tui.reach_actions import ReachActions
 from tui_lab.tui.screens.dialog import Palette
 from tui_lab.tui.screens.help import HelpScreen
 from tui_lab.tui.screens.lab import NUMBER_PANELS, LabScreen
@@ -47,7 +48,8 @@ from tui_lab.tui.widgets.status import StatusBar
 RUN_CHUNK = 256  # steps between progress reports when running to the end
 
 
-class LabApp(DebugActions, FileActions, SessionActions, ModelActions, ViewActions, Jobs, App):
+class LabApp(DebugActions, ReachActions, FileActions, SessionActions, ModelActions, ViewActions,
+             Jobs, App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -165,6 +167,7 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, ViewAction
         if done:
             self.notify(done, title="Done")
         self._save_soon()
+        self._follow_reach(snapshot)
         self.on_states_shown()
 
     def on_states_shown(self) -> None:

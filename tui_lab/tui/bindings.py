@@ -78,6 +78,8 @@ LAB_BINDINGS = [
     B("W", "what_if", "What if", "debug.what_if", False, None,
       "the edited run minus the unedited one, per step"),
     B("J", "jump", "Jump to step", "debug.jump", False, None, "choose any step from a list"),
+    B("R", "reach", "Reach", "reach", False, None,
+      "how far back h_t reaches: ||dh_t/dx_k|| for every input read so far"),
     B("e", "export", "Export", "export"),
     B("s", "settings", "Setup", "settings", True, None, "settings: every LabConfig field, digits"),
     B("question_mark", "help", "Help", "help", True, "?"),

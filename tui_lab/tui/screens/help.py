@@ -35,6 +35,14 @@ underlined before the first step). A long line is cut around that position with 
   says which. *E* sets a unit of h or c at the current step (marked ✎ in *States* and the
   status bar); the steps after are computed from it by the same cell call. *W* shows how far
   the edit travels (edited minus unedited run, per step), *U* undoes it, *J* jumps to any step.
+- **Reach** (*R*): how far back the current state reaches. One bar per input read so far:
+  ‖∂h_t/∂x_k‖_F, the Frobenius norm of the Jacobian of h_t with respect to x_k (how much h_t
+  moves when x_k moves), by `tf.GradientTape` through the same cell calls. Space / ← step
+  and the bars follow; *y* picks the batch row. A skipped pad step (mask_padding) has no
+  influence (0); a state edit cuts the dependence of the edited units on earlier inputs.
+  Fading bars = a short memory: with unit-scale inputs (raw vectors) a SimpleRNN's reach
+  fades far faster than an LSTM's; with the lab's small random embeddings the untrained
+  SimpleRNN barely fades and the LSTM fades at the pace of its forget gate.
 """
 
 ANSWERS = """\
