@@ -192,3 +192,4 @@ def test_every_step_is_each_steps_sensitivity_and_zero_after_it():
     for k in (0, 4, 9):
         np.testing.assert_array_equal(table[k, :, :k + 1], lab.sensitivity(k + 1).norms)
         assert (table[k, :, k + 1:] == 0).all()
+
