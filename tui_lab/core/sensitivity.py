@@ -62,10 +62,6 @@ class Sensitivity:
     def batch_size(self) -> int:
         return self.norms.shape[0]
 
-    def row(self, b: int) -> list[float]:
-        """Row b's norms, k = 0..t-1, as plain floats (what the trace writes)."""
-        return [float(v) for v in self.norms[b]]
-
     def edited_after(self, k: int) -> bool:
         """Some state was edited right after the (k+1)-th step."""
         return any(edit.step == k + 1 for edit in self.edits)
