@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "included), e.g. 'forget[2] < 0.1', 'h[0] > 0.5', 'token == "
                              "pretender', 'step == 5', 'dh > 0.3'; repeat for several (the first "
                              "to hold wins); stderr says which held")
+    parser.add_argument("--sensitivity", action="store_true",
+                        help="add to each step k `sensitivity`: per batch row, the list of "
+                             "||dh_k/dx_j||_F for j = 0..k in processing order (how far back the "
+                             "state reaches; tf.GradientTape through the cell)")
     add_model_options(parser, layer_help="with --model: the recurrent layer to step (default: last)")
     return parser
 
@@ -50,14 +54,11 @@ def run(argv: list[str]) -> int:
     if notice:  # the trace is still right for the text as read: a warning, not an error
         sys.stderr.write(f"{PROG} trace: warning: {notice}\n")
     if args.output and not files.is_stdout(args.output):
-        _, stop = trace.write_trace_until(lab, args.output, fmt, args.until)
+        _, stop = trace.write_trace_until(lab, args.output, fmt, args.until, args.sensitivity)
     else:
-        snapshot, stop = (trace.stopped_snapshot(lab, args.until) if args.until else
-                          (trace.full_snapshot(lab), None))
-        if fmt == "json":
-            files.write_stdout(trace.trace_json(snapshot, stop) + "\n")
-        else:
-            files.write_stdout(trace.npz_bytes(snapshot, stop))
+        trace.check_size(lab, fmt, args.sensitivity)
+        data, stop = trace.trace_bytes(lab, fmt, args.until, args.sensitivity)
+        files.write_stdout(data + b"\n" if fmt == "json" else data)
     if stop is not None:
         sys.stderr.write(f"{PROG} trace: {trace.stop_message(stop)}\n")
     return 0
@@ -99,13 +100,13 @@ def run_model_trace(args) -> int:
     run = model.step(args.layer, texts=[text]) if text is not None else \
         model.step(args.layer, model.pad([ids]))
     for direction in run.directions:
-        trace.check_size(direction.lab, "json")
+        trace.check_size(direction.lab, "json", args.sensitivity)
     result = {
         "model": {"path": model.path, "layers": [layer.describe() for layer in model.layers],
                   "layer": run.layer.name, "bidirectional": run.layer.bidirectional,
                   "merge_mode": run.layer.merge_mode, "vocabulary": model.vocabulary_source},
         "tokens": tokens, "ids": ids, "padded": run.ids.tolist(), "start": run.start,
-        "directions": {d.name: trace.trace_dict(trace.full_snapshot(d.lab)) for d in run.directions},
+        "directions": {d.name: _direction_trace(d.lab, args.sensitivity) for d in run.directions},
         "output": _as_list(run.output), "model_output": _as_list(run.model_output),
         "max_abs_error": run.max_abs_error, "head_max_abs_error": run.head_error,
     }
@@ -115,6 +116,14 @@ def run_model_trace(args) -> int:
     else:
         files.write_stdout(text + "\n")
     return 0
+
+
+def _direction_trace(lab, sensitivity: bool) -> dict:
+    from tui_lab.core import trace
+
+    snapshot = trace.full_snapshot(lab)
+    table = trace.with_sensitivity(lab, snapshot) if sensitivity else None
+    return trace.trace_dict(snapshot, sensitivity=table)
 
 
 def _as_list(value):

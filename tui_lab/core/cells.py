@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -296,6 +297,14 @@ class BoundCell:
         with self._keras.lock:
             self._keras.hold(self._weights)
         return self._keras.cell
+
+    @contextmanager
+    def held(self):
+        """The Keras cell object holding these weights for as long as the block runs (the
+        lock is held: no other lab's weights are loaded into it meanwhile)."""
+        with self._keras.lock:
+            self._keras.hold(self._weights)
+            yield self._keras.cell
 
     def _states(self, h, c) -> list:
         return [h, c] if self._keras.shape.cell == "lstm" else [h]

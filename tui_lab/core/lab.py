@@ -4,8 +4,9 @@
 vectors), the weights, the history of steps and the cursor. Its methods are the lab's
 operations; `snapshot()` gives an immutable picture that views read. No Textual here: the
 app, `tui-lab trace`, the tests and notebooks all drive this class. Two groups of its
-methods live beside it: the operations on input and settings (lab_inputs.py) and the
-debugger's (debugger.py: breakpoints, state edits, what-if).
+methods live beside it: the operations on input and settings (lab_inputs.py), the
+debugger's (debugger.py: breakpoints, state edits, what-if) and sensitivity (sensitivity.py:
+how far back a state reaches).
 
 Every operation that changes settings or input builds the new state completely before
 swapping it in, so a LabError leaves the lab exactly as it was.
@@ -21,6 +22,7 @@ import numpy as np
 from tui_lab.core import building, checks, clamps, edits, initial_state, inputs, stepper, tf_loader
 from tui_lab.core.debugger import Debugger
 from tui_lab.core.lab_inputs import InputOperations
+from tui_lab.core.sensitivity import Reach
 from tui_lab.core.cells import CellRunner, Weights
 from tui_lab.config import LabConfig
 from tui_lab.errors import LabError
@@ -38,7 +40,7 @@ CHUNK_STEPS = (16, 1024)
 Features = Callable[[np.ndarray], np.ndarray]  # padded ids (B, T) -> layer input (B, T, D)
 
 
-class Lab(InputOperations, Debugger):
+class Lab(InputOperations, Debugger, Reach):
     """The controller. Defaults reproduce the lesson: the lyrics, line 1, LSTM, 4 units.
 
     >>> lab = Lab()

@@ -79,6 +79,9 @@ class LabLike(Protocol):
 
     def undo(self) -> bool: ...
 
+    # ----- how far back a state reaches (core/sensitivity.py) -------------------------------------
+    def sensitivity(self, t: int | None = None): ...
+
     # ----- input --------------------------------------------------------------------------------
     def open_text(self, path: str | Path, progress: Progress | None = None,
                   cancelled: Cancelled | None = None) -> None: ...
@@ -97,6 +100,7 @@ class LabLike(Protocol):
 
 MEMBERS = ("config", "lines", "selection", "source_name", "is_lyrics", "is_built", "t",
            "timesteps", "build", "warm_up", "snapshot", "vocabulary", "step", "back", "reset",
-           "seek", "run_to_end", "run_until", "edit_state", "undo", "open_text", "open_vectors",
+           "seek", "run_to_end", "run_until", "edit_state", "undo", "sensitivity", "open_text",
+           "open_vectors",
            "select_lines", "type_sentence",
            "configure", "reseed")

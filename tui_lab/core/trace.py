@@ -16,8 +16,12 @@ JSON layout (arrays keep the batch axis even when the batch is 1):
                   for a gate clamp, {kind: "clamp", step, gate, unit, value, row}, in order
     until         (with --until) {conditions, fired (the condition, or null), step}: the
                   steps then end at that step, included
+    (with --sensitivity) each step k also has `sensitivity`: one list per batch row, entry j
+                  (j = 0..k, processing order: steps[j]'s input) = ||dh/dx_j||_F of that
+                  step's h (core/sensitivity.py)
 The .npz holds the same arrays stacked over steps (steps_h is (T, B, units), ...), with the
-non-array parts (config, word_index, tokens, ids) as JSON strings.
+non-array parts (config, word_index, tokens, ids) as JSON strings; steps_sensitivity is
+(T, B, T), zero where j > k (a state cannot depend on a later input).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tui_lab.core import files, resources
+from tui_lab.core import files, resources, sensitivity as reach
 from tui_lab.core.lab import Lab, Snapshot
 from tui_lab.errors import LabError
 
@@ -74,9 +78,16 @@ def stopped_snapshot(lab: Lab, conditions: list[str]) -> tuple[Snapshot, dict]:
     return lab.snapshot(), until
 
 
-def trace_dict(snapshot: Snapshot, until: dict | None = None) -> dict:
+def with_sensitivity(lab: Lab, snapshot: Snapshot) -> np.ndarray:
+    """(t, B, t) ||dh_(k+1)/dx_j||_F for the snapshot's steps (sensitivity.every_step)."""
+    return reach.every_step(lab, snapshot.t)
+
+
+def trace_dict(snapshot: Snapshot, until: dict | None = None,
+               sensitivity: np.ndarray | None = None) -> dict:
     """The trace as plain Python data (what the JSON holds): every step, or with `until`
-    (stopped_snapshot) the steps up to where running stopped."""
+    (stopped_snapshot) the steps up to where running stopped; with `sensitivity`
+    (with_sensitivity) each step's norms."""
     if not snapshot.at_end and until is None:
         raise ValueError("a trace needs the snapshot at the end of the sequence")
     cell_state = snapshot.c is not None
@@ -110,6 +121,8 @@ def trace_dict(snapshot: Snapshot, until: dict | None = None) -> dict:
         if masking:
             step["output"] = snapshot.output[k].tolist()
             step["masked"] = snapshot.masked[k].tolist()
+        if sensitivity is not None:
+            step["sensitivity"] = sensitivity[k, :, :k + 1].tolist()
         steps.append(step)
     trace["steps"] = steps
     trace["layer"] = {"sequence": snapshot.layer_sequence.tolist(),
@@ -123,7 +136,8 @@ def trace_dict(snapshot: Snapshot, until: dict | None = None) -> dict:
     return trace
 
 
-def trace_arrays(snapshot: Snapshot, until: dict | None = None) -> dict[str, np.ndarray]:
+def trace_arrays(snapshot: Snapshot, until: dict | None = None,
+                 sensitivity: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The trace as flat arrays (what the .npz holds)."""
     trace = trace_dict(snapshot, until)
     arrays = {"config": np.array(json.dumps(trace["config"]))}
@@ -152,6 +166,8 @@ def trace_arrays(snapshot: Snapshot, until: dict | None = None) -> dict[str, np.
     if snapshot.config.mask_padding:
         arrays["steps_output"] = snapshot.output
         arrays["steps_masked"] = snapshot.masked
+    if sensitivity is not None:
+        arrays["steps_sensitivity"] = sensitivity
     arrays["layer_sequence"] = snapshot.layer_sequence
     for i, state in enumerate(snapshot.layer_states):
         arrays[f"layer_states_{i}"] = state
@@ -169,42 +185,61 @@ def format_for(path: str | Path | None, fmt: str | None) -> str:
     return fmt
 
 
-def trace_json(snapshot: Snapshot, until: dict | None = None) -> str:
-    return json.dumps(trace_dict(snapshot, until), allow_nan=False)
+def trace_json(snapshot: Snapshot, until: dict | None = None,
+               sensitivity: np.ndarray | None = None) -> str:
+    return json.dumps(trace_dict(snapshot, until, sensitivity), allow_nan=False)
 
 
-def npz_bytes(snapshot: Snapshot, until: dict | None = None) -> bytes:
+def npz_bytes(snapshot: Snapshot, until: dict | None = None,
+              sensitivity: np.ndarray | None = None) -> bytes:
     """The trace's arrays as the bytes of an .npz file."""
     buffer = io.BytesIO()
-    np.savez(buffer, **trace_arrays(snapshot, until))
+    np.savez(buffer, **trace_arrays(snapshot, until, sensitivity))
     return buffer.getvalue()
 
 
-def check_size(lab: Lab, fmt: str) -> None:
+def trace_bytes(lab: Lab, fmt: str, until: list[str] | None = None,
+                sensitivity: bool = False) -> tuple[bytes, dict | None]:
+    """The whole trace (to the end, or with `until` to where a condition held) as the bytes
+    of its format, and the `until` record (None without conditions)."""
+    snapshot, stop = stopped_snapshot(lab, until) if until else (full_snapshot(lab), None)
+    table = with_sensitivity(lab, snapshot) if sensitivity else None
+    if fmt == "json":
+        return trace_json(snapshot, stop, table).encode(), stop
+    return npz_bytes(snapshot, stop, table), stop
+
+
+def check_size(lab: Lab, fmt: str, sensitivity: bool = False) -> None:
     """LabError if serializing this lab's whole trace would not fit in memory."""
     snapshot = lab.snapshot(layer=False)  # sizes only: the layer need not run for them
     batch, timesteps, input_dim = snapshot.batch.x.shape
     resources.check_trace(lab.config, timesteps, batch, fmt, input_dim=input_dim,
                           text=snapshot.weights.embedding is not None)
+    if sensitivity:  # a (T, B, T) table: half of it in JSON, all of it in the .npz
+        numbers = timesteps * batch * timesteps
+        per_number = resources.JSON_BYTES_PER_NUMBER // 2 if fmt == "json" else 8
+        resources.check(numbers * per_number, f"the trace's sensitivity ({timesteps:,} steps "
+                        f"x {timesteps:,} inputs x batch {batch})")
 
 
 def write_trace(lab: Lab, path: str | Path, fmt: str | None = None,
-                until: list[str] | None = None) -> Path:
+                until: list[str] | None = None, sensitivity: bool = False) -> Path:
     """Write the whole trace to path atomically (files.AtomicFile): the old file or the
     complete new one, never half of one, and no temporary file left behind. until:
-    conditions that end the trace at the first step where one holds (stopped_snapshot)."""
-    return write_trace_until(lab, path, fmt, until)[0]
+    conditions that end the trace at the first step where one holds (stopped_snapshot);
+    sensitivity: add each step's ||dh/dx_j||_F."""
+    return write_trace_until(lab, path, fmt, until, sensitivity)[0]
 
 
 def write_trace_until(lab: Lab, path: str | Path, fmt: str | None,
-                      until: list[str] | None) -> tuple[Path, dict | None]:
+                      until: list[str] | None,
+                      sensitivity: bool = False) -> tuple[Path, dict | None]:
     """write_trace, also returning the trace's `until` record (None without conditions)."""
     fmt = format_for(path, fmt)
     with files.AtomicFile(path, "trace file") as out:  # refuses a folder or a device first
-        check_size(lab, fmt)
-        snapshot, stop = stopped_snapshot(lab, until) if until else (full_snapshot(lab), None)
-        out.write(trace_json(snapshot, stop).encode() if fmt == "json" else
-                  npz_bytes(snapshot, stop))
+        check_size(lab, fmt, sensitivity)
+        data, stop = trace_bytes(lab, fmt, until, sensitivity)
+        out.write(data)
         files.commit_all(out)
     return out.path, stop
 

@@ -33,6 +33,7 @@ from tui_lab.tui.conv_actions import ConvActions
 from tui_lab.tui.debug_actions import DebugActions
 from tui_lab.tui.file_actions import FileActions
 from tui_lab.tui.model_actions import ModelActions
+from tui_lab.tui.reach_actions import ReachActions
 from tui_lab.tui.screens.dialog import Palette
 from tui_lab.tui.screens.lab import NUMBER_PANELS, LabScreen
 from tui_lab.tui.screens.settings import SettingsScreen
@@ -48,8 +49,8 @@ from tui_lab.tui.widgets.status import StatusBar
 RUN_CHUNK = 256  # steps between progress reports when running to the end
 
 
-class LabApp(CompareActions, ConvActions, DebugActions, FileActions, SessionActions,
-             ModelActions, ViewActions, Jobs, App):
+class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileActions,
+             SessionActions, ModelActions, ViewActions, Jobs, App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -167,6 +168,7 @@ class LabApp(CompareActions, ConvActions, DebugActions, FileActions, SessionActi
         if done:
             self.notify(done, title="Done")
         self._save_soon()
+        self._follow_reach(snapshot)
         self.on_states_shown()
 
     def on_states_shown(self) -> None:

@@ -84,6 +84,8 @@ LAB_BINDINGS = [
     # Side by side (compare_actions.py): its own view, whose keys step every compared cell.
     B("C", "open_compare", "Compare cells", "compare", False, None,
       "SimpleRNN, LSTM and GRU (or two seeds, two sizes) side by side on the same x_t"),
+    B("R", "reach", "Reach", "reach", False, None,
+      "how far back h_t reaches: ||dh_t/dx_k|| for every input read so far"),
     B("e", "export", "Export", "export"),
     B("s", "settings", "Setup", "settings", True, None, "settings: every LabConfig field, digits"),
     B("question_mark", "help", "Help", "help", True, "?"),

@@ -53,6 +53,14 @@ underlined before the first step). A long line is cut around that position with 
   sideways, *>* *<* digits, *y* batch row; *2* compares the lab's cell with two seeds, *3*
   with two unit counts, *1* the three cells. Each column names the Keras layer it equals and
   its check (`< 1e-5 ✓`). The lab itself does not move; esc closes.
+- **Reach** (*R*): how far back the current state reaches. One bar per input read so far:
+  ‖∂h_t/∂x_k‖_F, the Frobenius norm of the Jacobian of h_t with respect to x_k (how much h_t
+  moves when x_k moves), by `tf.GradientTape` through the same cell calls. Space / ← step
+  and the bars follow; *y* picks the batch row. A skipped pad step (mask_padding) has no
+  influence (0); a state edit cuts the dependence of the edited units on earlier inputs.
+  Fading bars = a short memory: with unit-scale inputs (raw vectors) a SimpleRNN's reach
+  fades far faster than an LSTM's; with the lab's small random embeddings the untrained
+  SimpleRNN barely fades and the LSTM fades at the pace of its forget gate.
 """
 
 ANSWERS = """\
