@@ -19,6 +19,18 @@ def own_config_dirs(tmp_path_factory, monkeypatch):
     return root
 
 
+@pytest.fixture(autouse=True)
+def still_cursors(request, monkeypatch):
+    """In the app's tests, text cursors do not blink: a snapshot taken half a second after
+    the last key (a loaded machine) must not catch a cursor mid-blink. Only the blink's
+    default changes; the cursor is drawn as it always is."""
+    if "tui" not in request.path.parts:
+        return
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input.cursor_blink, "_default", False)
+
+
 # ----- odd text: in the core's tokenizer tests and in the app's panels ---------------------------
 class OddFile(tuple):
     """(path, long_line); .lines: the odd lines (pilot.ODD) before a blank line and the 1 MB line."""
