@@ -51,6 +51,9 @@ class LabConfig:
     reset_after: bool = True  # GRU only
     seed: int = 0
     engine: str = "keras"
+    # Keras' stateful=True: selecting the next line (or batch) starts it from the final
+    # state of the one before (core/stateful.py); Lab.reset_states() zeroes it.
+    stateful: bool = False
 
     def __post_init__(self) -> None:
         # numpy scalars (np.int64 read from an array, np.bool_) are taken as the Python int or
@@ -111,7 +114,7 @@ def validate(config: LabConfig) -> None:
         value = getattr(config, name)
         if not isinstance(value, str) or value not in PADDING_CHOICES:
             raise LabError(f"{name} must be 'pre' or 'post', not {shown(value)}")
-    for name in ("go_backwards", "mask_padding", "use_bias", "reset_after"):
+    for name in ("go_backwards", "mask_padding", "use_bias", "reset_after", "stateful"):
         if not isinstance(getattr(config, name), bool):
             raise LabError(f"{name} must be true or false, not {shown(getattr(config, name))}")
     _check_int("seed", config.seed, 0, 2**31 - 1)
