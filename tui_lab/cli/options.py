@@ -123,6 +123,9 @@ def add_lab_options(parser: argparse.ArgumentParser) -> None:
                        help="keras: call the Keras cell object at every step through its cell "
                             "API, compiled (default); numpy: the cell's equations on the same "
                             "weights, checked against the cell")
+    model.add_argument("--stateful", action="store_true",
+                       help="stateful=True: the next line selected starts from the final state "
+                            "of the one before (trace: give the next lines with --next)")
     model.add_argument("--weights", metavar="FILE.npz",
                        help="kernel, recurrent_kernel, optional bias and embedding (Keras layout)")
     model.add_argument("--initial-state", metavar="FILE.npz", help="initial state: keys h (and c)")
@@ -144,7 +147,8 @@ def make_lab(args, fmt: str | None = None):
                        num_words=args.num_words, maxlen=args.maxlen, padding=args.padding,
                        truncating=args.truncating, go_backwards=args.go_backwards,
                        mask_padding=args.mask_padding, use_bias=args.use_bias,
-                       reset_after=args.reset_after, seed=args.seed, engine=args.engine)
+                       reset_after=args.reset_after, seed=args.seed, engine=args.engine,
+                       stateful=args.stateful)
     vectors = inputs.read_vectors(args.inputs) if args.inputs else None
     if vectors is not None:
         lab = Lab(config, vectors=vectors)

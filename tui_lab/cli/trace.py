@@ -8,7 +8,7 @@ import json
 import sys
 
 from tui_lab.cli.options import PROG, USAGE_ERROR, Parser, add_lab_options, add_model_options, \
-    make_lab, open_model
+    line_numbers, make_lab, open_model
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "included), e.g. 'forget[2] < 0.1', 'h[0] > 0.5', 'token == "
                              "pretender', 'step == 5', 'dh > 0.3'; repeat for several (the first "
                              "to hold wins); stderr says which held")
+    parser.add_argument("--next", type=line_numbers, action="append", metavar="N[,N...]",
+                        help="with --stateful: after --line, step these lines (a batch of the "
+                             "same size), each starting from the final state of the one before; "
+                             "repeat for a longer chain; the trace is the last one's")
     add_model_options(parser, layer_help="with --model: the recurrent layer to step (default: last)")
     return parser
 
@@ -46,6 +50,7 @@ def run(argv: list[str]) -> int:
     if args.model:
         return run_model_trace(args)
     lab = make_lab(args, fmt)
+    chain_lines(lab, args)
     notice = decode_notice(lab, args.file)
     if notice:  # the trace is still right for the text as read: a warning, not an error
         sys.stderr.write(f"{PROG} trace: warning: {notice}\n")
@@ -61,6 +66,25 @@ def run(argv: list[str]) -> int:
     if stop is not None:
         sys.stderr.write(f"{PROG} trace: {trace.stop_message(stop)}\n")
     return 0
+
+
+def chain_lines(lab, args) -> None:
+    """--stateful --line A --next B --next C: step A, then B from A's final state, then C."""
+    from tui_lab.errors import LabError
+
+    if not args.next:
+        return
+    if not args.stateful:
+        raise LabError("--next steps the next lines from the state the one before ended with: "
+                       "it needs --stateful")
+    if not args.line:
+        raise LabError("--next follows --line: give the first line(s) of the chain with --line")
+    for numbers in args.next:
+        if len(numbers) != len(args.line):
+            raise LabError(f"--next {','.join(map(str, numbers))} has {len(numbers)} line(s) but "
+                           f"--line has {len(args.line)}: a stateful layer needs a fixed batch "
+                           f"size")
+        lab.select_lines(numbers)
 
 
 def run_model_trace(args) -> int:

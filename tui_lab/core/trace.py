@@ -6,7 +6,9 @@ JSON layout (arrays keep the batch axis even when the batch is 1):
     tokens, ids   (text input) one list per batch row
     padded        (B, T) ids after pad_sequences; pad_mask (B, T) true at padding
     weights       embedding (text input), kernel, recurrent_kernel, bias (absent without bias)
-    initial_state h (B, units) and c for LSTM
+    initial_state h (B, units) and c for LSTM, and origin: "zeros", "given" or
+                  "carried from line 3" (stateful: the previous line's final state)
+    stateful      (with stateful on) chain: what Keras' stateful layer read, in order
     steps         in processing order: {t, position, x, h, c (LSTM), gates {name: (B, units)}}
                   plus output and masked when mask_padding is on (gates are null where masked)
     layer         sequence (B, T, units) and states, as the Keras layer returns them
@@ -55,7 +57,7 @@ def full_snapshot(lab: Lab) -> Snapshot:
 def _source(snapshot: Snapshot) -> dict:
     source = {"kind": snapshot.source_kind, "name": snapshot.source_name,
               "weights": snapshot.weights_source,
-              "initial_state": "given" if snapshot.initial_state_given else "zeros"}
+              "initial_state": snapshot.initial_state_origin}
     if snapshot.sentence is not None:
         source["sentence"] = snapshot.sentence
     elif snapshot.source_kind == "text":
@@ -98,6 +100,9 @@ def trace_dict(snapshot: Snapshot, until: dict | None = None) -> dict:
     trace["initial_state"] = {"h": snapshot.h0.tolist()}
     if cell_state:
         trace["initial_state"]["c"] = snapshot.c0.tolist()
+    trace["initial_state"]["origin"] = snapshot.initial_state_origin
+    if snapshot.config.stateful:  # what Keras' stateful layer read, in order, this run last
+        trace["stateful"] = {"chain": list(snapshot.stateful_calls)}
     masking = snapshot.config.mask_padding
     steps = []
     for k, position in enumerate(snapshot.order[:snapshot.t].tolist()):
@@ -126,7 +131,7 @@ def trace_arrays(snapshot: Snapshot, until: dict | None = None) -> dict[str, np.
     """The trace as flat arrays (what the .npz holds)."""
     trace = trace_dict(snapshot, until)
     arrays = {"config": np.array(json.dumps(trace["config"]))}
-    for key in ("word_index", "tokens", "ids", "edits", "until"):
+    for key in ("word_index", "tokens", "ids", "edits", "until", "stateful"):
         if key in trace:
             arrays[key] = np.array(json.dumps(trace[key]))
     if snapshot.batch.rows is not None:
