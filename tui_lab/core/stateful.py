@@ -107,9 +107,9 @@ class StatefulLines:
         self._layer_result()  # Keras' chain reads this line before the next one
         batch = self._batch.shape[0]
         if rows != batch:
-            return None, (f"stateful: the batch size changed from {batch} to {rows} row"
-                          f"{'s' if rows > 1 else ''}, and a stateful layer needs a fixed one: "
-                          f"the state was not carried (the chain starts again here)")
+            return None, (f"the batch size changed from {batch} to {rows} row"
+                          f"{'s' if rows > 1 else ''}: a stateful layer's batch size is fixed, so "
+                          f"no state was carried (the chain starts again here)")
         history = self._history
         c = history.c[-1].copy() if history.c is not None else None
         return Carry(history.h[-1].copy(), c, self._input_label(), bool(self._edits)), None

@@ -37,6 +37,7 @@ from tui_lab.tui.screens.lab import NUMBER_PANELS, LabScreen
 from tui_lab.tui.screens.settings import SettingsScreen
 from tui_lab.tui.screens.word_index import VocabularyFetched, WordIndexScreen
 from tui_lab.tui.session_actions import SessionActions
+from tui_lab.tui.stateful_actions import StatefulActions
 from tui_lab.tui.view import DEFAULT_DIGITS, View
 from tui_lab.tui.view_actions import ViewActions
 from tui_lab.tui.widgets.header import InputHeader
@@ -47,7 +48,8 @@ from tui_lab.tui.widgets.status import StatusBar
 RUN_CHUNK = 256  # steps between progress reports when running to the end
 
 
-class LabApp(DebugActions, FileActions, SessionActions, ModelActions, ViewActions, Jobs, App):
+class LabApp(DebugActions, FileActions, SessionActions, ModelActions, StatefulActions, ViewActions,
+             Jobs, App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -278,7 +280,7 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, ViewAction
         self._show_lines()
         if not self.marks:  # with lines marked for a batch, moving only moves the cursor
             number = self.line_cursor
-            self.submit(f"Line {number}", lambda lab: lab.select_lines([number]))
+            self.submit(f"Line {number}", lambda lab: self.choose_lines(lab, [number]))
 
     def action_next_line(self) -> None:
         self._move_line(1)
@@ -291,7 +293,7 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, ViewAction
         if self._need_lines():
             self.marks.clear()
             number = self.line_cursor
-            self.submit(f"Line {number}", lambda lab: lab.select_lines([number]))
+            self.submit(f"Line {number}", lambda lab: self.choose_lines(lab, [number]))
 
     def on_lines_panel_chosen(self, message: LinesPanel.Chosen) -> None:
         """A click on a line does what enter does on it."""
@@ -304,7 +306,7 @@ class LabApp(DebugActions, FileActions, SessionActions, ModelActions, ViewAction
             return
         self.marks ^= {self.line_cursor}
         chosen = sorted(self.marks) or [self.line_cursor]
-        self.submit("Mark line", lambda lab: lab.select_lines(chosen))
+        self.submit("Mark line", lambda lab: self.choose_lines(lab, chosen))
 
     # ----- settings -------------------------------------------------------------------------
     def action_cycle_cell(self) -> None:

@@ -38,6 +38,7 @@ HINTS = {
     "reset_after": "GRU only: reset gate after the matmul (Keras default)",
     "seed": "seed of the initial weights",
     "engine": "what computes each step (the layer checks both)",
+    "stateful": "the next line starts from this one's final state",
     "digits": f"decimals of every number shown, {MIN_DIGITS} to {MAX_DIGITS} (< / >); "
               f"the view only",
 }
