@@ -166,3 +166,33 @@ def test_typed_line_carries_and_a_failed_selection_keeps_the_lab():
     assert lab.carried_from == "the typed line"
     with pytest.raises(LabError):
         lab.configure(stateful=1)
+
+
+def test_an_edited_line_carries_its_edited_state_and_keras_restarts_from_it(keras):
+    lab = Lab(LabConfig(cell="lstm", units=3, stateful=True))
+    lab.select_lines(2)
+    lab.seek(6)
+    lab.edit_state("c", unit=1, value=0.9)
+    lab.run_to_end()
+    edited = lab.snapshot().h[-1].copy(), lab.snapshot().c[-1].copy()
+    lab.select_lines(3)
+    snapshot = lab.snapshot()
+    np.testing.assert_array_equal(snapshot.h0, edited[0])
+    np.testing.assert_array_equal(snapshot.c0, edited[1])
+    layer = stateful_layer(keras, snapshot, 1)
+    outputs = layer(embedded(keras, snapshot)[0], initial_state=list(edited))
+    lab.run_to_end()
+    assert_same(lab.snapshot(), outputs)
+    assert lab.snapshot().stateful_calls == ("line 3",)  # Keras' chain restarted here
+
+
+def test_readme_stateful_example_runs(capsys):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    example = next(block for block in blocks if "stateful=True" in block)
+    exec(compile(blocks[0] + example, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "carried from line 1\n('line 1', 'line 2')" in out
