@@ -91,6 +91,6 @@ class Debugger:
             return None
         t, edited, original = self._cursor, self._history, self._original
         stepper.advance(self._runner, self._config, self._batch, original, t,
-                        lambda: self._initial_states(edited=False))
+                        lambda: self._initial_states(edited=False), self._dropout_cell())
         dc = edited.c[:t] - original.c[:t] if edited.c is not None else None
         return edits.WhatIf(edited.h[:t] - original.h[:t], dc)

@@ -20,6 +20,7 @@ import numpy as np
 
 from tui_lab.core import building, checks, edits, initial_state, inputs, stepper, tf_loader
 from tui_lab.core.debugger import Debugger
+from tui_lab.core.dropout import DropoutOperations
 from tui_lab.core.lab_inputs import InputOperations
 from tui_lab.core.stateful import StatefulLines
 from tui_lab.core.cells import CellRunner, Weights
@@ -39,7 +40,7 @@ CHUNK_STEPS = (16, 1024)
 Features = Callable[[np.ndarray], np.ndarray]  # padded ids (B, T) -> layer input (B, T, D)
 
 
-class Lab(InputOperations, StatefulLines, Debugger):
+class Lab(InputOperations, StatefulLines, DropoutOperations, Debugger):
     """The controller. Defaults reproduce the lesson: the lyrics, line 1, LSTM, 4 units.
 
     >>> lab = Lab()
@@ -215,12 +216,12 @@ class Lab(InputOperations, StatefulLines, Debugger):
         for step in sorted({e.step for e in self._edits if history.computed <= e.step <= end}):
             if step:
                 stepper.advance(self._runner, self._config, self._batch, history, step,
-                                self._initial_states)
+                                self._initial_states, self._dropout_cell())
                 c = history.c[step - 1] if history.c is not None else None
                 edits.apply(self._edits, step, history.h[step - 1], c)
                 edits.apply(self._edits, step, history.output[step - 1], None)
         stepper.advance(self._runner, self._config, self._batch, history, end,
-                        self._initial_states)
+                        self._initial_states, self._dropout_cell())
 
     # ----- building -------------------------------------------------------------------------
     _UNSET = object()
@@ -301,6 +302,8 @@ class Lab(InputOperations, StatefulLines, Debugger):
             mask = ~self._batch.pad_mask if self._config.mask_padding else None
             if self._config.stateful:
                 sequence, states = self._stateful_layer_result(mask)
+            elif self._dropout_cell() is not None:  # a fresh layer, same seed: same masks
+                sequence, states = self._dropout_cell().run_layer(self._batch.x, h0, c0, mask)
             else:
                 sequence, states = self._runner.run_layer(self._batch.x, h0, c0, mask)
             self._layer = (sequence, tuple(states))
@@ -353,6 +356,7 @@ class Lab(InputOperations, StatefulLines, Debugger):
             initial_state_given=self._initial is not None,
             initial_state_origin=self.initial_state_origin,
             stateful_calls=self.stateful_calls,
+            dropout_masks=self.dropout_masks,
             history_id=history.id,
             edits=self._edits,
             what_if=self.what_if(),

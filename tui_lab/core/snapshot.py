@@ -66,6 +66,8 @@ class Snapshot:
     initial_state_origin: str = "zeros"
     # With stateful on: what Keras' stateful layer has read since its reset, this input last.
     stateful_calls: tuple[str, ...] = ()
+    # Training with dropout: the masks applied at every step (core.dropout.Masks), else None.
+    dropout_masks: Any = None
     notes: tuple[str, ...] = field(default=())
     # Which History the step arrays are views of: a new id whenever the lab makes a new
     # History (what a step computes changed); the same id means step k's rows are unchanged.

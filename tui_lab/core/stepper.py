@@ -108,9 +108,10 @@ def _max_per_step(a, b, keep) -> np.ndarray:
     return difference.reshape(len(a), -1).max(axis=1)
 
 
-def advance(runner, config, batch, history, end: int, initial_states) -> None:
+def advance(runner, config, batch, history, end: int, initial_states, dropout=None) -> None:
     """Fill `history` up to (not including) step `end` with the steps of `batch`, on
-    config.engine; initial_states() gives the (h0, c0) step 0 starts from."""
+    config.engine; initial_states() gives the (h0, c0) step 0 starts from. `dropout` (a
+    dropout.DropoutCell, training with dropout only) computes the steps with its masks."""
     k0 = history.computed
     if end <= k0:
         return
@@ -121,7 +122,10 @@ def advance(runner, config, batch, history, end: int, initial_states) -> None:
     else:
         keep = np.zeros(xs.shape[:2], bool)
     h0, c0 = _state_before(history, k0, initial_states)
-    steps = compute(runner, config.engine, xs, keep, h0, c0)
+    if dropout is None:
+        steps = compute(runner, config.engine, xs, keep, h0, c0)
+    else:
+        steps = dropout.compute(config.engine, xs, keep, h0, c0)
     output = steps.h
     if keep.any():
         # As Keras does with a mask: a masked row repeats the previous output (zeros
