@@ -52,3 +52,32 @@ def test_trace_without_stateful_starts_from_zeros(capsys):
 def test_bad_chains_are_one_line(capsys, args, message):
     code, _, err = trace(capsys, *args)
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_dropout_trace_has_keras_masks_and_states(capsys, keras):
+    code, result, _ = trace(capsys, "--cell", "lstm", "--units", "3", "--line", "4",
+                            "--dropout", "0.25", "--recurrent-dropout", "0.5", "--training",
+                            "--seed", "5")
+    assert code == 0 and result["config"]["training"] is True
+    masks = result["dropout_masks"]
+    assert masks["gates"] == ["i", "f", "g", "o"]
+    assert np.array(masks["input"]).shape == (4, 1, 4)
+    assert np.array(masks["recurrent"]).shape == (4, 1, 3)
+    layer = keras.layers.LSTM(3, dropout=0.25, recurrent_dropout=0.5, seed=5,
+                              return_sequences=True, return_state=True)
+    layer.build((1, None, 4))
+    weights = result["weights"]
+    layer.set_weights([np.array(weights[k], np.float32) for k in ("kernel", "recurrent_kernel", "bias")])
+    x = np.array(weights["embedding"], np.float32)[np.array(result["padded"])]
+    sequence, _, _ = layer(x, training=True)
+    stepped = np.array([step["h"] for step in result["steps"]])
+    np.testing.assert_allclose(stepped, np.swapaxes(np.asarray(sequence), 0, 1), atol=1e-5)
+    _, plain, _ = trace(capsys, "--line", "4", "--dropout", "0.25")  # training off: no masks
+    assert "dropout_masks" not in plain
+
+
+@pytest.mark.parametrize("args", [["--dropout", "1"], ["--recurrent-dropout", "-0.1"],
+                                  ["--dropout", "nan"], ["--dropout", "x"]])
+def test_bad_rates_are_one_line(capsys, args):
+    code, _, err = trace(capsys, *args)
+    assert code == 2 and err.count("\n") == 1

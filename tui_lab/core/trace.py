@@ -9,6 +9,9 @@ JSON layout (arrays keep the batch axis even when the batch is 1):
     initial_state h (B, units) and c for LSTM, and origin: "zeros", "given" or
                   "carried from line 3" (stateful: the previous line's final state)
     stateful      (with stateful on) chain: what Keras' stateful layer read, in order
+    dropout_masks (training with dropout) input (gates, B, features) and recurrent
+                  (gates, B, units): 0 dropped, 1/(1-p) kept, the same at every step; one
+                  gate row when one mask serves every gate; null for a rate of 0
     steps         in processing order: {t, position, x, h, c (LSTM), gates {name: (B, units)}}
                   plus output and masked when mask_padding is on (gates are null where masked)
     layer         sequence (B, T, units) and states, as the Keras layer returns them
@@ -103,6 +106,12 @@ def trace_dict(snapshot: Snapshot, until: dict | None = None) -> dict:
     trace["initial_state"]["origin"] = snapshot.initial_state_origin
     if snapshot.config.stateful:  # what Keras' stateful layer read, in order, this run last
         trace["stateful"] = {"chain": list(snapshot.stateful_calls)}
+    masks = snapshot.dropout_masks
+    if masks is not None:  # training with dropout: the masks applied at every step
+        trace["dropout_masks"] = {
+            "gates": list(masks.gates),
+            "input": None if masks.input is None else masks.input.tolist(),
+            "recurrent": None if masks.recurrent is None else masks.recurrent.tolist()}
     masking = snapshot.config.mask_padding
     steps = []
     for k, position in enumerate(snapshot.order[:snapshot.t].tolist()):
@@ -159,6 +168,10 @@ def trace_arrays(snapshot: Snapshot, until: dict | None = None) -> dict[str, np.
     arrays["layer_sequence"] = snapshot.layer_sequence
     for i, state in enumerate(snapshot.layer_states):
         arrays[f"layer_states_{i}"] = state
+    masks = snapshot.dropout_masks
+    for name in ("input", "recurrent"):
+        if masks is not None and getattr(masks, name) is not None:
+            arrays[f"dropout_masks_{name}"] = getattr(masks, name)
     arrays["max_abs_error"] = np.array(snapshot.max_abs_error)
     arrays["gate_max_abs_error"] = np.array(snapshot.gate_max_abs_error)
     return arrays
