@@ -83,3 +83,58 @@ async def test_fast_presses_of_S_and_j_end_where_the_keys_say():
         await settle(pilot)
         assert app.snapshot.config.stateful and app.snapshot.selection == (3,)
         assert not errors(app)
+
+
+@pytest.mark.asyncio
+async def test_D_shows_the_masks_and_a_reseed_draws_new_ones():
+    from tui_lab.tui.screens.dropout import DropoutScreen
+    from tui_lab.tui.screens.lab import LabScreen
+
+    config = LabConfig(cell="gru", units=6, dropout=0.3, recurrent_dropout=0.5, training=True)
+    app = make_app(Lab(config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "D")
+        assert isinstance(app.screen, DropoutScreen)
+        table = text_of(app.screen.query_one("#dropout-masks"))
+        masks = app.snapshot.dropout_masks
+        first = " ".join("".join("■" if v > 0 else "·" for v in m[0]) for m in masks.input)
+        assert table.count(first) == app.snapshot.timesteps  # the same mask at every step
+        intro = text_of(app.screen.query_one("#dropout-intro"))
+        assert "recurrent_dropout=0.5: kept × 2.000" in intro and "(z r h~)" in intro
+        await press(pilot, "escape")
+        assert isinstance(app.screen, LabScreen)
+        await press(pilot, "r", "D")
+        assert first not in text_of(app.screen.query_one("#dropout-masks"))
+        burst(app, "escape", "D", "D")  # fast presses: one screen at a time, no crash
+        await pilot.pause()
+        await settle(pilot)
+        assert not errors(app)
+
+
+@pytest.mark.asyncio
+async def test_D_with_training_off_says_no_mask_and_settings_turn_it_on():
+    from tui_lab.tui.screens.dropout import DropoutScreen
+    from tui_lab.tui.screens.settings import SettingsScreen
+
+    app = make_app(Lab(LabConfig(dropout=0.5)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "D")
+        assert "training is off: Keras applies no dropout mask" in text_of(
+            app.screen.query_one("#dropout-intro"))
+        await press(pilot, "escape", "s")
+        assert isinstance(app.screen, SettingsScreen)
+        app.screen.query_one("#set-recurrent_dropout").value = "x"
+        await settle(pilot)
+        assert "recurrent_dropout must be a number such as 0.2" in app.screen.errors["recurrent_dropout"]
+        app.screen.query_one("#set-recurrent_dropout").value = "0.25"
+        app.screen.query_one("#set-training").value = True
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        assert app.snapshot.config.training and app.snapshot.config.recurrent_dropout == 0.25
+        assert app.snapshot.dropout_masks is not None
+        assert "dropout (training)" in status(app)
+        await press(pilot, "D")
+        assert isinstance(app.screen, DropoutScreen)
+        assert "h_(t-1) units (i f g o)" in text_of(app.screen.query_one("#dropout-masks"))

@@ -52,6 +52,8 @@ LAB_BINDINGS = [
     B("r", "reseed", "Reseed", "reseed"),
     B("S", "toggle_stateful", "Stateful", "stateful", False, None,
       "stateful=True: the next line starts from this line's final state"),
+    B("D", "dropout_masks", "Dropout masks", "dropout", False, None,
+      "which inputs and recurrent units dropout drops at each step (training on)"),
     B("ctrl+r", "reset_states", "Reset states", "stateful.reset", False, None,
       "zero the carried state (reset_states): back to the initial state"),
     B("t", "type_sentence", "Type", "type"),

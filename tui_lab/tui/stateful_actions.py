@@ -1,12 +1,15 @@
-"""Stateful lines in the app (mixed into LabApp): S turns Keras' stateful=True on and off,
-ctrl+r zeroes the carried state (reset_states), and choosing a line goes through
-`choose_lines` so that what the carry did (a batch size that changed) is said once.
+"""Stateful lines and dropout in the app (mixed into LabApp): S turns Keras' stateful=True
+on and off, ctrl+r zeroes the carried state (reset_states), and choosing a line goes through
+`choose_lines` so that what the carry did (a batch size that changed) is said once; D shows
+the dropout masks (screens/dropout.py) from the snapshot.
 
 The lab decides and keeps the carry (core/stateful.py); the status bar and the Layer panel
 show it from the snapshot.
 """
 
 from __future__ import annotations
+
+from tui_lab.tui.screens.dropout import DropoutScreen
 
 
 class StatefulActions:
@@ -47,3 +50,10 @@ class StatefulActions:
                      "nothing to reset", title="Reset states")
 
         self.submit("Reset states", reset)
+
+    def action_dropout_masks(self) -> None:
+        """The masks of the input on screen, for the batch row in focus (no Lab call)."""
+        if self.snapshot is None:
+            self.notify("wait a moment: the lab is still loading", severity="warning")
+        elif not any(isinstance(s, DropoutScreen) for s in self.screen_stack):
+            self.push_screen(DropoutScreen(self.snapshot, self.view.row))

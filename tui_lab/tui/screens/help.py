@@ -37,6 +37,11 @@ underlined before the first step). A long line is cut around that position with 
   line after line and compares them with the steps. *ctrl+r* (reset_states) takes the current
   line back to the initial state. A batch of another size starts again (a stateful layer has
   a fixed batch size), and so does any change of setting or weights.
+- **Dropout**: with *training* on in the settings (and dropout or recurrent_dropout above 0)
+  the cell is called with training=True: *D* shows the masks, ■ kept (scaled by 1/(1-p)), ·
+  dropped, for x_t and for h_(t-1) (LSTM and GRU draw one per gate when recurrent_dropout is
+  on). Keras draws one mask per sequence from the seed and uses it at every step; *r* reseeds
+  (new weights, new masks). With training off no mask applies, whatever the rates.
 - **The debugger**: *B* lists breakpoints, conditions such as `forget[2] < 0.1` (the cell is
   forgetting), `h[0] > 0.5`, `token == pretender`, `dh > 0.3`; *u* runs until one holds and
   says which. *E* sets a unit of h or c at the current step (marked ✎ in *States* and the

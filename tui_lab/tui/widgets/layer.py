@@ -81,13 +81,23 @@ class LayerPanel(Vertical):
         states = ["h", "c"] if lstm else ["h"]
         head = Text()
         stateful = ", stateful=True" if config.stateful else ""
+        if snapshot.dropout_masks is not None:  # a fresh layer with the same seed: same masks
+            stateful += (f", dropout={config.dropout:g}, recurrent_dropout="
+                         f"{config.recurrent_dropout:g}, seed={config.seed}")
         head.append(f"keras.layers.{config.cell_title}({units}, go_backwards={config.go_backwards}"
                     f"{stateful})", "bold")
-        head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)\n")
+        head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)")
+        head.append(", training=True (D: the masks)\n" if snapshot.dropout_masks is not None
+                    else "\n")
         head.append("engine: ", "bold")
-        head.append(config.engine_title)
-        if config.engine == "keras":
-            head.append(f": cell(x_t, {'[h, c]' if lstm else '[h]'}) each step")
+        states_arg = "[h, c]" if lstm else "[h]"
+        if snapshot.dropout_masks is not None:  # core/dropout.py: not the compiled cell
+            head.append(f"{'the Keras cell' if config.engine == 'keras' else 'numpy equations'}"
+                        f" with the masks: cell(x_t, {states_arg}, training=True), eager")
+        else:
+            head.append(config.engine_title)
+            if config.engine == "keras":
+                head.append(f": cell(x_t, {states_arg}) each step")
         head.append("\n\n")
         table = [("return_sequences", "return_state", "returns", "shapes")]
         seq, last = shape(B, T, units), shape(B, units)

@@ -46,6 +46,8 @@ class StatusBar(Static):
             parts.append((f" · stateful: {snapshot.initial_state_origin}", "bold", 0))
         elif config.stateful:
             parts.append((" · stateful", "bold", 0))
+        if snapshot.dropout_masks is not None:
+            parts.append((" · dropout (training)", "bold", 0))
         parts.append((" · backwards", "", 0) if config.go_backwards else (" · forward", "", 3))
         parts.append((" · mask on", "", 0) if config.mask_padding else (" · mask off", "", 4))
         parts.append((f" · {snapshot.weights_source}", "", 1))
