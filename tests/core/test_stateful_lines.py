@@ -196,3 +196,19 @@ def test_readme_stateful_example_runs(capsys):
     exec(compile(blocks[0] + example, "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert "carried from line 1\n('line 1', 'line 2')" in out
+
+
+def test_vectors_after_vectors_carry(keras):
+    rng = np.random.default_rng(0)
+    first, second = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 4, 3))
+    lab = Lab(LabConfig(cell="simple_rnn", units=4, stateful=True), vectors=first)
+    lab.run_to_end()
+    layer = keras.layers.SimpleRNN(4, stateful=True, return_sequences=True, return_state=True)
+    layer.build((2, None, 3))
+    layer.set_weights(lab.snapshot().weights.cell_weights())
+    layer(first.astype(np.float32))
+    lab.set_vectors(second)
+    assert lab.carried_from == "the input vectors"
+    outputs = layer(second.astype(np.float32))
+    lab.run_to_end()
+    assert_same(lab.snapshot(), outputs)
