@@ -81,3 +81,8 @@ def test_dropout_trace_has_keras_masks_and_states(capsys, keras):
 def test_bad_rates_are_one_line(capsys, args):
     code, _, err = trace(capsys, *args)
     assert code == 2 and err.count("\n") == 1
+
+
+def test_model_trace_refuses_stateful_and_training(capsys):
+    code, _, err = trace(capsys, "--model", "assets/lyrics_lstm.keras", "--training")
+    assert code == 2 and "for the lab's own cell" in err
