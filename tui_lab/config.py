@@ -51,6 +51,14 @@ class LabConfig:
     reset_after: bool = True  # GRU only
     seed: int = 0
     engine: str = "keras"
+    # Keras' stateful=True: selecting the next line (or batch) starts it from the final
+    # state of the one before (core/stateful.py); Lab.reset_states() zeroes it.
+    stateful: bool = False
+    # Keras' cell arguments: the fraction of x (dropout) and of h_{t-1} (recurrent_dropout)
+    # dropped, with masks drawn from the seed; applied only with training on (core/dropout.py).
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    training: bool = False
 
     def __post_init__(self) -> None:
         # numpy scalars (np.int64 read from an array, np.bool_) are taken as the Python int or
@@ -61,6 +69,12 @@ class LabConfig:
                 object.__setattr__(self, f.name, bool(value))
             elif isinstance(value, np.integer):
                 object.__setattr__(self, f.name, int(value))
+            elif isinstance(value, np.floating):
+                object.__setattr__(self, f.name, float(value))
+        for name in ("dropout", "recurrent_dropout"):  # 0 and 0.0 are the same setting
+            value = getattr(self, name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                object.__setattr__(self, name, float(value))
         validate(self)
 
     def replace(self, **changes) -> LabConfig:
@@ -111,10 +125,18 @@ def validate(config: LabConfig) -> None:
         value = getattr(config, name)
         if not isinstance(value, str) or value not in PADDING_CHOICES:
             raise LabError(f"{name} must be 'pre' or 'post', not {shown(value)}")
-    for name in ("go_backwards", "mask_padding", "use_bias", "reset_after"):
+    for name in ("go_backwards", "mask_padding", "use_bias", "reset_after", "stateful", "training"):
         if not isinstance(getattr(config, name), bool):
             raise LabError(f"{name} must be true or false, not {shown(getattr(config, name))}")
     _check_int("seed", config.seed, 0, 2**31 - 1)
+    for name in ("dropout", "recurrent_dropout"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, float) or not 0.0 <= value < 1.0:
+            raise LabError(f"{name} must be a fraction from 0 up to (not including) 1, "
+                           f"not {shown(value)}")
+    if config.stateful and config.training and (config.dropout or config.recurrent_dropout):
+        raise LabError("stateful lines with dropout in training are not supported: a stateful "
+                       "layer draws new masks at every call; turn training or stateful off")
     if not isinstance(config.engine, str) or config.engine not in ENGINES:
         raise LabError(f"engine must be 'keras' or 'numpy', not {shown(config.engine)}")
     if config.num_words * config.embedding_dim > MAX_EMBEDDING_PARAMS:

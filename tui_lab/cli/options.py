@@ -85,6 +85,17 @@ def comma_numbers(what: str, example: str):
 
 
 line_numbers = comma_numbers("line numbers", "2 or 2,5")
+
+
+def fraction(text: str) -> float:
+    """A dropout rate: a number from 0 up to (not including) 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.2, not {text!r}") from None
+    if not 0.0 <= value < 1.0:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"must be from 0 up to (not including) 1, not {text}")
+    return value
 token_ids = comma_numbers("ids", "1,2,3")
 
 
@@ -123,6 +134,18 @@ def add_lab_options(parser: argparse.ArgumentParser) -> None:
                        help="keras: call the Keras cell object at every step through its cell "
                             "API, compiled (default); numpy: the cell's equations on the same "
                             "weights, checked against the cell")
+    model.add_argument("--stateful", action="store_true",
+                       help="stateful=True: the next line selected starts from the final state "
+                            "of the one before (trace: give the next lines with --next)")
+    model.add_argument("--dropout", type=fraction, default=0.0,
+                       help="the cell's dropout: fraction of x_t dropped, 0 <= p < 1 (only with "
+                            "--training; default 0)")
+    model.add_argument("--recurrent-dropout", type=fraction, default=0.0,
+                       help="the cell's recurrent_dropout: fraction of h_(t-1) dropped (only "
+                            "with --training; default 0)")
+    model.add_argument("--training", action="store_true",
+                       help="call the cell with training=True: dropout masks drawn from --seed "
+                            "apply (without it, none, as in Keras)")
     model.add_argument("--weights", metavar="FILE.npz",
                        help="kernel, recurrent_kernel, optional bias and embedding (Keras layout)")
     model.add_argument("--initial-state", metavar="FILE.npz", help="initial state: keys h (and c)")
@@ -144,7 +167,9 @@ def make_lab(args, fmt: str | None = None):
                        num_words=args.num_words, maxlen=args.maxlen, padding=args.padding,
                        truncating=args.truncating, go_backwards=args.go_backwards,
                        mask_padding=args.mask_padding, use_bias=args.use_bias,
-                       reset_after=args.reset_after, seed=args.seed, engine=args.engine)
+                       reset_after=args.reset_after, seed=args.seed, engine=args.engine,
+                       stateful=args.stateful, dropout=args.dropout,
+                       recurrent_dropout=args.recurrent_dropout, training=args.training)
     vectors = inputs.read_vectors(args.inputs) if args.inputs else None
     if vectors is not None:
         lab = Lab(config, vectors=vectors)

@@ -8,7 +8,7 @@ import json
 import sys
 
 from tui_lab.cli.options import PROG, USAGE_ERROR, Parser, add_lab_options, add_model_options, \
-    make_lab, open_model
+    line_numbers, make_lab, open_model
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="add to each step k `sensitivity`: per batch row, the list of "
                              "||dh_k/dx_j||_F for j = 0..k in processing order (how far back the "
                              "state reaches; tf.GradientTape through the cell)")
+    parser.add_argument("--next", type=line_numbers, action="append", metavar="N[,N...]",
+                        help="with --stateful: after --line, step these lines (a batch of the "
+                             "same size), each starting from the final state of the one before; "
+                             "repeat for a longer chain; the trace is the last one's")
     add_model_options(parser, layer_help="with --model: the recurrent layer to step (default: last)")
     return parser
 
@@ -50,6 +54,7 @@ def run(argv: list[str]) -> int:
     if args.model:
         return run_model_trace(args)
     lab = make_lab(args, fmt)
+    chain_lines(lab, args)
     notice = decode_notice(lab, args.file)
     if notice:  # the trace is still right for the text as read: a warning, not an error
         sys.stderr.write(f"{PROG} trace: warning: {notice}\n")
@@ -62,6 +67,25 @@ def run(argv: list[str]) -> int:
     if stop is not None:
         sys.stderr.write(f"{PROG} trace: {trace.stop_message(stop)}\n")
     return 0
+
+
+def chain_lines(lab, args) -> None:
+    """--stateful --line A --next B --next C: step A, then B from A's final state, then C."""
+    from tui_lab.errors import LabError
+
+    if not args.next:
+        return
+    if not args.stateful:
+        raise LabError("--next steps the next lines from the state the one before ended with: "
+                       "it needs --stateful")
+    if not args.line:
+        raise LabError("--next follows --line: give the first line(s) of the chain with --line")
+    for numbers in args.next:
+        if len(numbers) != len(args.line):
+            raise LabError(f"--next {','.join(map(str, numbers))} has {len(numbers)} line(s) but "
+                           f"--line has {len(args.line)}: a stateful layer needs a fixed batch "
+                           f"size")
+        lab.select_lines(numbers)
 
 
 def run_model_trace(args) -> int:
@@ -78,6 +102,9 @@ def run_model_trace(args) -> int:
     if args.inputs or args.weights or args.initial_state:
         raise LabError("--model brings its own inputs and weights: drop --inputs, --weights and "
                        "--initial-state")
+    if args.stateful or args.next or args.training:
+        raise LabError("--model steps the model's own layer as it is: --stateful, --next and "
+                       "--training are for the lab's own cell")
     if trace.format_for(args.output, args.format) != "json":
         raise LabError("a model's trace is written as JSON; give a .json file or no -o")
     model = open_model(args)

@@ -56,13 +56,15 @@ def new_cell(config: LabConfig):
     return getattr(tf_loader.keras().layers, KERAS_CELLS[config.cell])(**_cell_kwargs(config))
 
 
-def new_layer(config: LabConfig, input_dim: int):
-    """The full Keras layer (the cross-check), returning every output and the final state."""
+def new_layer(config: LabConfig, input_dim: int, stateful_batch: int | None = None):
+    """The full Keras layer (the cross-check), returning every output and the final state.
+    With stateful_batch, a layer built with stateful=True for that fixed batch size (Keras'
+    stateful layers need one): each call starts from the state the one before ended with."""
     keras = tf_loader.keras()
     layer = getattr(keras.layers, CELL_TITLES[config.cell])(
         return_sequences=True, return_state=True, go_backwards=config.go_backwards,
-        **_cell_kwargs(config))
-    layer.build((None, None, input_dim))
+        stateful=stateful_batch is not None, **_cell_kwargs(config))
+    layer.build((stateful_batch, None, input_dim))
     return layer
 
 

@@ -83,6 +83,9 @@ class Debugger:
             units=self._config.units, rows=self._batch.shape[0]))
 
     def _add_edit(self, edit: edits.Edit) -> edits.Edit:
+        if edit.kind == "clamp" and self._dropout_cell() is not None:
+            raise LabError("a gate clamp steps a cell with other weights, and dropout in "
+                           "training steps one with masks: turn training off to clamp a gate")
         if self._original is None:
             self._original = self._history
         self._history = self._history.copy_until(self._cursor)
@@ -96,7 +99,7 @@ class Debugger:
         in_force = edits.clamps_in_force(self._edits, history.computed)
         groups = self._clamped.groups(self._runner, in_force, self._batch.shape[0])
         stepper.advance(self._runner, self._config, self._batch, history, end,
-                        self._initial_states, groups)
+                        self._initial_states, groups, dropout=self._dropout_cell())
 
     def undo(self) -> bool:
         """Take back the last edit (False if there is none): the run is computed again
@@ -125,7 +128,7 @@ class Debugger:
         if original is None:
             return edited.output[:t], edited.output[:t]
         stepper.advance(self._runner, self._config, self._batch, original, t,
-                        lambda: self._initial_states(edited=False))
+                        lambda: self._initial_states(edited=False), dropout=self._dropout_cell())
         return edited.output[:t], original.output[:t]
 
     def what_if(self) -> edits.WhatIf | None:
@@ -134,6 +137,6 @@ class Debugger:
             return None
         t, edited, original = self._cursor, self._history, self._original
         stepper.advance(self._runner, self._config, self._batch, original, t,
-                        lambda: self._initial_states(edited=False))
+                        lambda: self._initial_states(edited=False), dropout=self._dropout_cell())
         dc = edited.c[:t] - original.c[:t] if edited.c is not None else None
         return edits.WhatIf(edited.h[:t] - original.h[:t], dc)

@@ -21,8 +21,10 @@ import numpy as np
 
 from tui_lab.core import building, checks, clamps, edits, initial_state, inputs, stepper, tf_loader
 from tui_lab.core.debugger import Debugger
+from tui_lab.core.dropout import DropoutOperations
 from tui_lab.core.lab_inputs import InputOperations
 from tui_lab.core.sensitivity import Reach
+from tui_lab.core.stateful import StatefulLines
 from tui_lab.core.cells import CellRunner, Weights
 from tui_lab.config import LabConfig
 from tui_lab.errors import LabError
@@ -40,7 +42,7 @@ CHUNK_STEPS = (16, 1024)
 Features = Callable[[np.ndarray], np.ndarray]  # padded ids (B, T) -> layer input (B, T, D)
 
 
-class Lab(InputOperations, Debugger, Reach):
+class Lab(InputOperations, StatefulLines, DropoutOperations, Debugger, Reach):
     """The controller. Defaults reproduce the lesson: the lyrics, line 1, LSTM, 4 units.
 
     >>> lab = Lab()
@@ -132,7 +134,7 @@ class Lab(InputOperations, Debugger, Reach):
         Before TensorFlow is imported, operations only record what was asked (so a command
         line or the app can set the lab up without waiting); this build then checks it all."""
         if self._history is None:
-            self._commit(build=True)
+            self._commit(build=True, carry=self._carry)
 
     @property
     def keras_cell(self):
@@ -236,8 +238,9 @@ class Lab(InputOperations, Debugger, Reach):
 
     def _commit(self, *, config=None, corpus=_UNSET, vectors=_UNSET, features=_UNSET,
                 selection=None, sentence=_UNSET, loaded=_UNSET, initial=_UNSET, keep_cursor=True,
-                build=False) -> None:
-        """Build the lab for these changes, then swap everything in at once."""
+                build=False, carry=None) -> None:
+        """Build the lab for these changes, then swap everything in at once. `carry`: the
+        state carried into the new input (stateful.py); any other change starts without."""
         unset = Lab._UNSET
         config = config or self._config
         corpus = self._corpus if corpus is unset else corpus
@@ -263,6 +266,7 @@ class Lab(InputOperations, Debugger, Reach):
             (self._config, self._corpus, self._vectors, self._features, self._selection,
              self._sentence, self._loaded, self._initial) = (config, corpus, vectors, features,
                                                              selection, sentence, loaded, initial)
+            self._carry, self._chain, self._stateful_notice = carry, None, None
             return
 
         runner, batch, history = building.build(
@@ -275,13 +279,18 @@ class Lab(InputOperations, Debugger, Reach):
          self._layer) = (config, corpus, vectors, features, selection, sentence, loaded,
                          initial, runner, batch, history, None)
         self._edits, self._original = (), None  # edits belong to the run they were made in
+        self._carry, self._stateful_notice = carry, None
+        if carry is None:  # Keras' stateful layer starts again with the next call
+            self._chain = None
         self._cursor = 0
         self.seek(cursor)
 
     def _initial_states(self, edited: bool = True):
-        """(h0, c0) step 0 starts from: the given initial state or zeros, with the edits
-        made before the first step unless edited=False (the unedited run, the layer)."""
-        h0, c0 = initial_state.starting(self._initial, self._batch.shape[0], self._config.units,
+        """(h0, c0) step 0 starts from: a carried state (stateful), the given initial state
+        or zeros, with the edits made before the first step unless edited=False (the
+        unedited run, the layer)."""
+        start = (self._carry.h, self._carry.c) if self._carry is not None else self._initial
+        h0, c0 = initial_state.starting(start, self._batch.shape[0], self._config.units,
                                         self._config.cell)
         if edited and any(edit.step == 0 for edit in self._edits):
             h0, c0 = h0.copy(), (c0.copy() if c0 is not None else None)
@@ -293,7 +302,12 @@ class Lab(InputOperations, Debugger, Reach):
         if self._layer is None:
             h0, c0 = self._initial_states(edited=False)
             mask = ~self._batch.pad_mask if self._config.mask_padding else None
-            sequence, states = self._runner.run_layer(self._batch.x, h0, c0, mask)
+            if self._config.stateful:
+                sequence, states = self._stateful_layer_result(mask)
+            elif self._dropout_cell() is not None:  # a fresh layer, same seed: same masks
+                sequence, states = self._dropout_cell().run_layer(self._batch.x, h0, c0, mask)
+            else:
+                sequence, states = self._runner.run_layer(self._batch.x, h0, c0, mask)
             self._layer = (sequence, tuple(states))
         return self._layer
 
@@ -342,6 +356,9 @@ class Lab(InputOperations, Debugger, Reach):
             max_abs_error=error,
             gate_max_abs_error=history.gate_error(t),
             initial_state_given=self._initial is not None,
+            initial_state_origin=self.initial_state_origin,
+            stateful_calls=self.stateful_calls,
+            dropout_masks=self.dropout_masks,
             history_id=history.id,
             edits=self._edits,
             what_if=self.what_if(),

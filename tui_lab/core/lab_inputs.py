@@ -47,7 +47,7 @@ class InputOperations:
         if self._corpus is None:
             raise LabError("there are no text lines to select: the input is raw vectors")
         selection = inputs.line_numbers(numbers, self._corpus.lines, MAX_BATCH)
-        self._commit(selection=selection, sentence=None, keep_cursor=False)
+        self._carry_commit(len(selection), selection=selection, sentence=None, keep_cursor=False)
 
     def type_sentence(self, sentence: str) -> None:
         """Step a sentence of your own, tokenized with the fitted tokenizer (unknown words: OOV)."""
@@ -55,7 +55,7 @@ class InputOperations:
             raise LabError("typed sentences need a text to fit the tokenizer on; open one first")
         if not isinstance(sentence, str) or not sentence.strip():
             raise LabError("type a sentence with at least one word")
-        self._commit(sentence=sentence.strip(), keep_cursor=False)
+        self._carry_commit(1, sentence=sentence.strip(), keep_cursor=False)
 
     def set_vectors(self, vectors, pad_mask=None) -> None:
         """Step raw input vectors, (T, features) or (B, T, features), instead of text.
@@ -64,8 +64,13 @@ class InputOperations:
         if vectors is None:
             raise LabError("give the vectors: (timesteps, features) or (batch, timesteps, features)")
         batch = vector_batch(vectors, pad_mask)
-        self._commit(vectors=batch, corpus=None, features=None, selection=(), sentence=None,
-                     keep_cursor=False, config=self._config.replace(embedding_dim=batch.x.shape[2]))
+        config = self._config.replace(embedding_dim=batch.x.shape[2])
+        if config == self._config and self._vectors is not None:  # vectors after vectors: carry
+            self._carry_commit(batch.x.shape[0], vectors=batch, corpus=None, features=None,
+                               selection=(), sentence=None, keep_cursor=False)
+        else:
+            self._commit(vectors=batch, corpus=None, features=None, selection=(), sentence=None,
+                         keep_cursor=False, config=config)
 
     def open_vectors(self, path: str | Path) -> None:
         self.set_vectors(inputs.read_vectors(checks.path_argument(path, "the vectors file")))

@@ -62,6 +62,12 @@ class Snapshot:
     max_abs_error: float | None  # stepped outputs (and final states at the end) vs the layer
     gate_max_abs_error: float | None  # numpy equations vs the Keras cell, every step so far
     initial_state_given: bool = False
+    # Where h0 (and c0) come from: "zeros", "given" or "carried from line 3" (stateful).
+    initial_state_origin: str = "zeros"
+    # With stateful on: what Keras' stateful layer has read since its reset, this input last.
+    stateful_calls: tuple[str, ...] = ()
+    # Training with dropout: the masks applied at every step (core.dropout.Masks), else None.
+    dropout_masks: Any = None
     notes: tuple[str, ...] = field(default=())
     # Which History the step arrays are views of: a new id whenever the lab makes a new
     # History (what a step computes changed); the same id means step k's rows are unchanged.

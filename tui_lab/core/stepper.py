@@ -108,11 +108,14 @@ def _max_per_step(a, b, keep) -> np.ndarray:
     return difference.reshape(len(a), -1).max(axis=1)
 
 
-def advance(runner, config, batch, history, end: int, initial_states, groups=None) -> None:
+def advance(runner, config, batch, history, end: int, initial_states, groups=None,
+            dropout=None) -> None:
     """Fill `history` up to (not including) step `end` with the steps of `batch`, on
     config.engine; initial_states() gives the (h0, c0) step 0 starts from. `groups`
     [(runner, row indices)] steps each group of rows with its own runner (gate clamps,
-    clamps.py); None: every row with `runner`."""
+    clamps.py); None: every row with `runner`. `dropout` (a dropout.DropoutCell, training
+    with dropout only) computes the steps with its masks (no clamps go with it: the lab
+    refuses them)."""
     k0 = history.computed
     if end <= k0:
         return
@@ -123,7 +126,9 @@ def advance(runner, config, batch, history, end: int, initial_states, groups=Non
     else:
         keep = np.zeros(xs.shape[:2], bool)
     h0, c0 = _state_before(history, k0, initial_states)
-    if groups is None or len(groups) == 1:
+    if dropout is not None:
+        steps = dropout.compute(config.engine, xs, keep, h0, c0)
+    elif groups is None or len(groups) == 1:
         steps = compute(groups[0][0] if groups else runner, config.engine, xs, keep, h0, c0)
     else:
         steps = _compute_groups(groups, config.engine, xs, keep, h0, c0)

@@ -6,7 +6,12 @@ JSON layout (arrays keep the batch axis even when the batch is 1):
     tokens, ids   (text input) one list per batch row
     padded        (B, T) ids after pad_sequences; pad_mask (B, T) true at padding
     weights       embedding (text input), kernel, recurrent_kernel, bias (absent without bias)
-    initial_state h (B, units) and c for LSTM
+    initial_state h (B, units) and c for LSTM, and origin: "zeros", "given" or
+                  "carried from line 3" (stateful: the previous line's final state)
+    stateful      (with stateful on) chain: what Keras' stateful layer read, in order
+    dropout_masks (training with dropout) input (gates, B, features) and recurrent
+                  (gates, B, units): 0 dropped, 1/(1-p) kept, the same at every step; one
+                  gate row when one mask serves every gate; null for a rate of 0
     steps         in processing order: {t, position, x, h, c (LSTM), gates {name: (B, units)}}
                   plus output and masked when mask_padding is on (gates are null where masked)
     layer         sequence (B, T, units) and states, as the Keras layer returns them
@@ -60,7 +65,7 @@ def full_snapshot(lab: Lab) -> Snapshot:
 def _source(snapshot: Snapshot) -> dict:
     source = {"kind": snapshot.source_kind, "name": snapshot.source_name,
               "weights": snapshot.weights_source,
-              "initial_state": "given" if snapshot.initial_state_given else "zeros"}
+              "initial_state": snapshot.initial_state_origin}
     if snapshot.sentence is not None:
         source["sentence"] = snapshot.sentence
     elif snapshot.source_kind == "text":
@@ -110,6 +115,15 @@ def trace_dict(snapshot: Snapshot, until: dict | None = None,
     trace["initial_state"] = {"h": snapshot.h0.tolist()}
     if cell_state:
         trace["initial_state"]["c"] = snapshot.c0.tolist()
+    trace["initial_state"]["origin"] = snapshot.initial_state_origin
+    if snapshot.config.stateful:  # what Keras' stateful layer read, in order, this run last
+        trace["stateful"] = {"chain": list(snapshot.stateful_calls)}
+    masks = snapshot.dropout_masks
+    if masks is not None:  # training with dropout: the masks applied at every step
+        trace["dropout_masks"] = {
+            "gates": list(masks.gates),
+            "input": None if masks.input is None else masks.input.tolist(),
+            "recurrent": None if masks.recurrent is None else masks.recurrent.tolist()}
     masking = snapshot.config.mask_padding
     steps = []
     for k, position in enumerate(snapshot.order[:snapshot.t].tolist()):
@@ -141,7 +155,7 @@ def trace_arrays(snapshot: Snapshot, until: dict | None = None,
     """The trace as flat arrays (what the .npz holds)."""
     trace = trace_dict(snapshot, until)
     arrays = {"config": np.array(json.dumps(trace["config"]))}
-    for key in ("word_index", "tokens", "ids", "edits", "until"):
+    for key in ("word_index", "tokens", "ids", "edits", "until", "stateful"):
         if key in trace:
             arrays[key] = np.array(json.dumps(trace[key]))
     if snapshot.batch.rows is not None:
@@ -171,6 +185,10 @@ def trace_arrays(snapshot: Snapshot, until: dict | None = None,
     arrays["layer_sequence"] = snapshot.layer_sequence
     for i, state in enumerate(snapshot.layer_states):
         arrays[f"layer_states_{i}"] = state
+    masks = snapshot.dropout_masks
+    for name in ("input", "recurrent"):
+        if masks is not None and getattr(masks, name) is not None:
+            arrays[f"dropout_masks_{name}"] = getattr(masks, name)
     arrays["max_abs_error"] = np.array(snapshot.max_abs_error)
     arrays["gate_max_abs_error"] = np.array(snapshot.gate_max_abs_error)
     return arrays

@@ -39,6 +39,7 @@ from tui_lab.tui.screens.lab import NUMBER_PANELS, LabScreen
 from tui_lab.tui.screens.settings import SettingsScreen
 from tui_lab.tui.screens.word_index import VocabularyFetched, WordIndexScreen
 from tui_lab.tui.session_actions import SessionActions
+from tui_lab.tui.stateful_actions import StatefulActions
 from tui_lab.tui.view import DEFAULT_DIGITS, View
 from tui_lab.tui.view_actions import ViewActions
 from tui_lab.tui.widgets.header import InputHeader
@@ -50,7 +51,7 @@ RUN_CHUNK = 256  # steps between progress reports when running to the end
 
 
 class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileActions,
-             SessionActions, ModelActions, ViewActions, Jobs, App):
+             SessionActions, ModelActions, StatefulActions, ViewActions, Jobs, App):
     """tui-lab's app. `LabApp(lab).run()`; `lab` is a tui_lab.Lab (TensorFlow not needed yet)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -282,7 +283,7 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
         self._show_lines()
         if not self.marks:  # with lines marked for a batch, moving only moves the cursor
             number = self.line_cursor
-            self.submit(f"Line {number}", lambda lab: lab.select_lines([number]))
+            self.submit(f"Line {number}", lambda lab: self.choose_lines(lab, [number]))
 
     def action_next_line(self) -> None:
         self._move_line(1)
@@ -295,7 +296,7 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
         if self._need_lines():
             self.marks.clear()
             number = self.line_cursor
-            self.submit(f"Line {number}", lambda lab: lab.select_lines([number]))
+            self.submit(f"Line {number}", lambda lab: self.choose_lines(lab, [number]))
 
     def on_lines_panel_chosen(self, message: LinesPanel.Chosen) -> None:
         """A click on a line does what enter does on it."""
@@ -308,7 +309,7 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
             return
         self.marks ^= {self.line_cursor}
         chosen = sorted(self.marks) or [self.line_cursor]
-        self.submit("Mark line", lambda lab: lab.select_lines(chosen))
+        self.submit("Mark line", lambda lab: self.choose_lines(lab, chosen))
 
     # ----- settings -------------------------------------------------------------------------
     def action_cycle_cell(self) -> None:

@@ -50,6 +50,12 @@ LAB_BINDINGS = [
     B("b", "toggle('go_backwards')", "Backwards", "go_backwards"),
     B("z", "toggle('mask_padding')", "Mask", "mask_padding", False, None, "mask_zero: skip padding"),
     B("r", "reseed", "Reseed", "reseed"),
+    B("S", "toggle_stateful", "Stateful", "stateful", False, None,
+      "stateful=True: the next line starts from this line's final state"),
+    B("D", "dropout_masks", "Dropout masks", "dropout", False, None,
+      "which inputs and recurrent units dropout drops at each step (training on)"),
+    B("ctrl+r", "reset_states", "Reset states", "stateful.reset", False, None,
+      "zero the carried state (reset_states): back to the initial state"),
     B("t", "type_sentence", "Type", "type"),
     B("o", "open_file", "Open", "open", False, None, "a text, vectors (.npy/.json) or a model (.keras)"),
     # Trained models (model_actions.py): hidden in the Footer, listed in help and ctrl+p.

@@ -51,7 +51,8 @@ class FileActions:
         def typed(sentence: str | None) -> None:
             if sentence is not None:
                 self.marks.clear()
-                self.submit("Type a sentence", lambda lab: lab.type_sentence(sentence))
+                self.submit("Type a sentence", lambda lab: (lab.type_sentence(sentence),
+                                                            self.say_stateful_notice(lab)))
 
         self.push_screen(PromptScreen("Type a sentence", "It is tokenized with the fitted "
                                       "tokenizer; unknown words become <OOV>.",

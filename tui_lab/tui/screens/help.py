@@ -30,6 +30,18 @@ underlined before the first step). A long line is cut around that position with 
 - **Layer**: what `keras.layers.<Cell>` returns with return_sequences / return_state on or off,
   with shapes (batch, timesteps, units), filled in as the steps reach the end, and the largest
   difference between stepping the cell and running the whole layer (it should be ~0).
+- **Stateful lines**: *S* turns Keras' `stateful=True` on: the next line chosen (j/k, enter, a
+  batch of the same size) starts from the final state of the one before, after its whole
+  length, whatever step was shown. The status bar says where h_0 came from ("stateful: carried
+  from line 3"); *Layer* names the calls of a `stateful=True` Keras layer (same weights) made
+  line after line and compares them with the steps. *ctrl+r* (reset_states) takes the current
+  line back to the initial state. A batch of another size starts again (a stateful layer has
+  a fixed batch size), and so does any change of setting or weights.
+- **Dropout**: with *training* on in the settings (and dropout or recurrent_dropout above 0)
+  the cell is called with training=True: *D* shows the masks, ■ kept (scaled by 1/(1-p)), ·
+  dropped, for x_t and for h_(t-1) (LSTM and GRU draw one per gate when recurrent_dropout is
+  on). Keras draws one mask per sequence from the seed and uses it at every step; *r* reseeds
+  (new weights, new masks). With training off no mask applies, whatever the rates.
 - **The debugger**: *B* lists breakpoints, conditions such as `forget[2] < 0.1` (the cell is
   forgetting), `h[0] > 0.5`, `token == pretender`, `dh > 0.3` (with a model open also
   `next == love`, `p(love) > 0.5`); *u* runs until one holds and
@@ -87,7 +99,9 @@ ANSWERS = """\
 - **Why are states not passed between lines of a batch?** Each row of a batch is an independent
   sequence with its own h (and c), starting from zeros: mark two lines (*m*) and see one block of
   columns per row. *y* (and *Y*) picks the row that *Embed*, *Gates* and *Layer* show, like
-  `output[1]` picks the second row of the layer's output; the status bar names it.
+  `output[1]` picks the second row of the layer's output; the status bar names it. Nor between
+  batches, unless the layer is stateful: press *S*, then choose the next line, and its h_0 is
+  the last line's final state.
 - **How many digits?** Three by default, so that the panels fit 80 columns. *>* and *<* (or
   digits in the settings, *s*) show 3 to 8, to compare with the notebook's float32 prints
   (8 significant digits). Only the view changes: the steps, the trace and the Python API keep

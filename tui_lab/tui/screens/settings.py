@@ -38,9 +38,14 @@ HINTS = {
     "reset_after": "GRU only: reset gate after the matmul (Keras default)",
     "seed": "seed of the initial weights",
     "engine": "what computes each step (the layer checks both)",
+    "stateful": "the next line starts from this one's final state",
+    "dropout": "fraction of x_t dropped, 0 <= p < 1 (with training on)",
+    "recurrent_dropout": "fraction of h_(t-1) dropped (with training on)",
+    "training": "call the cell with training=True: dropout masks apply (D)",
     "digits": f"decimals of every number shown, {MIN_DIGITS} to {MAX_DIGITS} (< / >); "
               f"the view only",
 }
+FRACTIONS = ("dropout", "recurrent_dropout")  # typed as decimals, not whole numbers
 DISPLAY = ("digits",)  # the view's settings, after the LabConfig fields
 CHOICES = {"cell": [(title, cell) for cell, title in CELL_TITLES.items()],
            "padding": [(p, p) for p in PADDING_CHOICES],
@@ -53,6 +58,11 @@ def parse(name: str, text: str):
     text = text.strip()
     if name == "maxlen" and text.lower() in ("", "none"):
         return None
+    if name in FRACTIONS:
+        try:
+            return float(text)
+        except ValueError:
+            raise LabError(f"{name} must be a number such as 0.2, not {text!r}") from None
     try:
         return int(text)
     except ValueError:

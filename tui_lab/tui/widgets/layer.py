@@ -35,6 +35,29 @@ def _table(text: Text, rows: list[tuple[str, ...]]) -> None:
         text.append("\n")
 
 
+CHAIN_SHOWN = 4  # the stateful layer's last calls named
+
+
+def _stateful_lines(body: Text, snapshot: Snapshot) -> None:
+    """What Keras' stateful layer was called on, in order, how its outputs compare with the
+    steps, and where h0 comes from."""
+    calls = snapshot.stateful_calls
+    body.append("stateful: ", "bold")
+    if calls:
+        shown = (["…"] if len(calls) > CHAIN_SHOWN else []) + list(calls[-CHAIN_SHOWN:])
+        body.append(f"called on {' → '.join(shown)} ({len(calls)} call"
+                    f"{'s' if len(calls) > 1 else ''} since reset) vs steps: ")
+        body.append(agreement(snapshot.max_abs_error, "not run yet"), "bold")
+        body.append("\n")
+    else:
+        body.append("the layer has not run on this input yet\n", "italic")
+    origin = snapshot.initial_state_origin
+    body.append("  initial state: ")
+    body.append(origin, "bold" if origin.startswith("carried") else "")
+    body.append(" (ctrl+r resets)\n" if origin.startswith("carried") else
+                " (the next line starts from this one's final state)\n")
+
+
 class LayerPanel(Vertical):
     """Two texts: the call and its shapes (they change with the settings) above the values
     (they change on every step), so a step re-renders only the lower one."""
@@ -57,13 +80,24 @@ class LayerPanel(Vertical):
         lstm = snapshot.c is not None
         states = ["h", "c"] if lstm else ["h"]
         head = Text()
-        head.append(f"keras.layers.{config.cell_title}({units}, go_backwards={config.go_backwards})",
-                    "bold")
-        head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)\n")
+        stateful = ", stateful=True" if config.stateful else ""
+        if snapshot.dropout_masks is not None:  # a fresh layer with the same seed: same masks
+            stateful += (f", dropout={config.dropout:g}, recurrent_dropout="
+                         f"{config.recurrent_dropout:g}, seed={config.seed}")
+        head.append(f"keras.layers.{config.cell_title}({units}, go_backwards={config.go_backwards}"
+                    f"{stateful})", "bold")
+        head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)")
+        head.append(", training=True (D: the masks)\n" if snapshot.dropout_masks is not None
+                    else "\n")
         head.append("engine: ", "bold")
-        head.append(config.engine_title)
-        if config.engine == "keras":
-            head.append(f": cell(x_t, {'[h, c]' if lstm else '[h]'}) each step")
+        states_arg = "[h, c]" if lstm else "[h]"
+        if snapshot.dropout_masks is not None:  # core/dropout.py: not the compiled cell
+            head.append(f"{'the Keras cell' if config.engine == 'keras' else 'numpy equations'}"
+                        f" with the masks: cell(x_t, {states_arg}, training=True), eager")
+        else:
+            head.append(config.engine_title)
+            if config.engine == "keras":
+                head.append(f": cell(x_t, {states_arg}) each step")
         head.append("\n\n")
         table = [("return_sequences", "return_state", "returns", "shapes")]
         seq, last = shape(B, T, units), shape(B, units)
@@ -76,6 +110,8 @@ class LayerPanel(Vertical):
         _table(head, table)
         head.rstrip()
         body = Text()
+        if config.stateful:
+            _stateful_lines(body, snapshot)
         r, digits = view.row, view.digits
         row = f" (batch row {r + 1} of {B})" if B > 1 else ""
         layer_ready = snapshot.layer_sequence is not None
@@ -110,7 +146,8 @@ class LayerPanel(Vertical):
             body.append("max |error| steps before the first edit vs layer: ", "bold")
             body.append(agreement(snapshot.max_abs_error, "no step before it"))
         else:
-            body.append("max |error| steps vs layer: ", "bold")
+            body.append(f"max |error| steps vs {'stateful ' if config.stateful else ''}layer: ",
+                        "bold")
             body.append(agreement(snapshot.max_abs_error, "layer not run yet"))
         body.append(" · numpy equations vs cell: ", "bold")
         body.append(agreement(snapshot.gate_max_abs_error))

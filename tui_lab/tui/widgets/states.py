@@ -57,7 +57,8 @@ def legend(snapshot) -> str:
     if snapshot.t:
         return f"{title}: {what} · blue < 0 < red · ▶ current step"
     names = "h_0, c_0" if snapshot.c is not None else "h_0"
-    given = "as given" if snapshot.initial_state_given else "zeros"
+    given = {"zeros": "zeros", "given": "as given"}.get(snapshot.initial_state_origin,
+                                                        snapshot.initial_state_origin)
     return f"{title}: {what} · row 0: initial {names} ({given}) · space steps"
 
 

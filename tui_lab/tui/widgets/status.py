@@ -42,6 +42,12 @@ class StatusBar(Static):
         if snapshot.edits:
             count = len(snapshot.edits)
             parts.append((f" · ✎ {count} edit{'s' if count > 1 else ''}", "bold", 0))
+        if snapshot.initial_state_origin.startswith("carried"):  # stateful: h0 is not zeros
+            parts.append((f" · stateful: {snapshot.initial_state_origin}", "bold", 0))
+        elif config.stateful:
+            parts.append((" · stateful", "bold", 0))
+        if snapshot.dropout_masks is not None:
+            parts.append((" · dropout (training)", "bold", 0))
         parts.append((" · backwards", "", 0) if config.go_backwards else (" · forward", "", 3))
         parts.append((" · mask on", "", 0) if config.mask_padding else (" · mask off", "", 4))
         parts.append((f" · {snapshot.weights_source}", "", 1))
