@@ -11,7 +11,7 @@ from tui_lab.tui.widgets.header import CURRENT, InputHeader, window
 from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.tokens import TokensPanel
 
-from pilot import make_app, press, settle
+from pilot import make_app, press, settle, warnings
 
 def screen_rows(app) -> list[str]:
     """The terminal's rows as text, as painted now (what a learner sees): what
@@ -259,3 +259,114 @@ async def test_the_status_bar_keeps_what_matters_at_60_columns():
         await press(pilot, "b")
         assert screen_rows(app)[0].strip() == ("LSTM(4)  Keras cell · row 1/2 · step 7/7 (end) · "
                                                "forward · mask on · seed 0")
+
+
+# ----- a focused panel scrolls with the arrows; the step keys come back on esc -----------------
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@pytest.mark.asyncio
+async def test_a_focused_panel_scrolls_with_the_arrows_and_esc_gives_them_back(size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await press(pilot, "end")
+        app.screen.show_panel("layer")
+        await settle(pilot)
+        pane = app.screen.query_one("#layer")
+        assert pane.max_scroll_y > 0 or size[1] > 24  # (tall enough at 160x48)
+        await press(pilot, "F")
+        assert app.screen.focused is pane
+        assert "arrows scroll Layer (esc)" in screen_rows(app)[0]
+        assert "esc Arrows step" in screen_rows(app)[-1]
+        if pane.max_scroll_y:
+            await press(pilot, "down", "down")
+            assert pane.scroll_y == 2
+            await press(pilot, "end")
+            assert pane.scroll_y == pane.max_scroll_y
+            assert "numpy equations vs cell" in seen(app)
+            await press(pilot, "home")
+            assert pane.scroll_y == 0
+        assert app.snapshot.t == 7  # the arrows, home and end moved no step
+        await press(pilot, "h", "space")  # the letters still step
+        assert app.snapshot.t == 7
+        await press(pilot, "escape")
+        assert app.screen.focused is None
+        assert "arrows scroll" not in screen_rows(app)[0]
+        await press(pilot, "left")  # the arrows step again
+        assert app.snapshot.t == 6
+        await press(pilot, "up")  # and move the line (none above line 1: still line 1)
+        assert app.line_cursor == 1
+
+
+@pytest.mark.asyncio
+async def test_a_focused_table_scrolls_down_and_sideways():
+    """States of 32 units at 8 digits at 80x24: rows below and columns beside the screen."""
+    app = make_app(Lab(LabConfig(units=32)), digits=8)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "end", "F")
+        grid = app.screen.query_one("#states-grid")
+        assert app.screen.focused is app.screen.query_one("#states")
+        assert grid.max_scroll_x > 0
+        await press(pilot, "right", "right")
+        assert grid.scroll_x == 2 * grid.cell
+        await press(pilot, "left")
+        assert grid.scroll_x == grid.cell
+        assert app.snapshot.t == 7
+
+
+@pytest.mark.asyncio
+async def test_tab_moves_the_focus_and_lines_gives_the_arrows_back():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "F", "tab")  # States, then Layer
+        assert app.screen.focused is app.screen.query_one("#layer")
+        await press(pilot, "tab", "tab")  # Gates, then Lines: it follows its cursor
+        assert app.screen.focused is None
+        await press(pilot, "F")
+        assert app.screen.focused is None and "Lines follows its cursor" in warnings(app)[-1]
+        await press(pilot, "down")  # the arrows move the line
+        assert app.line_cursor == 2
+
+
+@pytest.mark.asyncio
+async def test_a_click_focuses_the_panel_it_lands_on():
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        layer = app.screen.query_one("#layer")
+        await pilot.click(layer, offset=(10, 5))
+        await settle(pilot)
+        assert app.screen.focused is layer and app.screen.current_panel is layer
+        assert "arrows scroll Layer" in screen_rows(app)[0]
+        await press(pilot, "F")  # F gives the arrows back too
+        assert app.screen.focused is None
+
+
+@pytest.mark.parametrize("units", [4, 8])
+@pytest.mark.asyncio
+async def test_layer_lines_never_wrap_and_scroll_sideways(units):
+    """At 80x24 with 8 digits and a batch of two lines, the Layer's rows are whole lines: the
+    lesson's 4 units fit the width; with 8 the widest is reached by scrolling sideways, and
+    none is broken onto the next row."""
+    app = make_app(Lab(LabConfig(units=units)), digits=8)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "m", "j", "m", "end")
+        app.screen.show_panel("layer")
+        await press(pilot, "F")
+        panel = app.screen.query_one(LayerPanel)
+        lines = panel.content.plain.split("\n")
+        for static in panel.query("Static"):  # one screen row per line of text
+            assert static.size.height == len(static.content.plain.split("\n"))
+        pane = app.screen.query_one("#layer")
+        room = pane.scrollable_content_region.width
+        widest = max(len(line) for line in lines)
+        assert (widest > room) == (units == 8)
+        assert pane.max_scroll_x == max(0, widest - room)
+        for _ in range(40):
+            await press(pilot, "right")
+        assert pane.scroll_x == pane.max_scroll_x
+        await press(pilot, "end")
+        longest = max(lines, key=len)
+        assert longest[-20:] in seen(app)  # the end of the widest line is on screen

@@ -12,8 +12,9 @@ from tui_lab.tui.widgets.static import show_text
 
 class StatusBar(Static):
     def show(self, snapshot: Snapshot | None = None, *, busy: str = "", playing: bool = False, source: str = "",
-             row: int = 0) -> None:
-        """row: the batch row in focus (0-based), named when the batch has several."""
+             row: int = 0, scrolling: str = "") -> None:
+        """row: the batch row in focus (0-based), named when the batch has several.
+        scrolling: the panel the arrows scroll (focused), "" while they step."""
         text = Text(no_wrap=True, overflow="ellipsis")
         if snapshot is None:
             text.append(" tui-lab ", "bold reverse")
@@ -23,7 +24,9 @@ class StatusBar(Static):
             return
         config = snapshot.config
         # (text, style, how late it goes when the bar is too narrow: 0 never). What goes is
-        # on screen elsewhere too: the engine in Layer, direction and mask in Tokens.
+        # on screen elsewhere too: the seed and the engine in Layer, direction and mask in
+        # Tokens, the line in the header. What the learner must see stays: the cell, the
+        # step, edits, and whether it plays, is busy, or the arrows scroll a panel.
         parts = [(f" {config.cell_title}({config.units}) ", "bold reverse", 0),
                  # Which engine made the numbers, in view whenever it fits.
                  (" Keras cell ·" if config.engine == "keras" else " numpy equations ·", "bold", 2)]
@@ -35,22 +38,24 @@ class StatusBar(Static):
         elif rows > 1:  # which row Embed, Gates and Layer show (y cycles it)
             what = f"row {row + 1}/{rows}"  # short: "mask on" must still fit at 60 columns
         else:
-            what = f"{rows} vector rows"
-        parts += [(f" {what} · ", "", 0), (f"step {snapshot.t}/{snapshot.timesteps}", "bold", 0)]
+            what = f"{rows} vector row{'s' if rows > 1 else ''}"
+        parts += [(f" {what} · ", "", 6), (f"step {snapshot.t}/{snapshot.timesteps}", "bold", 0)]
         if snapshot.at_end:
             parts.append((" (end)", "bold", 0))
         if snapshot.edits:
             count = len(snapshot.edits)
             parts.append((f" · ✎ {count} edit{'s' if count > 1 else ''}", "bold", 0))
-        parts.append((" · backwards", "", 0) if config.go_backwards else (" · forward", "", 3))
-        parts.append((" · mask on", "", 0) if config.mask_padding else (" · mask off", "", 4))
+        parts.append((" · backwards", "", 5) if config.go_backwards else (" · forward", "", 3))
+        parts.append((" · mask on", "", 5) if config.mask_padding else (" · mask off", "", 4))
         parts.append((f" · {snapshot.weights_source}", "", 1))
         if playing:
             parts.append((" · ▶ playing", "bold", 0))
-        if busy:
+        if scrolling:
+            parts.append((f" · arrows scroll {scrolling} (esc)", "bold", 0))
+        if busy:  # last: if even it does not fit, its end is cut (…), never the rest
             parts.append((f" · {busy}", "italic", 0))
         room = self.size.width or 80
-        for late in (1, 2, 3, 4):  # at 60 columns everything else still fits
+        for late in range(1, 7):  # at 60 columns everything else still fits
             if sum(cell_len(part) for part, _, _ in parts) <= room:
                 break
             parts = [part for part in parts if part[2] != late]
