@@ -370,3 +370,69 @@ async def test_layer_lines_never_wrap_and_scroll_sideways(units):
         await press(pilot, "end")
         longest = max(lines, key=len)
         assert longest[-20:] in seen(app)  # the end of the widest line is on screen
+
+
+# ----- the model bar and the status bar fit their width ----------------------------------------
+def bar_rows(app) -> list[str]:
+    """The model bar's rows as painted (between its top rule and the footer)."""
+    bar = app.screen.query_one("#model-bar")
+    region = bar.content_region
+    return [row[region.x:region.right] for row in screen_rows(app)[region.y:region.bottom]]
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (160, 48)])
+@pytest.mark.asyncio
+async def test_the_model_bar_is_never_cut(keras, size):
+    """Seen at 80 columns: `layer 1/1 lstm: LSTM, 32 units, input 16, outputs last st…` and
+    the next words cut; with generation, the text cut before the newest word."""
+    from tui_lab.trained.loading import shipped_model_path
+
+    app = make_app(model={"path": shipped_model_path()})
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        view = app.snapshot.model
+        rows = bar_rows(app)
+        assert not any("…" in row for row in rows), rows
+        assert "lyrics_lstm.keras" in rows[0] and view.layer.name in rows[0]
+        assert rows[1].count("< 1e-5 ✓") == 2  # the layer's output and the head, both whole
+        if size[0] >= 80:  # the likeliest next word, whole
+            assert f"next: {view.next_words[0].word} " in rows[1]
+        if size[0] >= 120:
+            assert view.layer.describe() in rows[0]
+        for _ in range(12):
+            await press(pilot, "n")
+        generation = app.snapshot.model.generation
+        rows = bar_rows(app)
+        start = "text:" if size[0] >= 120 else "generate"  # (wide: a line of its own)
+        text = next(row for row in rows if row.lstrip().startswith(start))
+        newest = " ".join(generation.words[-3:])
+        assert text.rstrip().endswith(newest), (text, newest)
+        assert text.rstrip().endswith("…") is False
+
+
+@pytest.mark.asyncio
+async def test_the_status_bar_keeps_playing_busy_and_the_focus_at_60_columns():
+    app = make_app(play_interval=60)  # playing, but no tick during the test
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        await press(pilot, "b", "z", "m", "j", "m", "y", "p")
+        assert app.playing
+        await press(pilot, "F")
+        row = screen_rows(app)[0]
+        assert "▶ playing" in row and "arrows scroll States (esc)" in row and "step 0/7" in row
+        assert "…" not in row
+        app.lab_screen.query_one("StatusBar").show(
+            app.snapshot, busy="Run to end: running to the end 512/1000", playing=True,
+            scrolling="States", row=1)
+        await pilot.pause()
+        row = screen_rows(app)[0]
+        assert "▶ playing" in row and "step 0/7" in row and "Run to end" in row, row
+        await pilot.resize_terminal(160, 48)  # room again: everything is back
+        await pilot.pause()
+        row = screen_rows(app)[0]
+        for part in ("Keras cell", "row 2/2", "backwards", "mask on", "seed 0", "Run to end: "
+                     "running to the end 512/1000"):
+            assert part in row, (part, row)
+        await pilot.resize_terminal(60, 20)  # and at 60 columns it fits again, on a resize
+        await pilot.pause()
+        assert "▶ playing" in screen_rows(app)[0]

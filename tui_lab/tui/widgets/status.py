@@ -11,10 +11,19 @@ from tui_lab.tui.widgets.static import show_text
 
 
 class StatusBar(Static):
+    _shown: tuple = ()  # show's arguments, to fit the bar again when the terminal resizes
+
+    def on_resize(self) -> None:
+        if self._shown:
+            args, kwargs = self._shown
+            self.show(*args, **kwargs)
+
     def show(self, snapshot: Snapshot | None = None, *, busy: str = "", playing: bool = False, source: str = "",
              row: int = 0, scrolling: str = "") -> None:
         """row: the batch row in focus (0-based), named when the batch has several.
         scrolling: the panel the arrows scroll (focused), "" while they step."""
+        self._shown = ((snapshot,), dict(busy=busy, playing=playing, source=source, row=row,
+                                         scrolling=scrolling))
         text = Text(no_wrap=True, overflow="ellipsis")
         if snapshot is None:
             text.append(" tui-lab ", "bold reverse")
