@@ -421,6 +421,8 @@ async def test_the_status_bar_keeps_playing_busy_and_the_focus_at_60_columns():
         row = screen_rows(app)[0]
         assert "▶ playing" in row and "arrows scroll States (esc)" in row and "step 0/7" in row
         assert "…" not in row
+        assert app.screen.query_one("Footer").max_scroll_x == 0  # the focused footer fits
+        assert "esc Arrows step" in screen_rows(app)[-1]
         app.lab_screen.query_one("StatusBar").show(
             app.snapshot, busy="Run to end: running to the end 512/1000", playing=True,
             scrolling="States", row=1)

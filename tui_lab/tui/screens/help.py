@@ -30,6 +30,11 @@ underlined before the first step). A long line is cut around that position with 
 - **Layer**: what `keras.layers.<Cell>` returns with return_sequences / return_state on or off,
   with shapes (batch, timesteps, units), filled in as the steps reach the end, and the largest
   difference between stepping the cell and running the whole layer (it should be ~0).
+- **Scrolling**: pgup / pgdn scroll the panel shown (the one with the bright border when
+  wide), [ / ] its table sideways, the mouse wheel any panel. *F* (or a click on a panel)
+  gives that panel the arrow keys: ↑ ↓ ← → scroll it, home / end go to its top / bottom, and
+  the status bar says `arrows scroll <panel> (esc)`; *esc* or *F* gives the arrows back to
+  stepping. space, l, h, j, k, g and G step and move lines either way.
 - **The debugger**: *B* lists breakpoints, conditions such as `forget[2] < 0.1` (the cell is
   forgetting), `h[0] > 0.5`, `token == pretender`, `dh > 0.3`; *u* runs until one holds and
   says which. *E* sets a unit of h or c at the current step (marked ✎ in *States* and the
