@@ -438,3 +438,21 @@ async def test_the_status_bar_keeps_playing_busy_and_the_focus_at_60_columns():
         await pilot.resize_terminal(60, 20)  # and at 60 columns it fits again, on a resize
         await pilot.pause()
         assert "▶ playing" in screen_rows(app)[0]
+
+
+@pytest.mark.asyncio
+async def test_wide_tokens_of_three_lines_scroll_to_their_step_row():
+    """At 160x48 the Tokens panel (11 rows of the grid) of a batch of three lines overflows:
+    it has a scrollbar and pgdn reaches its `step` row."""
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "m", "j", "m", "j", "m", "end")
+        app.screen.show_panel("tokens")
+        pane = app.screen.query_one("#tokens")
+        assert pane.max_scroll_y > 0 and pane.show_vertical_scrollbar
+        await scroll_to_bottom(pilot, pane)
+        assert pane.scroll_y == pane.max_scroll_y
+        box = pane.content_region
+        shown = "\n".join(row[box.x:box.right] for row in screen_rows(app)[box.y:box.bottom])
+        assert "3:token" in shown and "step " in shown and "padding='pre'" in shown

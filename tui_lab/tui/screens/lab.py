@@ -35,8 +35,11 @@ class PanelTabs(Tabs, can_focus=False):
     """Tabs that switch panels at narrow sizes; keys (tab / shift+tab) drive them, not focus."""
 
 
-class Pane(ScrollFocus, VerticalScroll):
-    """Tokens and Layer: text that scrolls as a whole."""
+class Pane(VerticalScroll, ScrollFocus):
+    """Tokens and Layer: text that scrolls as a whole. (ScrollFocus comes second: Textual
+    takes a widget's default CSS from its first base only.)"""
+
+    BINDINGS = ScrollFocus.BINDINGS  # over ScrollableContainer's arrows: the panels' own
 
 
 class LabScreen(Screen):

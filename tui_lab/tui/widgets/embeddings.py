@@ -19,7 +19,7 @@ from tui_lab.tui.widgets.labels import row_prefix, token_at
 from tui_lab.tui.widgets.static import show_text
 
 
-class EmbeddingsPanel(ScrollFocus, Vertical):
+class EmbeddingsPanel(Vertical, ScrollFocus, can_focus=True):
     """One row per padded position; a step only moves the ▶ marker (the rows stay)."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:

@@ -17,7 +17,9 @@ FOCUSED_HINT = "↑↓←→ scroll · esc: keys step again"
 
 
 class ScrollFocus(Widget, can_focus=True):
-    """Mixed into a panel (before its container class). Scrolls the panel's first widget that
+    """Mixed into a panel AFTER its container class (`class P(Vertical, ScrollFocus,
+    can_focus=True)`): Textual takes default CSS from a widget's first base only, so the
+    container's (layout, overflow) must come first. Scrolls the panel's first widget that
     overflows on that axis: the panel itself (Tokens, Layer) or its table (NumberGrid)."""
 
     BINDINGS = [

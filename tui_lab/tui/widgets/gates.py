@@ -55,7 +55,7 @@ def gate_blocks(snapshot, row: int = 0) -> list[Block]:
     return [col("h_{t-1}", h_prev), col("a", gates["preactivation"][k]), col("h_t", snapshot.h[k])]
 
 
-class GatesPanel(ScrollFocus, Vertical):
+class GatesPanel(Vertical, ScrollFocus, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static("", classes="legend", id="gates-where")
         yield Static("", classes="legend", id="gates-equations")

@@ -99,7 +99,7 @@ class Trajectories(ScrollView, can_focus=False):
         return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
 
 
-class StatesPanel(ScrollFocus, Vertical):
+class StatesPanel(Vertical, ScrollFocus, can_focus=True):
     """The state table (one row per step, current step marked ▶) above the trajectories."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:

@@ -59,15 +59,19 @@ class StatusBar(Static):
         parts.append((f" · {snapshot.weights_source}", "", 1))
         if playing:
             parts.append((" · ▶ playing", "bold", 0))
-        if scrolling:
-            parts.append((f" · arrows scroll {scrolling} (esc)", "bold", 0))
+        if scrolling:  # (its short form when space is short: ↕ says the arrows scroll)
+            parts.append((f" · arrows scroll {scrolling} (esc)", "bold", 7))
+            parts.append((f" · ↕ {scrolling} (esc)", "bold", -7))
         if busy:  # last: if even it does not fit, its end is cut (…), never the rest
             parts.append((f" · {busy}", "italic", 0))
         room = self.size.width or 80
-        for late in range(1, 7):  # at 60 columns everything else still fits
-            if sum(cell_len(part) for part, _, _ in parts) <= room:
+        for late in range(1, 8):  # at 60 columns everything else still fits
+            # (-late: the short form of what goes at `late`, shown from then on)
+            if sum(cell_len(part) for part, _, level in parts if level >= 0) <= room:
                 break
-            parts = [part for part in parts if part[2] != late]
+            parts = [(part, style, 0 if level == -late else level)
+                     for part, style, level in parts if level != late]
+        parts = [part for part in parts if part[2] >= 0]
         for part, style, _ in parts:
             text.append(part, style)
         show_text(self, text)
