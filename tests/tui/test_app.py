@@ -420,4 +420,4 @@ async def test_the_engine_that_made_the_numbers_is_named(engine, status, layer):
         readout = app.screen.query_one(LayerPanel).content.plain
         assert layer in readout
         # Float errors on screen at a fixed resolution (the exact value is in the snapshot).
-        assert "max |error| steps vs layer: < 1e-5 ✓ · numpy equations vs cell: < 1e-5 ✓" in readout
+        assert "max |error| steps vs layer: < 1e-5 ✓\nnumpy equations vs cell: < 1e-5 ✓" in readout

@@ -11,7 +11,7 @@ from tui_lab.tui.widgets.header import CURRENT, InputHeader, window
 from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.tokens import TokensPanel
 
-from pilot import make_app, press, settle
+from pilot import make_app, press, settle, warnings
 
 def screen_rows(app) -> list[str]:
     """The terminal's rows as text, as painted now (what a learner sees): what
@@ -259,3 +259,200 @@ async def test_the_status_bar_keeps_what_matters_at_60_columns():
         await press(pilot, "b")
         assert screen_rows(app)[0].strip() == ("LSTM(4)  Keras cell · row 1/2 · step 7/7 (end) · "
                                                "forward · mask on · seed 0")
+
+
+# ----- a focused panel scrolls with the arrows; the step keys come back on esc -----------------
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@pytest.mark.asyncio
+async def test_a_focused_panel_scrolls_with_the_arrows_and_esc_gives_them_back(size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await press(pilot, "end")
+        app.screen.show_panel("layer")
+        await settle(pilot)
+        pane = app.screen.query_one("#layer")
+        assert pane.max_scroll_y > 0 or size[1] > 24  # (tall enough at 160x48)
+        await press(pilot, "F")
+        assert app.screen.focused is pane
+        assert "arrows scroll Layer (esc)" in screen_rows(app)[0]
+        assert "esc Arrows step" in screen_rows(app)[-1]
+        if pane.max_scroll_y:
+            await press(pilot, "down", "down")
+            assert pane.scroll_y == 2
+            await press(pilot, "end")
+            assert pane.scroll_y == pane.max_scroll_y
+            assert "numpy equations vs cell" in seen(app)
+            await press(pilot, "home")
+            assert pane.scroll_y == 0
+        assert app.snapshot.t == 7  # the arrows, home and end moved no step
+        await press(pilot, "h", "space")  # the letters still step
+        assert app.snapshot.t == 7
+        await press(pilot, "escape")
+        assert app.screen.focused is None
+        assert "arrows scroll" not in screen_rows(app)[0]
+        await press(pilot, "left")  # the arrows step again
+        assert app.snapshot.t == 6
+        await press(pilot, "up")  # and move the line (none above line 1: still line 1)
+        assert app.line_cursor == 1
+
+
+@pytest.mark.asyncio
+async def test_a_focused_table_scrolls_down_and_sideways():
+    """States of 32 units at 8 digits at 80x24: rows below and columns beside the screen."""
+    app = make_app(Lab(LabConfig(units=32)), digits=8)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "end", "F")
+        grid = app.screen.query_one("#states-grid")
+        assert app.screen.focused is app.screen.query_one("#states")
+        assert grid.max_scroll_x > 0
+        await press(pilot, "right", "right")
+        assert grid.scroll_x == 2 * grid.cell
+        await press(pilot, "left")
+        assert grid.scroll_x == grid.cell
+        assert app.snapshot.t == 7
+
+
+@pytest.mark.asyncio
+async def test_tab_moves_the_focus_and_lines_gives_the_arrows_back():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "F", "tab")  # States, then Layer
+        assert app.screen.focused is app.screen.query_one("#layer")
+        await press(pilot, "tab", "tab")  # Gates, then Lines: it follows its cursor
+        assert app.screen.focused is None
+        await press(pilot, "F")
+        assert app.screen.focused is None and "Lines follows its cursor" in warnings(app)[-1]
+        await press(pilot, "down")  # the arrows move the line
+        assert app.line_cursor == 2
+
+
+@pytest.mark.asyncio
+async def test_a_click_focuses_the_panel_it_lands_on():
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        layer = app.screen.query_one("#layer")
+        await pilot.click(layer, offset=(10, 5))
+        await settle(pilot)
+        assert app.screen.focused is layer and app.screen.current_panel is layer
+        assert "arrows scroll Layer" in screen_rows(app)[0]
+        await press(pilot, "F")  # F gives the arrows back too
+        assert app.screen.focused is None
+
+
+@pytest.mark.parametrize("units", [4, 8])
+@pytest.mark.asyncio
+async def test_layer_lines_never_wrap_and_scroll_sideways(units):
+    """At 80x24 with 8 digits and a batch of two lines, the Layer's rows are whole lines: the
+    lesson's 4 units fit the width; with 8 the widest is reached by scrolling sideways, and
+    none is broken onto the next row."""
+    app = make_app(Lab(LabConfig(units=units)), digits=8)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "m", "j", "m", "end")
+        app.screen.show_panel("layer")
+        await press(pilot, "F")
+        panel = app.screen.query_one(LayerPanel)
+        lines = panel.content.plain.split("\n")
+        for static in panel.query("Static"):  # one screen row per line of text
+            assert static.size.height == len(static.content.plain.split("\n"))
+        pane = app.screen.query_one("#layer")
+        room = pane.scrollable_content_region.width
+        widest = max(len(line) for line in lines)
+        assert (widest > room) == (units == 8)
+        assert pane.max_scroll_x == max(0, widest - room)
+        for _ in range(40):
+            await press(pilot, "right")
+        assert pane.scroll_x == pane.max_scroll_x
+        await press(pilot, "end")
+        longest = max(lines, key=len)
+        assert longest[-20:] in seen(app)  # the end of the widest line is on screen
+
+
+# ----- the model bar and the status bar fit their width ----------------------------------------
+def bar_rows(app) -> list[str]:
+    """The model bar's rows as painted (between its top rule and the footer)."""
+    bar = app.screen.query_one("#model-bar")
+    region = bar.content_region
+    return [row[region.x:region.right] for row in screen_rows(app)[region.y:region.bottom]]
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (160, 48)])
+@pytest.mark.asyncio
+async def test_the_model_bar_is_never_cut(keras, size):
+    """Seen at 80 columns: `layer 1/1 lstm: LSTM, 32 units, input 16, outputs last st…` and
+    the next words cut; with generation, the text cut before the newest word."""
+    from tui_lab.trained.loading import shipped_model_path
+
+    app = make_app(model={"path": shipped_model_path()})
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        view = app.snapshot.model
+        rows = bar_rows(app)
+        assert not any("…" in row for row in rows), rows
+        assert "lyrics_lstm.keras" in rows[0] and view.layer.name in rows[0]
+        assert rows[1].count("< 1e-5 ✓") == 2  # the layer's output and the head, both whole
+        if size[0] >= 80:  # the likeliest next word, whole
+            assert f"next: {view.next_words[0].word} " in rows[1]
+        if size[0] >= 120:
+            assert view.layer.describe() in rows[0]
+        for _ in range(12):
+            await press(pilot, "n")
+        generation = app.snapshot.model.generation
+        rows = bar_rows(app)
+        start = "text:" if size[0] >= 120 else "generate"  # (wide: a line of its own)
+        text = next(row for row in rows if row.lstrip().startswith(start))
+        newest = " ".join(generation.words[-3:])
+        assert text.rstrip().endswith(newest), (text, newest)
+        assert text.rstrip().endswith("…") is False
+
+
+@pytest.mark.asyncio
+async def test_the_status_bar_keeps_playing_busy_and_the_focus_at_60_columns():
+    app = make_app(play_interval=60)  # playing, but no tick during the test
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        await press(pilot, "b", "z", "m", "j", "m", "y", "p")
+        assert app.playing
+        await press(pilot, "F")
+        row = screen_rows(app)[0]
+        assert "▶ playing" in row and "arrows scroll States (esc)" in row and "step 0/7" in row
+        assert "…" not in row
+        assert app.screen.query_one("Footer").max_scroll_x == 0  # the focused footer fits
+        assert "esc Arrows step" in screen_rows(app)[-1]
+        app.lab_screen.query_one("StatusBar").show(
+            app.snapshot, busy="Run to end: running to the end 512/1000", playing=True,
+            scrolling="States", row=1)
+        await pilot.pause()
+        row = screen_rows(app)[0]
+        assert "▶ playing" in row and "step 0/7" in row and "Run to end" in row, row
+        await pilot.resize_terminal(160, 48)  # room again: everything is back
+        await pilot.pause()
+        row = screen_rows(app)[0]
+        for part in ("Keras cell", "row 2/2", "backwards", "mask on", "seed 0", "Run to end: "
+                     "running to the end 512/1000"):
+            assert part in row, (part, row)
+        await pilot.resize_terminal(60, 20)  # and at 60 columns it fits again, on a resize
+        await pilot.pause()
+        assert "▶ playing" in screen_rows(app)[0]
+
+
+@pytest.mark.asyncio
+async def test_wide_tokens_of_three_lines_scroll_to_their_step_row():
+    """At 160x48 the Tokens panel (11 rows of the grid) of a batch of three lines overflows:
+    it has a scrollbar and pgdn reaches its `step` row."""
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "m", "j", "m", "j", "m", "end")
+        app.screen.show_panel("tokens")
+        pane = app.screen.query_one("#tokens")
+        assert pane.max_scroll_y > 0 and pane.show_vertical_scrollbar
+        await scroll_to_bottom(pilot, pane)
+        assert pane.scroll_y == pane.max_scroll_y
+        box = pane.content_region
+        shown = "\n".join(row[box.x:box.right] for row in screen_rows(app)[box.y:box.bottom])
+        assert "3:token" in shown and "step " in shown and "padding='pre'" in shown

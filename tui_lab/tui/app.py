@@ -204,9 +204,14 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
             self._status()
 
     def _status(self) -> None:
-        self.lab_screen.query_one(StatusBar).show(
+        screen = self.lab_screen
+        screen.query_one(StatusBar).show(
             self.snapshot, busy=self.busy_label, playing=self.playing, source=self._source,
-            row=self.view.row)
+            row=self.view.row, scrolling=screen.focused_label)
+
+    def refresh_status(self) -> None:
+        """The status bar again (the lab screen calls it when a panel takes the arrows)."""
+        self._status()
 
     def _show_lines(self) -> None:
         snapshot = self.snapshot

@@ -7,7 +7,7 @@ from textual.binding import Binding
 
 
 # The lab screen's own (view) actions; every other action is the app's.
-SCREEN_ACTIONS = ("next_panel", "previous_panel", "scroll", "scroll_units")
+SCREEN_ACTIONS = ("next_panel", "previous_panel", "scroll", "scroll_units", "focus_panel")
 
 
 def B(key, action, description, id, show=False, key_display=None, tooltip=""):
@@ -98,6 +98,8 @@ LAB_BINDINGS = [
     B("f1", "help", "Help", "help.f1"),
     B("tab", "next_panel", "Next panel", "panel.next"),
     B("shift+tab", "previous_panel", "Prev panel", "panel.previous"),
+    B("F", "focus_panel", "Focus panel", "panel.focus", False, None,
+      "the arrows scroll the panel shown (a click does too); esc or F: they step again"),
     B("pagedown", "scroll(1)", "Scroll down", "scroll.down"),
     B("pageup", "scroll(-1)", "Scroll up", "scroll.up"),
     B("right_square_bracket", "scroll_units(1)", "Scroll right", "scroll.right", False, "]"),

@@ -42,6 +42,11 @@ underlined before the first step). A long line is cut around that position with 
   dropped, for x_t and for h_(t-1) (LSTM and GRU draw one per gate when recurrent_dropout is
   on). Keras draws one mask per sequence from the seed and uses it at every step; *r* reseeds
   (new weights, new masks). With training off no mask applies, whatever the rates.
+- **Scrolling**: pgup / pgdn scroll the panel shown (the one with the bright border when
+  wide), [ / ] its table sideways, the mouse wheel any panel. *F* (or a click on a panel)
+  gives that panel the arrow keys: ↑ ↓ ← → scroll it, home / end go to its top / bottom, and
+  the status bar says `arrows scroll <panel> (esc)`; *esc* or *F* gives the arrows back to
+  stepping. space, l, h, j, k, g and G step and move lines either way.
 - **The debugger**: *B* lists breakpoints, conditions such as `forget[2] < 0.1` (the cell is
   forgetting), `h[0] > 0.5`, `token == pretender`, `dh > 0.3` (with a model open also
   `next == love`, `p(love) > 0.5`); *u* runs until one holds and

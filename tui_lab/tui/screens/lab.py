@@ -11,6 +11,7 @@ from textual.widgets import Footer, Static, Tab, Tabs
 
 from tui_lab.tui.bindings import LAB_BINDINGS
 from tui_lab.tui.widgets.embeddings import EmbeddingsPanel
+from tui_lab.tui.widgets.focus import FOCUSED_HINT, ScrollFocus
 from tui_lab.tui.widgets.gates import GatesPanel
 from tui_lab.tui.widgets.header import InputHeader
 from tui_lab.tui.widgets.layer import LayerPanel
@@ -34,8 +35,11 @@ class PanelTabs(Tabs, can_focus=False):
     """Tabs that switch panels at narrow sizes; keys (tab / shift+tab) drive them, not focus."""
 
 
-class Pane(VerticalScroll, can_focus=False):
-    pass
+class Pane(VerticalScroll, ScrollFocus):
+    """Tokens and Layer: text that scrolls as a whole. (ScrollFocus comes second: Textual
+    takes a widget's default CSS from its first base only.)"""
+
+    BINDINGS = ScrollFocus.BINDINGS  # over ScrollableContainer's arrows: the panels' own
 
 
 class Waiting(Static):
@@ -61,6 +65,7 @@ class Waiting(Static):
 
 class LabScreen(Screen):
     BINDINGS = LAB_BINDINGS
+    AUTO_FOCUS = ""  # (None means the app's "*"): the arrows step until a panel is focused
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     def get_loading_widget(self) -> Static:
@@ -96,6 +101,50 @@ class LabScreen(Screen):
     def show_panel(self, pid: str) -> None:
         self.query_one(PanelTabs).active = f"tab-{pid}"
         self._mark_current(pid)
+        if self.focused_panel is not None:  # the focus moves along with tab
+            self._focus(self.query_one(f"#{pid}"))
+
+    # ----- a focused panel: the arrows scroll it (widgets/focus.py) ---------------------------
+    @property
+    def focused_panel(self) -> ScrollFocus | None:
+        focused = self.focused
+        return focused if isinstance(focused, ScrollFocus) else None
+
+    @property
+    def focused_label(self) -> str:
+        """The tab label of the panel the arrows scroll ("" while they step)."""
+        panel = self.focused_panel
+        return next((label for pid, label, _ in PANELS if panel and pid == panel.id), "")
+
+    def _focus(self, panel) -> None:
+        if isinstance(panel, ScrollFocus):
+            self.set_focus(panel, scroll_visible=False)
+        else:  # Lines follows its cursor (j / k): nothing to scroll by hand
+            self.set_focus(None)
+
+    def action_focus_panel(self) -> None:
+        """F: the current panel takes the arrows, or gives them back."""
+        panel = self.current_panel
+        if self.focused_panel is not None:
+            self.set_focus(None)
+        elif isinstance(panel, ScrollFocus):
+            self._focus(panel)
+        else:
+            self.app.notify("Lines follows its cursor: j / k (↑ ↓) move it. Tab to another "
+                            "panel, then F.", title="Focus panel", severity="warning")
+
+    def on_descendant_focus(self, event) -> None:
+        panel = self.focused_panel
+        if panel is not None:
+            panel.border_subtitle = FOCUSED_HINT
+            if panel.id != self.current_panel.id:  # a click on another panel
+                self.query_one(PanelTabs).active = f"tab-{panel.id}"
+                self._mark_current(panel.id)
+        self.app.refresh_status()
+
+    def on_descendant_blur(self, event) -> None:
+        event.widget.border_subtitle = ""
+        self.call_after_refresh(self.app.refresh_status)  # (focus has moved on by then)
 
     def _mark_current(self, pid: str) -> None:
         for panel in self.query(".panel"):

@@ -13,12 +13,13 @@ from textual.widgets import Static
 
 from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import View
+from tui_lab.tui.widgets.focus import ScrollFocus
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import row_prefix, token_at
 from tui_lab.tui.widgets.static import show_text
 
 
-class EmbeddingsPanel(Vertical):
+class EmbeddingsPanel(Vertical, ScrollFocus, can_focus=True):
     """One row per padded position; a step only moves the ▶ marker (the rows stay)."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:

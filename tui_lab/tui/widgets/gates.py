@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import View
+from tui_lab.tui.widgets.focus import ScrollFocus
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import token_at
 from tui_lab.tui.widgets.static import show_text
@@ -54,7 +55,7 @@ def gate_blocks(snapshot, row: int = 0) -> list[Block]:
     return [col("h_{t-1}", h_prev), col("a", gates["preactivation"][k]), col("h_t", snapshot.h[k])]
 
 
-class GatesPanel(Vertical):
+class GatesPanel(Vertical, ScrollFocus, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static("", classes="legend", id="gates-where")
         yield Static("", classes="legend", id="gates-equations")

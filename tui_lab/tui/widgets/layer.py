@@ -4,6 +4,7 @@ In a batch the values are those of the batch row in focus (y cycles it), and it 
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -80,15 +81,16 @@ class LayerPanel(Vertical):
         lstm = snapshot.c is not None
         states = ["h", "c"] if lstm else ["h"]
         head = Text()
+        # Short lines, never wrapped: what is wider than the panel (many digits or units)
+        # scrolls sideways (← → when focused) instead of breaking the columns.
         stateful = ", stateful=True" if config.stateful else ""
-        if snapshot.dropout_masks is not None:  # a fresh layer with the same seed: same masks
-            stateful += (f", dropout={config.dropout:g}, recurrent_dropout="
-                         f"{config.recurrent_dropout:g}, seed={config.seed}")
         head.append(f"keras.layers.{config.cell_title}({units}, go_backwards={config.go_backwards}"
                     f"{stateful})", "bold")
-        head.append(f" on x {shape(B, T, features)} = (batch, timesteps, features)")
-        head.append(", training=True (D: the masks)\n" if snapshot.dropout_masks is not None
-                    else "\n")
+        head.append(f"\n  on x {shape(B, T, features)} = (batch, timesteps, features)\n")
+        if snapshot.dropout_masks is not None:  # a fresh layer with the same seed: same masks
+            head.append(f"  dropout={config.dropout:g}, recurrent_dropout="
+                        f"{config.recurrent_dropout:g}, seed={config.seed}, training=True "
+                        f"(D: the masks)\n")
         head.append("engine: ", "bold")
         states_arg = "[h, c]" if lstm else "[h]"
         if snapshot.dropout_masks is not None:  # core/dropout.py: not the compiled cell
@@ -122,10 +124,12 @@ class LayerPanel(Vertical):
             body.append("  output = sequence[:, -1] ")
             body.append(_values(snapshot.layer_sequence[r, -1], digits) + "\n")
             body.append("  state h                  ")
-            body.append(_values(final[0][r], digits) + "  = output: the output IS h\n")
+            body.append(_values(final[0][r], digits) + "\n")
             if lstm:
                 body.append("  state c                  ")
-                body.append(_values(final[1][r], digits) + "  cell state, never output\n")
+                body.append(_values(final[1][r], digits) + "\n")
+            body.append("  (h = output: the output IS h" +
+                        ("; c, the cell state, is never output)\n" if lstm else ")\n"), "italic")
         else:
             body.append(f"final output and states: step to the end ({snapshot.t}/{T}) to fill them in\n",
                         "italic")
@@ -133,7 +137,8 @@ class LayerPanel(Vertical):
                  "(reversed)" if config.go_backwards else "sequence[:, k] is the state after position k")
         # The layer runs the input unedited: with edits, States differs from here on purpose.
         unedited = " (the layer, unedited: W compares)" if snapshot.edits else ""
-        body.append(f"sequence{row}{unedited}, {order}\n", "bold")
+        body.append(f"sequence{row}{unedited}:\n", "bold")
+        body.append(f"  {order}\n", "italic")
         start = max(0, min(snapshot.t - SEQUENCE_ROWS, T - SEQUENCE_ROWS))
         for k in range(start, min(T, start + SEQUENCE_ROWS)):
             position = int(snapshot.order[k])
@@ -149,7 +154,10 @@ class LayerPanel(Vertical):
             body.append(f"max |error| steps vs {'stateful ' if config.stateful else ''}layer: ",
                         "bold")
             body.append(agreement(snapshot.max_abs_error, "layer not run yet"))
-        body.append(" · numpy equations vs cell: ", "bold")
+        body.append("\nnumpy equations vs cell: ", "bold")
         body.append(agreement(snapshot.gate_max_abs_error))
+        widest = max(cell_len(line) for part in (head, body) for line in part.plain.split("\n"))
+        if self.styles.min_width is None or self.styles.min_width.value != widest:
+            self.styles.min_width = widest  # wider than the panel: it scrolls sideways
         show_text(self._head, head)
         show_text(self._values, body)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from tui_lab.config import CELL_TITLES
 from tui_lab.tui.view import DEFAULT_DIGITS
 from tui_lab.tui.widgets.style import agreement, number
 
@@ -28,6 +30,24 @@ def bar(fraction: float, width: int) -> str:
 def _values(vector, limit: int, digits: int) -> str:
     shown = " ".join(number(float(v), digits=digits) for v in vector[:limit])
     return shown + (f" …+{len(vector) - limit}" if len(vector) > limit else "")
+
+
+def short_description(layer) -> str:
+    """describe() in fewer words, for a narrow bar."""
+    kind = CELL_TITLES[layer.cell]
+    if layer.bidirectional:
+        kind = f"Bidirectional({kind}) {layer.merge_mode}"
+    return (f"{layer.name}: {kind}({layer.units}), in {layer.input_dim}, "
+            f"{'every step' if layer.return_sequences else 'last step'}")
+
+
+def fitting(candidates: list[str], room: int, fallback: str | None = None) -> str:
+    """The first candidate (longest first) that fits room cells; else fallback (the last
+    candidate when None, cut by the bar's ellipsis)."""
+    for candidate in candidates:
+        if cell_len(candidate) <= room:
+            return candidate
+    return candidates[-1] if fallback is None else fallback
 
 
 class ModelBar(Static):
@@ -51,12 +71,17 @@ class ModelBar(Static):
             return
         width = max(40, (self.size.width or 80))
         wide = width >= 120  # below, everything is packed so the panels keep their rows
+        room = width - 2  # (the padding)
         text = Text(no_wrap=True, overflow="ellipsis")
         layer = view.layer
         text.append(f" {view.name} ", "bold reverse")
         position = f"{view.layers.index(layer) + 1}/{len(view.layers)}"
         if wide or view.generation is None:
-            text.append(f" layer {position} {layer.describe()}")
+            # The whole description when it fits, else shorter wording (L lists it whole).
+            short = short_description(layer)
+            text.append(fitting([f" layer {position} {layer.describe()}",
+                                 f" layer {position} {short}", f" {short}",
+                                 f" {layer.name} ({position})"], room - text.cell_len))
         else:
             text.append(f" {layer.name} ({position})")
         if layer.bidirectional:
@@ -72,12 +97,18 @@ class ModelBar(Static):
         text.append(" · head(stepped) vs model(ids) " if wide else " · head ")
         text.append(agreement(view.head_error))
         if view.generation is None and view.next_words:
-            # model(ids): the unedited run (W compares the edited run's next words).
-            text.append(" · unedited next: " if view.edited else " · next: ", "bold")
-            # One decimal fewer than the panels: three words must fit one line at 80 columns.
+            # One decimal fewer than the panels; as many of the three likeliest words as fit
+            # (the line is never cut in the middle of a word). model(ids) is the unedited
+            # run: W compares the edited run's next words.
+            label = " · unedited next: " if view.edited else " · next: "
             decimals = self.digits - 1
-            text.append(" ".join(f"{c.word} {c.probability:.{decimals}f}"
-                                 for c in view.next_words[:3]))
+            words = [f"{c.word} {c.probability:.{decimals}f}" for c in view.next_words[:3]]
+            line = text.plain.rsplit("\n", 1)[-1]
+            shown = fitting([" ".join(words[:n]) for n in range(len(words), 0, -1)],
+                            room - cell_len(line) - len(label), fallback="")
+            if shown:
+                text.append(label, "bold")
+                text.append(shown)
         if view.edited and view.generation is not None:
             text.append(" · model(ids) unedited", "bold")  # (generating starts a new run)
         text.append("\n")
@@ -97,10 +128,21 @@ class ModelBar(Static):
         if wide:
             text.append(f"· n next word · N {generation.settings.words} words · w settings\n")
         text.append("text: " if wide else "· ", "bold")
-        text.append(generation.seed)
-        for word in generation.words:
-            text.append(" ")
-            text.append(word, "bold underline")
+        # The newest words are what matters: when the text is longer than the line, its
+        # start gives way (…), never the word just generated.
+        line = text.plain.rsplit("\n", 1)[-1]
+        room = width - 2 - cell_len(line)
+        words = [(word, "") for word in generation.seed.split()]
+        words += [(word, "bold underline") for word in generation.words]
+        first = 0
+        while first < len(words) - 1 and (
+                cell_len(" ".join(w for w, _ in words[first:])) + (1 if first else 0) > room):
+            first += 1
+        if first:
+            text.append("…")
+        for n, (word, style) in enumerate(words[first:]):
+            text.append(" " if n else "")
+            text.append(word, style)
         text.append("\n")
         if wide:
             if generation.chosen is None:

@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import DEFAULT_DIGITS, View
+from tui_lab.tui.widgets.focus import ScrollFocus
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import step_label, step_title
 from tui_lab.tui.widgets.static import show_text
@@ -98,7 +99,7 @@ class Trajectories(ScrollView, can_focus=False):
         return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
 
 
-class StatesPanel(Vertical):
+class StatesPanel(Vertical, ScrollFocus, can_focus=True):
     """The state table (one row per step, current step marked ▶) above the trajectories."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
