@@ -311,3 +311,17 @@ def test_the_first_screen_loads_only_what_it_shows():
     assert child.stdout.strip() == "[]"
     # ...and each is still there when asked for.
     from tui_lab import generate, open_model  # noqa: F401
+
+
+def test_model_lyrics_names_the_shipped_model_from_any_directory(tmp_path, monkeypatch, capsys):
+    """`--model lyrics` works outside the checkout (the README's examples use it); a file of
+    that name in the working directory wins, and is then read as the path it is."""
+    from tui_lab.trained.loading import shipped_model_path
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["trace", "--model", "lyrics", "--text", "too real"]) == 0
+    trace = json.loads(capsys.readouterr().out)
+    assert trace["model"]["path"] == str(shipped_model_path()) and trace["ids"] == [12, 7]
+    (tmp_path / "lyrics").write_text("not a model")
+    assert main(["trace", "--model", "lyrics", "--text", "too real"]) == 2
+    assert "lyrics" in capsys.readouterr().err

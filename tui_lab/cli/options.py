@@ -221,7 +221,8 @@ def add_model_options(parser: argparse.ArgumentParser, *, title: str = "trained 
                       ids: bool = True) -> None:
     """--model, --layer, --word-index, --fit-text and (ids) raw --ids: defined once here."""
     group = parser.add_argument_group(title)
-    group.add_argument("--model", metavar="FILE.keras", help=model_help)
+    group.add_argument("--model", metavar="FILE.keras", type=model_file,
+                       help=f"{model_help}; 'lyrics': the shipped lyrics model")
     group.add_argument("--layer", help=layer_help)
     group.add_argument("--word-index", metavar="FILE.json",
                        help="word -> id for the model (default: MODEL.word_index.json beside it)")
@@ -230,6 +231,21 @@ def add_model_options(parser: argparse.ArgumentParser, *, title: str = "trained 
     if ids:
         group.add_argument("--ids", type=token_ids, metavar="1,2,3",
                            help="raw token ids instead of text")
+
+
+SHIPPED_MODEL_NAME = "lyrics"
+
+
+def model_file(value: str) -> str:
+    """--model's value: a path, or 'lyrics' for the model shipped with the package (found
+    wherever it is installed), unless a file of that name is in the working directory."""
+    from pathlib import Path
+
+    if value == SHIPPED_MODEL_NAME and not Path(value).exists():
+        from tui_lab.trained.loading import shipped_model_path
+
+        return str(shipped_model_path())
+    return value
 
 
 def open_model(args):
