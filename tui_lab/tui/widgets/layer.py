@@ -47,7 +47,7 @@ def _stateful_lines(body: Text, snapshot: Snapshot) -> None:
     if calls:
         shown = (["…"] if len(calls) > CHAIN_SHOWN else []) + list(calls[-CHAIN_SHOWN:])
         body.append(f"called on {' → '.join(shown)} ({len(calls)} call"
-                    f"{'s' if len(calls) > 1 else ''} since reset) vs steps: ")
+                    f"{'s' if len(calls) > 1 else ''} since reset)\n  its outputs vs the steps: ")
         body.append(agreement(snapshot.max_abs_error, "not run yet"), "bold")
         body.append("\n")
     else:
