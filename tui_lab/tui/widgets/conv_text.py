@@ -96,15 +96,15 @@ def tokens(conv, row: int, width: int) -> Text:
 
 
 def check(conv) -> Text:
-    """The result first (it must fit 80 columns), then what was compared."""
+    """The result, then on a line of its own (nothing cut at 80 columns) what was compared."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("Keras check ", "bold")
     shapes = f"keras.layers.Conv1D, x {tuple(conv.x.shape)} → {tuple(conv.keras_output.shape)}"
     if conv.position is None:
-        text.append(f"step to compare with {shapes}, same weights")
+        text.append(f"step to compare with\n  {shapes}, same weights")
     else:
-        text.append(f"max |error| {agreement(conv.max_abs_error)} (positions 0..{conv.position} "
-                    f"vs {shapes})")
+        text.append(f"max |error| {agreement(conv.max_abs_error)} (positions 0..{conv.position})"
+                    f"\n  vs {shapes}, same weights")
     return text
 
 
