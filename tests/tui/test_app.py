@@ -70,6 +70,27 @@ async def test_lines_paint_before_tensorflow_and_numbers_follow():
         assert app.snapshot.t == 0 and app.lab.is_built
 
 
+async def test_the_status_bar_names_a_job_still_running_after_the_delay():
+    """A job that takes longer than BUSY_DELAY is named in the status bar, until it is done;
+    each job's timer asks about that job (job_running), not about whatever runs then."""
+    from tui_lab.tui.jobs import BUSY_DELAY
+    from tui_lab.tui.widgets.status import StatusBar
+
+    app = make_app()
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        status = app.screen.query_one(StatusBar)
+        release = threading.Event()
+        quick = app.submit("Quick job", lambda lab: None)
+        slow = app.submit("Slow job", lambda lab: release.wait(10))
+        await pilot.pause(BUSY_DELAY * 3)
+        assert app.job_running(slow) and not app.job_running(quick)
+        assert "Slow job" in str(status.content) and "Quick job" not in str(status.content)
+        release.set()
+        await settle(pilot)
+        assert "Slow job" not in str(status.content)
+
+
 async def test_step_back_start_end_with_arrows_and_vim_keys():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

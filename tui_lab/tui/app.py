@@ -199,8 +199,8 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
     def lab_screen(self) -> LabScreen:
         return next(s for s in self.screen_stack if isinstance(s, LabScreen))
 
-    def _status_if_busy(self) -> None:
-        if self._pending and any(isinstance(s, LabScreen) for s in self.screen_stack):
+    def _status_if_busy(self, job: int) -> None:
+        if self.job_running(job) and any(isinstance(s, LabScreen) for s in self.screen_stack):
             self._status()
 
     def _status(self) -> None:

@@ -182,6 +182,7 @@ class Jobs:
 
     lab: Any
     _pending = 0  # jobs submitted and not yet reported back
+    _started = _finished = 0  # jobs submitted / reported back so far (they report in order)
     _busy_label = ""
 
     def _start_jobs(self) -> None:
@@ -198,23 +199,40 @@ class Jobs:
         """What the status bar says is running ("" when idle)."""
         return self._busy_label if self._pending else ""
 
-    def submit(self, label: str, operation: Callable, done: str | None = None) -> None:
-        """Run operation(lab) in a worker after every earlier one; show the new snapshot.
-        The operation may return a Swap: the new lab then replaces the app's lab."""
+    def _job_started(self, label: str | None = None) -> int:
         self._pending += 1
-        self._busy_label = label
-        # Only work that takes a while is named in the status bar: a step is on screen within a
-        # frame, and painting "Step" first would cost a frame of its own.
-        self.set_timer(BUSY_DELAY, self._status_if_busy)
+        self._started += 1
+        if label is not None:
+            self._busy_label = label
+            # Only work that takes a while is named in the status bar: a step is on screen
+            # within a frame, and painting "Step" first would cost a frame of its own. The
+            # timer names this job, so that keys pressed in a row (a job each) do not paint
+            # a busy label for a job that is already done.
+            job = self._started
+            self.set_timer(BUSY_DELAY, lambda: self._status_if_busy(job))
+        return self._started
+
+    def _job_done(self) -> None:
+        self._pending -= 1
+        self._finished += 1
+
+    def job_running(self, job: int) -> bool:
+        """Whether the job'th job submitted is not reported back yet."""
+        return self._finished < job
+
+    def submit(self, label: str, operation: Callable, done: str | None = None) -> int:
+        """Run operation(lab) in a worker after every earlier one; show the new snapshot.
+        The operation may return a Swap: the new lab then replaces the app's lab. Returns the
+        job's number (job_running tells whether it is still to be reported)."""
+        job = self._job_started(label)
         self._call(self._turns.ticket(), label, operation, done)
+        return job
 
     def submit_beside(self, label: str, operation: Callable, show: Callable[[Any], None]) -> None:
         """Run operation(lab) in the same queue as submit, and pass what it returns to show()
         on the UI thread; no new snapshot of the lab is taken (the lab is unchanged: this is
         for work beside it, such as the side-by-side comparison, which the worker owns)."""
-        self._pending += 1
-        self._busy_label = label
-        self.set_timer(BUSY_DELAY, self._status_if_busy)
+        self._job_started(label)
         self._call_beside(self._turns.ticket(), label, operation, show)
 
     @work(thread=True, group="lab")
@@ -230,7 +248,7 @@ class Jobs:
         self._report(report)
 
     def _build_lab(self) -> None:
-        self._pending += 1
+        self._job_started()
         self._build(self._turns.ticket())
 
     @work(thread=True, exclusive=True, group="build")
@@ -299,7 +317,7 @@ class Jobs:
                 if message.swap.model_options is not None:
                     self._model_options = message.swap.model_options
                 self._turns.release()
-            self._pending -= 1
+            self._job_done()
             if message.first:
                 self._show_first(message.snapshot)
             else:
@@ -309,7 +327,7 @@ class Jobs:
 
     def on_beside_ready(self, message: BesideReady) -> None:
         try:
-            self._pending -= 1
+            self._job_done()
             message.show(message.result)
             self._status()
         finally:
@@ -317,7 +335,7 @@ class Jobs:
 
     def on_job_failed(self, message: JobFailed) -> None:
         try:
-            self._pending -= 1
+            self._job_done()
             self._failed(message.label, message.error, message.built)
         finally:
             message.shown.set()
