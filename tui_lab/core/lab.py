@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tui_lab.core import building, checks, clamps, edits, initial_state, inputs, stepper, tf_loader
+from tui_lab.core import building, checks, clamps, edits, initial_state, inputs, tf_loader
 from tui_lab.core.debugger import Debugger
 from tui_lab.core.dropout import DropoutOperations
 from tui_lab.core.lab_inputs import InputOperations
