@@ -415,6 +415,11 @@ async def test_command_palette_runs_lab_actions():
 
 
 async def test_no_color_still_shows_signed_numbers(monkeypatch):
+    colour = make_app()
+    async with colour.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space")
+        assert "blue < 0 < red" in text_of(colour.screen.query_one("#states-legend"))
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app()
     assert app.no_color
@@ -423,6 +428,8 @@ async def test_no_color_still_shows_signed_numbers(monkeypatch):
         await press(pilot, "space", "space")
         svg = app.export_screenshot()
         assert "+0.005" in svg and "-0.009" in svg  # numbers carry their sign without colour
+        legend = text_of(app.screen.query_one("#states-legend"))
+        assert "blue" not in legend and "sign: − below 0, + above" in legend  # no colour named
 
 
 @pytest.mark.parametrize("engine,status,layer", [

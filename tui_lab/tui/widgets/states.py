@@ -52,11 +52,14 @@ def initial_label(snapshot) -> str:
     return f"{0:>{width}}{mark}{'·':>{width}} initial"
 
 
-def legend(snapshot) -> str:
+def legend(snapshot, colour: bool = True) -> str:
+    """colour: False under NO_COLOR, where the values are not tinted: the legend then says
+    what marks them instead (their sign)."""
     title = snapshot.config.cell_title
     what = "h = output, c = cell state" if snapshot.c is not None else "h = output = state"
     if snapshot.t:
-        return f"{title}: {what} · blue < 0 < red · ▶ current step"
+        scale = "blue < 0 < red" if colour else "sign: − below 0, + above"
+        return f"{title}: {what} · {scale} · ▶ current step"
     names = "h_0, c_0" if snapshot.c is not None else "h_0"
     given = {"zeros": "zeros", "given": "as given"}.get(snapshot.initial_state_origin,
                                                         snapshot.initial_state_origin)
@@ -117,7 +120,7 @@ class StatesPanel(Vertical, ScrollFocus, can_focus=True):
     def show(self, snapshot: Snapshot, view: View = View()) -> None:
         row = view.row
         blocks = state_blocks(snapshot, row)
-        show_text(self.query_one("#states-legend", Static), legend(snapshot))
+        show_text(self.query_one("#states-legend", Static), legend(snapshot, not self.app.no_color))
         # The lab's History is filled forward only and replaced whenever what a step computes
         # changes (the initial state included): while its id is the same, so is a row.
         history = snapshot.history_id
