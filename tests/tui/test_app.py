@@ -449,3 +449,22 @@ async def test_the_engine_that_made_the_numbers_is_named(engine, status, layer):
         assert layer in readout
         # Float errors on screen at a fixed resolution (the exact value is in the snapshot).
         assert "max |error| steps vs layer: < 1e-5 ✓\nnumpy equations vs cell: < 1e-5 ✓" in readout
+
+
+async def test_settings_switches_say_on_or_off_in_words(monkeypatch):
+    """Under NO_COLOR a Switch draws no visible slider: each switch has its state as a word."""
+    from textual.widgets import Label, Switch
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        word = lambda: str(screen.query_one("#state-go_backwards", Label).content)
+        assert word() == "off" and str(screen.query_one("#state-use_bias", Label).content) == "on"
+        screen.query_one("#set-go_backwards", Switch).toggle()
+        await pilot.pause()
+        assert word() == "on"

@@ -69,6 +69,10 @@ def parse(name: str, text: str):
         raise LabError(f"{name} must be a whole number, not {text!r}") from None
 
 
+def switch_word(value: bool) -> str:
+    return "on" if value else "off"
+
+
 class SettingsScreen(Dialog[dict | None]):
     AUTO_FOCUS = "#set-cell"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="settings.cancel"),
@@ -94,8 +98,9 @@ class SettingsScreen(Dialog[dict | None]):
                     if name in CHOICES:
                         yield Select(CHOICES[name], value=value, allow_blank=False, compact=True,
                                      id=f"set-{name}", classes="setting-field")
-                    elif isinstance(value, bool):
+                    elif isinstance(value, bool):  # on/off in words too: NO_COLOR shows no slider
                         yield Switch(value, id=f"set-{name}", classes="setting-field")
+                        yield Label(switch_word(value), id=f"state-{name}", classes="switch-state")
                     else:
                         yield Input("" if value is None else str(value), compact=True,
                                     id=f"set-{name}", classes="setting-field")
@@ -130,7 +135,9 @@ class SettingsScreen(Dialog[dict | None]):
         self._check(event.select.id.removeprefix("set-"), event.value)
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
-        self._check(event.switch.id.removeprefix("set-"), event.value)
+        name = event.switch.id.removeprefix("set-")
+        self.query_one(f"#state-{name}", Label).update(switch_word(event.value))
+        self._check(name, event.value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_apply() if event.button.id == "apply" else self.action_cancel()
