@@ -29,6 +29,18 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+def keys(*presses: str):
+    """A snapshot test's run_before: each key pressed once the app is idle, then settled."""
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for key in presses:
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.pause()
+
+    return run_before
+
+
 async def press(pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)

@@ -8,25 +8,14 @@ import pytest
 from tui_lab import Lab
 from tui_lab.tui.app import LabApp
 
+from pilot import keys
+
 CASES = {
     # the lab at step 3, the view at output position 2: h beside outputs 0 (t3) and 1, 2 (not yet)
     "valid_three": ("space", "space", "space", "K", "space", "space", "space"),
     # 'same' with dilation 2: the layer's zeros (∅) at the edges, inside the window too
     "same_dilated": ("space", "K", "p", "d", "space"),
 }
-
-
-def keys(*presses: str):
-    async def run_before(pilot) -> None:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        for key in presses:
-            await pilot.press(key)
-            await pilot.app.workers.wait_for_complete()
-            await pilot.pause()
-        await pilot.pause()
-
-    return run_before
 
 
 @pytest.mark.parametrize("case, size", [

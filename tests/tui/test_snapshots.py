@@ -12,6 +12,8 @@ import pytest
 from tui_lab import Lab
 from tui_lab.tui.app import LabApp
 
+from pilot import keys
+
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
 
@@ -19,19 +21,6 @@ def lab_app() -> LabApp:
     app = LabApp(Lab(), theme="textual-dark")
     app.animation_level = "none"
     return app
-
-
-def keys(*presses: str):
-    async def run_before(pilot) -> None:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        for key in presses:
-            await pilot.press(key)
-            await pilot.app.workers.wait_for_complete()
-            await pilot.pause()
-        await pilot.pause()
-
-    return run_before
 
 
 def typed(text: str) -> tuple[str, ...]:

@@ -8,20 +8,9 @@ import pytest
 from tui_lab import Lab, LabConfig
 from tui_lab.tui.app import LabApp
 
+from pilot import keys
+
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
-
-
-def keys(*presses: str):
-    async def run_before(pilot) -> None:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        for key in presses:
-            await pilot.press(key)
-            await pilot.app.workers.wait_for_complete()
-            await pilot.pause()
-        await pilot.pause()
-
-    return run_before
 
 
 @pytest.mark.parametrize("size", SIZES)
