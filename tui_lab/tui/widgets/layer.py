@@ -8,12 +8,12 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
 
 from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import View
 from tui_lab.tui.widgets.static import show_text
 from tui_lab.tui.widgets.style import agreement, number, shape
+from tui_lab.tui.widgets.text_lines import TextLines
 
 SEQUENCE_ROWS = 8
 
@@ -64,7 +64,7 @@ class LayerPanel(Vertical):
     (they change on every step), so a step re-renders only the lower one."""
 
     def compose(self) -> ComposeResult:
-        self._head, self._values = Static(), Static()
+        self._head, self._values = TextLines(), TextLines()
         yield self._head
         yield self._values
 

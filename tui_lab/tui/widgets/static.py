@@ -6,6 +6,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from tui_lab.tui.widgets.text_lines import TextLines
+
 
 def _unwrapped_height(content, width: int) -> int | None:
     """The number of lines content takes when no line needs wrapping (None otherwise)."""
@@ -15,12 +17,16 @@ def _unwrapped_height(content, width: int) -> int | None:
     return len(lines) if all(cell_len(line) <= width for line in lines) else None
 
 
-def show_text(widget: Static, content) -> None:
+def show_text(widget: Static | TextLines, content) -> None:
     """Show content (a str or rich Text) in widget. Nothing happens when it is unchanged, and
     the layout pass (it arranges every widget on the screen) runs only when an auto-height
-    widget's number of lines changes: a step that moves a highlight repaints just this widget."""
+    widget's number of lines changes: a step that moves a highlight repaints just this widget
+    (a TextLines, just the lines that changed)."""
     old = widget.content
     if content == old:
+        return
+    if isinstance(widget, TextLines):
+        widget.update(content)
         return
     widget.update(content, layout=False)
     height, width = widget.styles.height, widget.content_size.width

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import Static
 
 from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.widgets.static import show_text
+from tui_lab.tui.widgets.text_lines import TextLines
 
 
-class StatusBar(Static):
+class StatusBar(TextLines):
     _shown: tuple = ()  # show's arguments, to fit the bar again when the terminal resizes
 
     def on_resize(self) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import Static
 
 from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import View
 from tui_lab.tui.widgets.labels import TOKEN_CELLS, clip, pad_left, printable, token_at
 from tui_lab.tui.widgets.static import show_text
+from tui_lab.tui.widgets.text_lines import TextLines
 
 FOCUSED = "bold reverse"  # the labels of the batch row in focus (reverse reads without colour)
 
@@ -28,7 +28,7 @@ def focused_label(text: Text, label: str, focused: bool) -> None:
         text.append(label, "bold")
 
 
-class TokensPanel(Static):
+class TokensPanel(TextLines):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self._snapshot = None
