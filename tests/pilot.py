@@ -47,6 +47,13 @@ async def press(pilot, *keys: str) -> None:
         await settle(pilot)
 
 
+async def look_at(pilot, pid: str) -> None:
+    """Bring panel pid into view, as its tab does at 80x24 (where a panel behind a tab is
+    filled in only once it is in view)."""
+    pilot.app.lab_screen.show_panel(pid)
+    await settle(pilot)
+
+
 def burst(app, *keys: str) -> None:
     """Send keys in one go, as a terminal delivers two Enters written at once (tmux send-keys
     Enter Enter, a paste): nothing is processed between them. Await pilot.pause() after."""

@@ -22,7 +22,7 @@ from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.lines import LinesPanel
 from tui_lab.tui.widgets.tokens import TokensPanel
 
-from pilot import errors, make_app, press, settle, text_of
+from pilot import errors, look_at, make_app, press, settle, text_of
 
 pytestmark = pytest.mark.asyncio
 
@@ -163,6 +163,7 @@ async def test_cell_units_backwards_mask_and_reseed():
         await press(pilot, "space", "c")
         snapshot = app.lab.snapshot()
         assert snapshot.config.cell == "gru" and snapshot.t == 1  # the cursor is kept
+        await look_at(pilot, "gates")
         assert "h_t = z*h_{t-1} + (1-z)*h~" in text_of(app.screen.query_one("#gates-equations"))
         await press(pilot, "c")
         assert app.lab.config.cell == "simple_rnn"
@@ -194,6 +195,7 @@ async def test_type_a_sentence_marks_oov_words():
         assert snapshot.sentence == "I'm the zebra"
         assert snapshot.batch.rows[0].oov == (False, False, True)
         assert "zebra(OOV)" in text_of(app.screen.query_one(LinesPanel))
+        await look_at(pilot, "tokens")
         assert "zebra:1(OOV)" in text_of(app.screen.query_one(TokensPanel))
 
 
@@ -445,6 +447,7 @@ async def test_the_engine_that_made_the_numbers_is_named(engine, status, layer):
         await settle(pilot)
         await press(pilot, "space", "end")
         assert f" LSTM(4)  {status} · line 1 · step 7/7" in text_of(app.screen.query_one(StatusBar))
+        await look_at(pilot, "layer")
         readout = app.screen.query_one(LayerPanel).content.plain
         assert layer in readout
         # Float errors on screen at a fixed resolution (the exact value is in the snapshot).

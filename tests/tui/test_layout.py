@@ -456,3 +456,39 @@ async def test_wide_tokens_of_three_lines_scroll_to_their_step_row():
         box = pane.content_region
         shown = "\n".join(row[box.x:box.right] for row in screen_rows(app)[box.y:box.bottom])
         assert "3:token" in shown and "step " in shown and "padding='pre'" in shown
+
+
+@pytest.mark.asyncio
+async def test_a_panel_behind_a_tab_is_filled_in_when_it_comes_into_view(monkeypatch):
+    """Narrow, a step fills in only the panel on screen (a key press renders one panel, not
+    five); the others show the step on screen as soon as a tab or a wider terminal brings them
+    into view, read here from the rows a learner sees."""
+    from tui_lab.tui.widgets.gates import GatesPanel
+
+    shown = []
+    original = GatesPanel.show
+    monkeypatch.setattr(GatesPanel, "show", lambda self, *a, **k: (shown.append(1),
+                                                                   original(self, *a, **k)))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "space")  # States is the tab on screen
+        assert not shown
+        await press(pilot, "tab")  # Layer: steps 1 to 3 reached, 4 not yet
+        assert not shown
+        rows = seen(app)
+        assert "k=2" in rows and "k=3" in rows
+        assert next(r for r in rows.splitlines() if "k=3" in r).count("not reached yet") == 1
+        assert "not reached yet" not in next(r for r in rows.splitlines() if "k=2" in r)
+        await press(pilot, "tab")  # Gates: the third step's
+        assert len(shown) == 1
+        assert "step 3/7" in seen(app)
+        await press(pilot, "shift+tab", "shift+tab", "space")  # States again, a step on
+        assert len(shown) == 1  # Gates is behind its tab again
+        await pilot.resize_terminal(160, 48)  # every panel on screen: all at step 4
+        await settle(pilot)
+        assert len(shown) == 2
+        rows = seen(app)
+        assert "step 4/7" in rows  # Gates
+        assert "read position 3" in rows  # Tokens
+        assert "not reached yet" not in next(r for r in rows.splitlines() if "k=3" in r)

@@ -30,7 +30,7 @@ from tui_lab.tui.widgets.states import StatesPanel, Trajectories
 from tui_lab.tui.widgets.status import StatusBar
 from tui_lab.tui.widgets.tokens import TokensPanel
 
-from pilot import errors, make_app, press, settle, text_of, warnings
+from pilot import errors, look_at, make_app, press, settle, text_of, warnings
 
 TOL = 1e-5
 
@@ -99,9 +99,10 @@ async def test_digits_by_key_print_the_layers_values_and_never_touch_the_lab(ker
         await press(pilot, "end")
         sequence, h, c = layer_outputs(keras, app.snapshot)
         np.testing.assert_allclose(printed(grid.draw_row(7).text, 8)[-4:], c[0], atol=TOL)
+        await look_at(pilot, "layer")
         np.testing.assert_allclose(printed(layer_line(app, "state h"), 8), h[0], atol=TOL)
         np.testing.assert_allclose(printed(layer_line(app, "state c"), 8), c[0], atol=TOL)
-        await press(pilot, "tab", "tab")  # Gates: h_t of the last step is its last column
+        await press(pilot, "tab")  # from Layer to Gates: h_t of the last step is its last column
         gates = app.screen.query_one(GatesPanel).query_one(NumberGrid)
         assert gates.cell == 12
         await press(pilot, *["right_square_bracket"] * 2)
@@ -115,6 +116,7 @@ async def test_digits_by_key_print_the_layers_values_and_never_touch_the_lab(ker
         await press(pilot, *["<"] * 6)
         assert app.view.digits == 3
         assert "3 digits is the fewest the panels show (3 to 8)" in warnings(app)
+        await look_at(pilot, "layer")  # filled in again as it comes into view
         assert printed(layer_line(app, "state h"), 3)
 
 
@@ -187,6 +189,7 @@ async def test_the_focused_batch_row_is_the_layers_row(keras):
         await press(pilot, "end", *[">"] * 5)
         sequence, h, c = layer_outputs(keras, app.snapshot)
         assert not np.allclose(h[0], h[1], atol=1e-3)  # two rows that differ
+        await look_at(pilot, "layer")
         assert layer_line(app, "final values") == (
             "final values (batch row 2 of 2), last step of the layer (y: next row):")
         np.testing.assert_allclose(printed(layer_line(app, "state h"), 8), h[1], atol=TOL)
@@ -195,6 +198,7 @@ async def test_the_focused_batch_row_is_the_layers_row(keras):
                                    sequence[1, -1], atol=TOL)
         np.testing.assert_allclose(printed(layer_line(app, "k=2"), 8), sequence[1, 2], atol=TOL)
         # States: every row's columns, the focused row's scrolled into view and its tokens.
+        await look_at(pilot, "states")
         states = app.screen.query_one(StatesPanel).query_one(NumberGrid)
         header = states.draw_row(-1).text.split()
         assert header[:4] == ["t", "pos", "2:token", "2:h0"]
@@ -202,6 +206,8 @@ async def test_the_focused_batch_row_is_the_layers_row(keras):
         assert app.screen.query_one(Trajectories).render_line(0).text.split()[0] == "2:h0"
         await press(pilot, "y")  # round to row 1
         assert app.view.row == 0 and " row 1/2 " in status(app)
+        assert states.draw_row(-1).text.split()[:4] == ["t", "pos", "1:token", "1:h0"]
+        await look_at(pilot, "layer")
         np.testing.assert_allclose(printed(layer_line(app, "state h"), 8), h[0], atol=TOL)
         assert states.draw_row(-1).text.split()[:4] == ["t", "pos", "1:token", "1:h0"]
         await press(pilot, "Y")
@@ -260,6 +266,7 @@ async def test_the_focus_clamps_when_the_batch_shrinks_and_needs_a_batch():
         header = text_of(app.screen.query_one(InputHeader)).splitlines()
         assert header[0].startswith(f"batch of 2 · {app.snapshot.batch.labels[1]}  ")
         assert header[1].startswith("→ ids [" + " ".join(str(int(i)) for i in second.padded))
+        await look_at(pilot, "layer")
         assert "sequence (batch row 2 of 2)" in app.screen.query_one(LayerPanel).content.plain
         await press(pilot, "enter")  # just the cursor line
         assert app.snapshot.batch_size == 1 and app.view.row == 0

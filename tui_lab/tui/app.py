@@ -82,6 +82,7 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
         self.playing = False
         self.play_interval = play_interval
         self._start_jobs()
+        self._panels_behind = set()
         # What the UI shows before the first snapshot (read here, before any worker runs;
         # readable before TensorFlow loads).
         self._lines = lab.lines

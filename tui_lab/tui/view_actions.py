@@ -18,12 +18,16 @@ from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.states import StatesPanel
 from tui_lab.tui.widgets.tokens import TokensPanel
 
+PANEL_WIDGETS = {"tokens": TokensPanel, "embeddings": EmbeddingsPanel, "states": StatesPanel,
+                 "gates": GatesPanel, "layer": LayerPanel}
+
 
 class ViewActions:
     """Mixed into LabApp; uses its snapshot, lab_screen, _status, _show_model, _save_soon and
     notify."""
 
     view: View = View()
+    _panels_behind: set[str]  # panels not in view, not filled in since the last snapshot
     _rows_asked: tuple[int, ...] = ()  # y / Y pressed while lab work was pending
 
     def _show_panels(self, snapshot) -> None:
@@ -36,10 +40,26 @@ class ViewActions:
                 view = self._next_row(view, delta, snapshot.batch_size)
         self.view = view
         screen = self.lab_screen
-        for panel in (InputHeader, TokensPanel, EmbeddingsPanel, StatesPanel, GatesPanel,
-                      LayerPanel):
-            screen.query_one(panel).show(snapshot, self.view)
+        screen.query_one(InputHeader).show(snapshot, self.view)
+        for pid, panel in PANEL_WIDGETS.items():
+            # Narrow, one panel is on screen: the others are filled in when they come into
+            # view (show_panels_in_view). A step then renders one panel, not five.
+            if screen.in_view(pid):
+                screen.query_one(panel).show(snapshot, self.view)
+                self._panels_behind.discard(pid)
+            else:
+                self._panels_behind.add(pid)
         self._show_model(snapshot)
+
+    def show_panels_in_view(self) -> None:
+        """The panels that came into view (a tab switch, a wider terminal) since they were
+        last filled in, from the snapshot on screen. Called by the lab screen."""
+        if self.snapshot is None:
+            return
+        screen = self.lab_screen
+        for pid in [pid for pid in self._panels_behind if screen.in_view(pid)]:
+            self._panels_behind.discard(pid)
+            screen.query_one(PANEL_WIDGETS[pid]).show(self.snapshot, self.view)
 
     def _set_view(self, view: View) -> None:
         if view == self.view:

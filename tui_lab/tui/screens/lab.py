@@ -28,6 +28,7 @@ PANELS = (  # id, tab label, border title
     ("layer", "Layer", "Layer readout (keras.layers)"),
     ("gates", "Gates", "Gates of the current step"),
 )
+WIDE = 120  # columns from which every panel is on screen at once (below: tabs, one at a time)
 NUMBER_PANELS = ("tokens", "embeddings", "states", "gates", "layer")
 
 
@@ -66,7 +67,7 @@ class Waiting(Static):
 class LabScreen(Screen):
     BINDINGS = LAB_BINDINGS
     AUTO_FOCUS = ""  # (None means the app's "*"): the arrows step until a panel is focused
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
 
     def get_loading_widget(self) -> Static:
         return Waiting("loading TensorFlow… (once, a few seconds)")
@@ -146,12 +147,17 @@ class LabScreen(Screen):
         event.widget.border_subtitle = ""
         self.call_after_refresh(self.app.refresh_status)  # (focus has moved on by then)
 
+    def in_view(self, pid: str) -> bool:
+        """Whether panel pid is on screen: wide, all are; narrow, the current tab's."""
+        return self.size.width >= WIDE or self.query_one(f"#{pid}").has_class("-current")
+
     def _mark_current(self, pid: str) -> None:
         for panel in self.query(".panel"):
             shown = panel.id == pid and not panel.has_class("-current")
             panel.set_class(panel.id == pid, "-current")
             if shown:
                 self._relayout(panel)
+        self.app.show_panels_in_view()
 
     @staticmethod
     def _relayout(panel) -> None:
@@ -160,7 +166,7 @@ class LabScreen(Screen):
         tell their height changed, and Textual would keep the height they had when last
         shown: a Layer that grew at `end` stayed cut, with no scrollbar. Once per tab switch,
         not per step."""
-        for widget in panel.query(Static):
+        for widget in panel.query("Static, TextLines"):
             widget.refresh(layout=True)
 
     @property
@@ -193,6 +199,7 @@ class LabScreen(Screen):
             grid.scroll_to(x=max(0, grid.scroll_x + direction * 4 * grid.cell), animate=False)
 
     def on_resize(self, event) -> None:
+        self.app.show_panels_in_view()  # wider: the panels that were behind tabs
         small = event.size.width < 60 or event.size.height < 20
         self.set_class(small, "-too-small")
         # Below 80 columns the footer's keys do not fit with their padding and the palette
