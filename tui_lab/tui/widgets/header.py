@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import Static
 
 from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import View
 from tui_lab.tui.widgets.labels import TOKEN_CELLS, clip, printable
 from tui_lab.tui.widgets.static import show_text
+from tui_lab.tui.widgets.text_lines import TextLines
 
 CURRENT, NEXT = "reverse bold", "underline"
 
@@ -117,7 +117,7 @@ def header_text(snapshot, width: int, focus_row: int = 0) -> Text:
     return text
 
 
-class InputHeader(Static):
+class InputHeader(TextLines):
     """Shown only when the panels are tabs (app.tcss); updated on every snapshot."""
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -59,9 +59,52 @@ def _stateful_lines(body: Text, snapshot: Snapshot) -> None:
                 " (the next line starts from this one's final state)\n")
 
 
+def _head(snapshot: Snapshot) -> Text:
+    """The call, its input's shape, the engine, and what each return_* pair returns."""
+    config = snapshot.config
+    B, T, units = snapshot.batch_size, snapshot.timesteps, snapshot.units
+    features = snapshot.batch.x.shape[2]
+    lstm = snapshot.c is not None
+    states = ["h", "c"] if lstm else ["h"]
+    head = Text()
+    # Short lines, never wrapped: what is wider than the panel (many digits or units)
+    # scrolls sideways (← → when focused) instead of breaking the columns.
+    stateful = ", stateful=True" if config.stateful else ""
+    head.append(f"keras.layers.{config.cell_title}({units}, go_backwards={config.go_backwards}"
+                f"{stateful})", "bold")
+    head.append(f"\n  on x {shape(B, T, features)} = (batch, timesteps, features)\n")
+    if snapshot.dropout_masks is not None:  # a fresh layer with the same seed: same masks
+        head.append(f"  dropout={config.dropout:g}, recurrent_dropout="
+                    f"{config.recurrent_dropout:g}, seed={config.seed}, training=True "
+                    f"(D: the masks)\n")
+    head.append("engine: ", "bold")
+    states_arg = "[h, c]" if lstm else "[h]"
+    if snapshot.dropout_masks is not None:  # core/dropout.py: not the compiled cell
+        head.append(f"{'the Keras cell' if config.engine == 'keras' else 'numpy equations'}"
+                    f" with the masks: cell(x_t, {states_arg}, training=True), eager")
+    else:
+        head.append(config.engine_title)
+        if config.engine == "keras":
+            head.append(f": cell(x_t, {states_arg}) each step")
+    head.append("\n\n")
+    table = [("return_sequences", "return_state", "returns", "shapes")]
+    seq, last = shape(B, T, units), shape(B, units)
+    for rs in (False, True):
+        for st in (False, True):
+            first = "sequence" if rs else "output"
+            names = f"[{first}, {', '.join(states)}]" if st else first
+            shapes = " ".join([seq if rs else last] + ([last] * len(states) if st else []))
+            table.append((str(rs), str(st), names, shapes))
+    _table(head, table)
+    head.rstrip()
+    return head
+
+
 class LayerPanel(Vertical):
     """Two texts: the call and its shapes (they change with the settings) above the values
     (they change on every step), so a step re-renders only the lower one."""
+
+    _head_key: tuple | None = None  # what the head was made for
 
     def compose(self) -> ComposeResult:
         self._head, self._values = TextLines(), TextLines()
@@ -77,40 +120,14 @@ class LayerPanel(Vertical):
     def show(self, snapshot: Snapshot, view: View = View()) -> None:
         config = snapshot.config
         B, T, units = snapshot.batch_size, snapshot.timesteps, snapshot.units
-        features = snapshot.batch.x.shape[2]
         lstm = snapshot.c is not None
-        states = ["h", "c"] if lstm else ["h"]
-        head = Text()
-        # Short lines, never wrapped: what is wider than the panel (many digits or units)
-        # scrolls sideways (← → when focused) instead of breaking the columns.
-        stateful = ", stateful=True" if config.stateful else ""
-        head.append(f"keras.layers.{config.cell_title}({units}, go_backwards={config.go_backwards}"
-                    f"{stateful})", "bold")
-        head.append(f"\n  on x {shape(B, T, features)} = (batch, timesteps, features)\n")
-        if snapshot.dropout_masks is not None:  # a fresh layer with the same seed: same masks
-            head.append(f"  dropout={config.dropout:g}, recurrent_dropout="
-                        f"{config.recurrent_dropout:g}, seed={config.seed}, training=True "
-                        f"(D: the masks)\n")
-        head.append("engine: ", "bold")
-        states_arg = "[h, c]" if lstm else "[h]"
-        if snapshot.dropout_masks is not None:  # core/dropout.py: not the compiled cell
-            head.append(f"{'the Keras cell' if config.engine == 'keras' else 'numpy equations'}"
-                        f" with the masks: cell(x_t, {states_arg}, training=True), eager")
-        else:
-            head.append(config.engine_title)
-            if config.engine == "keras":
-                head.append(f": cell(x_t, {states_arg}) each step")
-        head.append("\n\n")
-        table = [("return_sequences", "return_state", "returns", "shapes")]
-        seq, last = shape(B, T, units), shape(B, units)
-        for rs in (False, True):
-            for st in (False, True):
-                first = "sequence" if rs else "output"
-                names = f"[{first}, {', '.join(states)}]" if st else first
-                shapes = " ".join([seq if rs else last] + ([last] * len(states) if st else []))
-                table.append((str(rs), str(st), names, shapes))
-        _table(head, table)
-        head.rstrip()
+        # The call and its shapes change with the settings, not with a step: made again only
+        # when what they say changes.
+        head_key = (config, B, T, snapshot.batch.x.shape[2], units, lstm,
+                    snapshot.dropout_masks is not None)
+        if head_key != self._head_key:
+            self._head_key, self._head_text = head_key, _head(snapshot)
+        head = self._head_text
         body = Text()
         if config.stateful:
             _stateful_lines(body, snapshot)

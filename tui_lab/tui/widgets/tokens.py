@@ -7,6 +7,8 @@ of the row in focus (y) are reversed.
 
 from __future__ import annotations
 
+from functools import cache
+
 from rich.cells import cell_len
 from rich.text import Text
 
@@ -93,6 +95,7 @@ class TokensPanel(TextLines):
                         f"{snapshot.batch.x.shape[2]}\n")
         steps = {int(p): k + 1 for k, p in enumerate(snapshot.order)}
 
+        @cache  # (the window's search asks for a position's width several times)
         def cells(position: int) -> list[str]:
             values = [str(position)]
             if rows is not None:
@@ -101,6 +104,7 @@ class TokensPanel(TextLines):
             values.append(str(steps[position]))
             return values
 
+        @cache
         def widths_for(position: int) -> int:
             return max(cell_len(v) for v in cells(position)) + 1  # cells: CJK, emoji are 2
 
