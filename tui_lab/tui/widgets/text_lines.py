@@ -49,11 +49,12 @@ class TextLines(Widget):
         """Show content; only the lines that differ are rendered and repainted again."""
         old, new = self._lines, _lines(content)
         self._content, self._lines = content, new
-        if len(old) != len(new) or self._width_changes(old, new):
+        if self._size_changes(old, new):
             self._strips.clear()
             self.refresh(layout=True)  # its auto height or width changes
             return
-        changed = [y for y, (a, b) in enumerate(zip(old, new)) if a != b]
+        changed = [y for y in range(max(len(old), len(new)))
+                   if y >= len(old) or y >= len(new) or old[y] != new[y]]
         for y in changed:
             self._strips.pop(y, None)  # rendered again when it is on screen
         width = self.size.width
@@ -62,12 +63,12 @@ class TextLines(Widget):
         elif changed:
             self.refresh()
 
-    def _width_changes(self, old: list[Text], new: list[Text]) -> bool:
-        """Whether an auto width would change (a fixed width never does)."""
-        width = self.styles.width
-        if width is not None and not width.is_auto:
-            return False
-        return _widest(old) != _widest(new)
+    def _size_changes(self, old: list[Text], new: list[Text]) -> bool:
+        """Whether its size, where it follows the text (auto), would change: only then does
+        the screen need a layout pass, which arranges every widget again."""
+        height, width = self.styles.height, self.styles.width
+        return ((height is not None and height.is_auto and len(old) != len(new))
+                or (width is not None and width.is_auto and _widest(old) != _widest(new)))
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return _widest(self._lines)
@@ -97,7 +98,6 @@ class TextLines(Widget):
                 self._strips[y] = self._draw(self._lines[y], y, width, style.rich_style)
         strip = self._strips.get(y)
         return strip if strip is not None else Strip.blank(width, style.rich_style)
-
 
     def _draw(self, line: Text, y: int, width: int, base: RichStyle) -> Strip:
         """One line, drawn by rich over the widget's colours: the same segments as a Static's
