@@ -492,3 +492,16 @@ async def test_a_panel_behind_a_tab_is_filled_in_when_it_comes_into_view(monkeyp
         assert "step 4/7" in rows  # Gates
         assert "read position 3" in rows  # Tokens
         assert "not reached yet" not in next(r for r in rows.splitlines() if "k=3" in r)
+
+
+@pytest.mark.asyncio
+async def test_the_current_step_stays_in_view_when_the_terminal_resizes():
+    """At the end of the line, a wider (and so shorter-paneled) terminal still shows ▶ 7."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "end")
+        assert any("▶ 7" in row for row in screen_rows(app))
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        assert any("▶ 7" in row for row in screen_rows(app))

@@ -147,6 +147,8 @@ class NumberGrid(ScrollView, can_focus=False):
 
     def on_resize(self) -> None:
         self._scroll_to_wanted()
+        if self.scrollable_content_region.height > 1:  # (hidden: no rows to keep in view)
+            self.follow()  # a shorter table (a wider terminal) keeps the current row in view
 
     def _scroll_to_wanted(self) -> None:
         if self._column is not None and self.scrollable_content_region.width:
