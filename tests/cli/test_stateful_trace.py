@@ -86,3 +86,18 @@ def test_bad_rates_are_one_line(capsys, args):
 def test_model_trace_refuses_stateful_and_training(capsys):
     code, _, err = trace(capsys, "--model", "assets/lyrics_lstm.keras", "--training")
     assert code == 2 and "for the lab's own cell" in err
+
+
+def test_the_chain_carries_in_a_fresh_process():
+    """As a user runs it: TensorFlow not loaded yet when the lines are chosen (the test above
+    has it loaded, which hid that nothing was carried)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "tui_lab", "trace", "--stateful",
+                             "--line", "1", "--next", "2"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    trace_ = json.loads(result.stdout)
+    assert trace_["initial_state"]["origin"] == "carried from line 1"
+    assert trace_["stateful"]["chain"] == ["line 1", "line 2"]

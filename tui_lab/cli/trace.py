@@ -80,6 +80,9 @@ def chain_lines(lab, args) -> None:
                        "it needs --stateful")
     if not args.line:
         raise LabError("--next follows --line: give the first line(s) of the chain with --line")
+    # A state carries only from a line that was stepped: build first (make_lab leaves the
+    # lab unbuilt, and an unbuilt lab has no state to carry).
+    lab.build()
     for numbers in args.next:
         if len(numbers) != len(args.line):
             raise LabError(f"--next {','.join(map(str, numbers))} has {len(numbers)} line(s) but "
