@@ -193,3 +193,21 @@ def test_every_step_is_each_steps_sensitivity_and_zero_after_it():
         np.testing.assert_array_equal(table[k, :, :k + 1], lab.sensitivity(k + 1).norms)
         assert (table[k, :, k + 1:] == 0).all()
 
+
+
+def test_steps_the_tape_does_not_run_are_refused_not_misreported():
+    """A clamped gate and dropout's masks make steps another cell's: the reach says so (its
+    gradients through the plain cell would not be those of the steps on screen)."""
+    lab = Lab(LabConfig(units=3))
+    lab.seek(2)
+    lab.clamp_gate("forget", 0, 1.0)
+    assert lab.sensitivity(2).norms.shape == (1, 2)  # before the clamp's steps: the plain cell
+    lab.seek(5)
+    with pytest.raises(LabError, match="undo the clamp"):
+        lab.sensitivity()
+    lab.undo()
+    assert lab.sensitivity().state_error < 1e-5
+    trained = Lab(LabConfig(units=3, dropout=0.5, recurrent_dropout=0.3, training=True))
+    trained.seek(3)
+    with pytest.raises(LabError, match="turn training off"):
+        trained.sensitivity()

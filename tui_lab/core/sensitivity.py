@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_lab.config import GATE_BLOCKS
-from tui_lab.core import checks, resources, tf_loader
+from tui_lab.core import checks, dropout, resources, tf_loader
 from tui_lab.errors import LabError
 
 COMPILED_MIN_STEPS = 48  # below this, eager calls cost less than tracing the compiled loop
@@ -204,6 +204,14 @@ class Reach:
         history, batch, config = self._history, self._batch, self._config
         if not 0 <= t <= history.timesteps:
             raise LabError(f"step {t} is outside 0..{history.timesteps}")
+        # The tape runs the lab's plain cell: the steps a clamp or dropout's masks made are
+        # another cell's, whose gradients it would not give.
+        if any(edit.kind == "clamp" and edit.step < t for edit in self._edits):
+            raise LabError("a gate clamp steps a cell with other weights, which the reach does "
+                           "not differentiate: undo the clamp (U) to see how far back h reaches")
+        if dropout.active(config):
+            raise LabError("with dropout in training the steps use masks the reach does not "
+                           "apply: turn training off to see how far back h reaches")
         rows = batch.shape[0]
         check_memory(t, rows, config.units, config.cell)
         if history.computed < t:
