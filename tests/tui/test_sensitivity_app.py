@@ -76,3 +76,17 @@ async def test_a_long_line_scrolls_at_80x24():
         assert scroll.max_scroll_y > 0
         await press(pilot, "end")
         assert scroll.scroll_y == scroll.max_scroll_y
+
+
+@pytest.mark.asyncio
+async def test_a_reach_the_lab_refuses_says_why_in_the_view_once():
+    app = make_app(Lab(LabConfig(dropout=0.5, training=True)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "R")
+        assert isinstance(app.screen, ReachScreen)
+        assert "turn training off" in table(app)  # not "computing …" for ever
+        assert len(errors(app)) == 1
+        await press(pilot, "space")  # the view no longer asks at every step
+        assert app.snapshot.t == 3 and len(errors(app)) == 1
+        assert "turn training off" in table(app)

@@ -9,6 +9,7 @@ already waiting, so stepping (in the view or by play) and changing the batch row
 
 from __future__ import annotations
 
+from tui_lab.tui.jobs import failure
 from tui_lab.tui.screens.reach import ReachFetched, ReachScreen
 
 
@@ -32,9 +33,9 @@ class ReachActions:
         def fetch(lab) -> None:
             try:
                 result = lab.sensitivity()
-            except Exception:
-                self.post_message(ReachFetched(None))  # (the worker reports the error)
-                raise
+            except Exception as error:  # said in the view too, in place of "computing …"
+                self.post_message(ReachFetched(None, failure(error)))
+                raise  # (the worker reports it as well: a notification)
             self.post_message(ReachFetched(result))
 
         self.submit("Reach", fetch)
@@ -44,6 +45,8 @@ class ReachActions:
         screen = self._reach_screen()
         if screen is not None and message.result is not None:
             self._show_reach(screen, message.result)
+        elif screen is not None:
+            screen.show_error(message.error)
 
     def _show_reach(self, screen: ReachScreen, result) -> None:
         row = min(self.view.row, result.batch_size - 1)
@@ -54,7 +57,7 @@ class ReachActions:
     def _follow_reach(self, snapshot) -> None:
         """After a snapshot is shown: fetch again if the open view shows another step."""
         screen = self._reach_screen()
-        if screen is None or self._reach_asked:
+        if screen is None or self._reach_asked or screen.failed:
             return
         result = screen.result
         if result is None or (result.t, result.history_id) != (snapshot.t, snapshot.history_id):

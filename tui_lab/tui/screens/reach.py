@@ -22,11 +22,12 @@ EIGHTHS = " ▏▎▍▌▋▊▉"  # a bar's last cell, in eighths of a cell
 
 
 class ReachFetched(Message):
-    """From a worker: the lab's Sensitivity at its current step (None: the call failed)."""
+    """From a worker: the lab's Sensitivity at its current step, or (result None) why the
+    call failed."""
 
-    def __init__(self, result) -> None:
+    def __init__(self, result, error: str = "") -> None:
         super().__init__()
-        self.result = result
+        self.result, self.error = result, error
 
 
 def bar(value: float, largest: float, cells: int = BAR_CELLS) -> str:
@@ -89,6 +90,7 @@ class ReachScreen(Dialog[None]):
     def __init__(self) -> None:
         super().__init__()
         self.result = None  # the Sensitivity shown (None until the first one comes)
+        self.failed = False  # a fetch failed: its reason is shown, and the view stops following
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="debug-dialog"):
@@ -117,6 +119,11 @@ class ReachScreen(Dialog[None]):
         self.result = result
         row = min(row, result.batch_size - 1)
         self.query_one("#reach-table", Static).update(reach_table(result, row, source))
+
+    def show_error(self, error: str) -> None:
+        self.failed = True
+        self.query_one("#reach-table", Static).update(
+            Text(f"{error}\n(esc closes; R opens it again)", style="italic"))
 
     def action_close(self) -> None:
         self.dismiss(None)
