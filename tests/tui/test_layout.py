@@ -505,3 +505,21 @@ async def test_the_current_step_stays_in_view_when_the_terminal_resizes():
         await pilot.resize_terminal(160, 48)
         await settle(pilot)
         assert any("▶ 7" in row for row in screen_rows(app))
+
+
+@pytest.mark.asyncio
+async def test_esc_in_a_focused_panel_stops_playing_first():
+    """The panel binds esc (give the arrows back), but while the lab plays the status bar says
+    esc stops: the first esc stops, the next gives the arrows back."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "F")
+        panel = app.lab_screen.focused_panel
+        assert panel is not None
+        await press(pilot, "p")
+        assert app.playing
+        await press(pilot, "escape")
+        assert not app.playing and app.lab_screen.focused_panel is panel
+        await press(pilot, "escape")
+        assert app.lab_screen.focused_panel is None

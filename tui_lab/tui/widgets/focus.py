@@ -54,4 +54,8 @@ class ScrollFocus(Widget, can_focus=True):
             target.scroll_to(y=target.max_scroll_y if end else 0, animate=False)
 
     def action_leave_panel(self) -> None:
-        self.screen.set_focus(None)
+        app = self.app
+        if getattr(app, "busy", False) or getattr(app, "playing", False):
+            app.action_cancel()  # a run or play first: the status bar says "esc stops"
+        else:
+            self.screen.set_focus(None)
