@@ -83,9 +83,11 @@ def test_bad_rates_are_one_line(capsys, args):
     assert code == 2 and err.count("\n") == 1
 
 
-def test_model_trace_refuses_stateful_and_training(capsys):
-    code, _, err = trace(capsys, "--model", "assets/lyrics_lstm.keras", "--training")
-    assert code == 2 and "for the lab's own cell" in err
+@pytest.mark.parametrize("option", [["--training"], ["--stateful"], ["--dropout", "0.5"],
+                                    ["--recurrent-dropout", "0.2"]])
+def test_model_trace_refuses_the_lab_cells_options(capsys, option):
+    code, _, err = trace(capsys, "--model", "assets/lyrics_lstm.keras", *option)
+    assert code == 2 and "for the lab's own cell" in err and err.count("\n") == 1
 
 
 def test_the_chain_carries_in_a_fresh_process():

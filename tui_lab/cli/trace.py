@@ -105,9 +105,10 @@ def run_model_trace(args) -> int:
     if args.inputs or args.weights or args.initial_state:
         raise LabError("--model brings its own inputs and weights: drop --inputs, --weights and "
                        "--initial-state")
-    if args.stateful or args.next or args.training:
-        raise LabError("--model steps the model's own layer as it is: --stateful, --next and "
-                       "--training are for the lab's own cell")
+    if args.stateful or args.next or args.training or args.dropout or args.recurrent_dropout:
+        raise LabError("--model steps the model's own layer as it is: --stateful, --next, "
+                       "--training, --dropout and --recurrent-dropout are for the lab's own "
+                       "cell")
     if trace.format_for(args.output, args.format) != "json":
         raise LabError("a model's trace is written as JSON; give a .json file or no -o")
     model = open_model(args)
