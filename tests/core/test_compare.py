@@ -11,8 +11,9 @@ import pytest
 from tui_lab import Lab, LabConfig, LabError
 from tui_lab.core.compare import Comparison, choice
 
+from keras_layers import keras_layer
+
 TOL = 1e-5
-LAYERS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def embedded(keras, main):
@@ -28,15 +29,7 @@ def embedded(keras, main):
 def keras_layer_outputs(keras, snapshot, x, mask=None):
     """keras.layers.<Cell>(return_sequences=True, return_state=True) with this compared
     cell's weights, on x."""
-    config = snapshot.config
-    kwargs = {"use_bias": config.use_bias}
-    if config.cell == "gru":
-        kwargs["reset_after"] = config.reset_after
-    layer = getattr(keras.layers, LAYERS[config.cell])(
-        config.units, return_sequences=True, return_state=True,
-        go_backwards=config.go_backwards, **kwargs)
-    layer.build((None, None, x.shape[2]))
-    layer.set_weights(snapshot.weights.cell_weights())
+    layer = keras_layer(keras, snapshot.config, snapshot.weights, input_dim=x.shape[2])
     sequence, *states = layer(x, mask=mask)
     return np.asarray(sequence), [np.asarray(s) for s in states]
 

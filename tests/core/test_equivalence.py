@@ -12,6 +12,8 @@ import pytest
 from tui_lab import Lab, LabConfig
 from tui_lab.core import stepper
 
+from keras_layers import LAYERS, keras_layer
+
 TOL = 1e-5
 
 
@@ -23,24 +25,16 @@ def engine(request, monkeypatch):
         monkeypatch.setattr(stepper, "LOOP_MIN_STEPS", 1)
         return "keras"
     return request.param
-LAYERS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def keras_reference(keras, snapshot, mask_zero, initial):
     """Embedding(mask_zero) -> <Cell>(return_sequences, return_state) with the lab's weights."""
     config = snapshot.config
-    kwargs = {"use_bias": config.use_bias}
-    if config.cell == "gru":
-        kwargs["reset_after"] = config.reset_after
-    layer = getattr(keras.layers, LAYERS[config.cell])(
-        config.units, return_sequences=True, return_state=True,
-        go_backwards=config.go_backwards, **kwargs)
+    layer = keras_layer(keras, config, snapshot.weights)
     embedding = keras.layers.Embedding(config.num_words, config.embedding_dim, mask_zero=mask_zero)
     padded = np.stack([row.padded for row in snapshot.batch.rows])
     embedding.build(padded.shape)
     embedding.set_weights([snapshot.weights.embedding])
-    layer.build((None, None, config.embedding_dim))
-    layer.set_weights(snapshot.weights.cell_weights())
     embedded = embedding(padded)
     if initial is None:
         outputs = layer(embedded)  # the mask travels from Embedding(mask_zero=True) by itself

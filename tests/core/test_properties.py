@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from tui_lab import Lab, LabConfig, LabError
 
+from keras_layers import keras_layer
+
 TOL = 1e-5
-LAYERS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 
 operations = st.one_of(
     st.tuples(st.sampled_from(["step", "back", "reset", "run_to_end"])),
@@ -126,18 +127,11 @@ def keras_layer_outputs(keras, snapshot):
     """Embedding -> <Cell>(return_sequences, return_state) with the lab's weights, its
     initial state and (for mask_padding) the padding mask, as Keras computes them."""
     config = snapshot.config
-    kwargs = {"use_bias": config.use_bias}
-    if config.cell == "gru":
-        kwargs["reset_after"] = config.reset_after
-    layer = getattr(keras.layers, LAYERS[config.cell])(
-        config.units, return_sequences=True, return_state=True, go_backwards=config.go_backwards,
-        **kwargs)
+    layer = keras_layer(keras, config, snapshot.weights)
     padded = np.stack([row.padded for row in snapshot.batch.rows])
     embedding = keras.layers.Embedding(config.num_words, config.embedding_dim)
     embedding.build(padded.shape)
     embedding.set_weights([snapshot.weights.embedding])
-    layer.build((None, None, config.embedding_dim))
-    layer.set_weights(snapshot.weights.cell_weights())
     initial = [np.array(snapshot.h0)] + ([np.array(snapshot.c0)] if config.cell == "lstm" else [])
     mask = (padded != 0) if config.mask_padding else None
     outputs = layer(np.asarray(embedding(padded)), initial_state=initial, mask=mask)

@@ -6,20 +6,14 @@ import pytest
 
 from tui_lab import Lab, LabConfig, LabError
 
+from keras_layers import keras_layer
+
 TOL = 1e-5
-LAYERS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def stateful_layer(keras, snapshot, rows):
     """keras.layers.<Cell>(stateful=True, ...) for `rows` rows, with the lab's weights."""
-    config = snapshot.config
-    kwargs = {"reset_after": config.reset_after} if config.cell == "gru" else {}
-    layer = getattr(keras.layers, LAYERS[config.cell])(
-        config.units, stateful=True, return_sequences=True, return_state=True,
-        go_backwards=config.go_backwards, use_bias=config.use_bias, **kwargs)
-    layer.build((rows, None, config.embedding_dim))
-    layer.set_weights(snapshot.weights.cell_weights())
-    return layer
+    return keras_layer(keras, snapshot.config, snapshot.weights, rows=rows, stateful=True)
 
 
 def embedded(keras, snapshot):
