@@ -199,3 +199,16 @@ def test_without_a_next_word_head_the_what_if_has_the_states_only(keras, tmp_pat
     lab.run_to_end()
     diff = lab.what_if()
     assert not diff.next_words and np.abs(diff.dh[2:]).max() > 0
+
+
+def test_the_head_is_made_once_for_the_what_if_at_every_step(model):
+    # Building the head's Keras sub-model took longer than calling it, at every step of an
+    # edited run; it is now made once per model and layer.
+    lab = ModelLab(model, selection=(1,))
+    lab.build()
+    lab.step()
+    lab.edit_state("h", 0, 0.5)
+    head = model.head("lstm")
+    lab.step()
+    assert lab.snapshot().what_if.next_words
+    assert model.head("lstm") is head

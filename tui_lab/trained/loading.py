@@ -137,8 +137,9 @@ class TrainedModel:
                                    f"to another model")
             self.word_index = dict(word_index)
         self.index_word = {i: w for w, i in (self.word_index or {}).items()}
-        self._head = None
-        self._inputs: dict = {}  # sub-models: layer name -> its input, ("output", name) -> output
+        # Sub-models, made once: layer name -> its input, ("output", name) -> its output,
+        # ("head", name) -> the layers after it (a what-if applies them at every step).
+        self._inputs: dict = {}
 
     @staticmethod
     def _describe(layer, depth: int) -> RecurrentLayer | None:
@@ -286,12 +287,18 @@ class TrainedModel:
         return _numpy(self._inputs[key].predict_on_batch(ids))
 
     def head(self, name: str):
-        """The layers after the last recurrent layer, as a callable; None if not separable."""
+        """The layers after the last recurrent layer, as a callable (made once: building the
+        sub-model takes longer than calling it); None if not separable."""
         name = self.layer(name).name
         if name != self.layers[-1].name:
             return None
+        key = ("head", name)
+        if key not in self._inputs:
+            self._inputs[key] = self._make_head(self._keras_layers[name])
+        return self._inputs[key]
+
+    def _make_head(self, layer):
         keras = tf_loader.keras()
-        layer = self._keras_layers[name]
         if isinstance(self.model, keras.Sequential):
             rest = self.model.layers[self.model.layers.index(layer) + 1:]
 

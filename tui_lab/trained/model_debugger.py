@@ -119,8 +119,9 @@ class ModelDebugger:
         edited, unedited = self.lab.run_outputs(snapshot.t)
         try:
             head = next_word_head(self.model, self.info, "the next-word what-if")
-            if len(edited):
-                p, q = head(edited), head(unedited)
+            if len(edited):  # one call of the head for both runs, side by side in the batch
+                both = head(np.concatenate([edited, unedited], axis=1))
+                p, q = np.split(both, 2, axis=1)
             else:  # (an edit of the initial state, no step taken yet)
                 p = q = np.zeros(edited.shape[:2] + (self.model.vocab_size,))
         except LabError:  # no next-word head: the states' what-if only
