@@ -7,6 +7,8 @@ import pytest
 
 from pilot import burst, make_app, press, settle, text_of, warnings
 from tui_lab import Lab, LabConfig
+from tui_lab.core.conv import Conv1DStepper
+from tui_lab.tui import conv_actions
 from tui_lab.tui.screens.conv import ConvScreen
 from tui_lab.tui.screens.lab import LabScreen
 from tui_lab.tui.widgets.style import number
@@ -105,14 +107,18 @@ async def test_bad_settings_are_refused_and_nothing_is_lost():
 
 
 @pytest.mark.asyncio
-async def test_fast_double_presses():
+async def test_fast_double_presses(monkeypatch):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        burst(app, "K", "K")  # twice before the first answer: one view
+        built = []
+        monkeypatch.setattr(conv_actions, "Conv1DStepper", lambda lab, **settings: (
+            built.append(1) or Conv1DStepper(lab, **settings)))
+        burst(app, "K", "K")  # twice before the first answer: one view, built once
         await pilot.pause()
         await settle(pilot)
         assert sum(isinstance(s, ConvScreen) for s in app.screen_stack) == 1
+        assert len(built) == 1
         screen = app.screen
         # Each key builds on the one before, though no answer has come yet: dilation 2, then
         # kernel 4 (a span of 7), then kernel 5 (a span of 9 > 7) is refused.

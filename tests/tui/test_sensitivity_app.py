@@ -90,3 +90,20 @@ async def test_a_reach_the_lab_refuses_says_why_in_the_view_once():
         await press(pilot, "space")  # the view no longer asks at every step
         assert app.snapshot.t == 3 and len(errors(app)) == 1
         assert "turn training off" in table(app)
+
+
+@pytest.mark.asyncio
+async def test_a_fetch_while_stepping_does_not_paint_the_panels_again():
+    # The reach is work beside the lab: it changes nothing there, so it takes no snapshot of
+    # its own (each fetch used to paint every panel a second time).
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "R")
+        shown = []
+        show = app._show
+        app._show = lambda snapshot, *rest: shown.append(snapshot.t) or show(snapshot, *rest)
+        await press(pilot, "space", "space")
+        assert app.screen.result.t == 2
+        assert shown == [1, 2]
+        assert not errors(app)

@@ -1,7 +1,8 @@
 """The app's Conv1D view (mixed into LabApp): K opens it over the lab's current input.
 
-The stepper is made in the worker queue (Keras makes its weights and runs the layer check)
-and handed to the screen, which owns it from then on. The settings last shown are the app's
+The stepper is made in the worker queue (Keras makes its weights and runs the layer check),
+beside the lab (it changes nothing there: no new snapshot), and handed to the screen, which
+owns it from then on. A second K before the view is up builds nothing more. The settings last shown are the app's
 view state, kept for the next K; settings that do not fit a new input fall back to the
 defaults, with a notice.
 """
@@ -10,35 +11,45 @@ from __future__ import annotations
 
 from tui_lab.core.conv import Conv1DStepper, ConvSettings
 from tui_lab.errors import LabError
+from tui_lab.tui.jobs import failure
 from tui_lab.tui.screens.conv import ConvBuilt, ConvScreen
 
 
 class ConvActions:
-    """Mixed into LabApp; uses its snapshot, view, playing, submit, say and push_screen."""
+    """Mixed into LabApp; uses its snapshot, view, playing, submit_beside, say and
+    push_screen."""
 
     conv_settings: ConvSettings = ConvSettings()
+    _conv_asked = False  # a view is being built and has not come back yet
 
     def action_conv1d(self) -> None:
         if self.snapshot is None:
             self.notify("wait a moment: the lab is still loading", severity="warning")
             return
+        if self._conv_asked or any(isinstance(s, ConvScreen) for s in self.screen_stack):
+            return  # K again before the view came: one view, built once
         if self.playing:  # the view shows the lab's states as they are: keep them still
             self._set_playing(False)
         settings = self.conv_settings
+        self._conv_asked = True
 
         def build(lab) -> None:
             try:
-                stepper = Conv1DStepper(lab, **vars(settings))
-            except LabError as error:  # e.g. a kernel longer than this input
-                self.say(f"{error}; opened with the defaults", title="Conv1D",
-                         severity="warning")
-                stepper = Conv1DStepper(lab, **vars(ConvSettings()))
+                try:
+                    stepper = Conv1DStepper(lab, **vars(settings))
+                except LabError as error:  # e.g. a kernel longer than this input
+                    self.say(f"{error}; opened with the defaults", title="Conv1D",
+                             severity="warning")
+                    stepper = Conv1DStepper(lab, **vars(ConvSettings()))
+            except Exception as error:
+                self.post_message(ConvBuilt(error=failure(error)))  # K works again
+                raise  # (the worker reports it: a notification)
             self.post_message(ConvBuilt(stepper))
 
-        self.submit("Conv1D", build)
+        self.submit_beside("Conv1D", build)
 
     def on_conv_built(self, message: ConvBuilt) -> None:
-        # K pressed twice before the first answer came: one view is enough.
+        self._conv_asked = False
         if message.stepper is None or any(isinstance(s, ConvScreen) for s in self.screen_stack):
             return
         self.push_screen(ConvScreen(message.stepper, self.view.row), self._conv_closed)

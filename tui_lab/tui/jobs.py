@@ -142,7 +142,7 @@ class StatesReady(Result):
 class BesideReady(Result):
     """A worker's operation on something beside the lab is done: show(result) on the UI thread."""
 
-    def __init__(self, result, show: Callable[[Any], None]) -> None:
+    def __init__(self, result, show: Callable[[Any], None] | None) -> None:
         super().__init__()
         self.result, self.show = result, show
 
@@ -228,10 +228,12 @@ class Jobs:
         self._call(self._turns.ticket(), label, operation, done)
         return job
 
-    def submit_beside(self, label: str, operation: Callable, show: Callable[[Any], None]) -> None:
+    def submit_beside(self, label: str, operation: Callable,
+                      show: Callable[[Any], None] | None = None) -> None:
         """Run operation(lab) in the same queue as submit, and pass what it returns to show()
         on the UI thread; no new snapshot of the lab is taken (the lab is unchanged: this is
-        for work beside it, such as the side-by-side comparison, which the worker owns)."""
+        for work beside it, such as the side-by-side comparison, which the worker owns, or a
+        view's numbers). show=None: the operation reports by messages of its own."""
         self._job_started(label)
         self._call_beside(self._turns.ticket(), label, operation, show)
 
@@ -328,7 +330,8 @@ class Jobs:
     def on_beside_ready(self, message: BesideReady) -> None:
         try:
             self._job_done()
-            message.show(message.result)
+            if message.show is not None:
+                message.show(message.result)
             self._status()
         finally:
             message.shown.set()

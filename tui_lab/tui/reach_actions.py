@@ -2,9 +2,11 @@
 reaches (screens/reach.py), and the bars follow the lab while it is open.
 
 The numbers are the lab's (`lab.sensitivity()`, a tf.GradientTape through the lab's Keras
-cell), fetched in the app's worker queue like every Lab call. Whenever a snapshot at another
-step (or of another run) is shown while the view is open, one fetch is queued behind the work
-already waiting, so stepping (in the view or by play) and changing the batch row keep it current.
+cell), fetched in the app's worker queue like every Lab call (beside the lab: a fetch changes
+nothing in it, so no new snapshot is taken and the panels are not painted again). Whenever a
+snapshot at another step (or of another run) is shown while the view is open, one fetch is
+queued behind the work already waiting, so stepping (in the view or by play) and changing the
+batch row keep it current.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from tui_lab.tui.screens.reach import ReachFetched, ReachScreen
 
 
 class ReachActions:
-    """Mixed into LabApp; uses its snapshot, view, submit, screen_stack and _lab_is_ready."""
+    """Mixed into LabApp; uses its snapshot, view, submit_beside, screen_stack and
+    _lab_is_ready."""
 
     _reach_asked = False  # a fetch is queued and has not come back yet
 
@@ -38,7 +41,7 @@ class ReachActions:
                 raise  # (the worker reports it as well: a notification)
             self.post_message(ReachFetched(result))
 
-        self.submit("Reach", fetch)
+        self.submit_beside("Reach", fetch)
 
     def on_reach_fetched(self, message: ReachFetched) -> None:
         self._reach_asked = False

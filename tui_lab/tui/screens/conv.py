@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 from tui_lab.core.conv import ACTIVATIONS, PADDINGS, ConvSettings
 from tui_lab.errors import LabError
+from tui_lab.tui.jobs import failure
 from tui_lab.tui.screens.dialog import Dialog
 from tui_lab.tui.widgets import conv_text
 
@@ -168,11 +169,12 @@ class ConvScreen(Dialog[ConvSettings]):
         def build(lab) -> None:
             try:
                 built = ConvBuilt(base.with_settings(**vars(settings)))
-            except LabError as error:
-                built = ConvBuilt(error=str(error))
+            except Exception as error:  # (a surprise too: the view must stop waiting)
+                built = ConvBuilt(error=failure(error))
             self.post_message(built)
 
-        self.app.submit("Conv1D", build)
+        # Beside the lab: the new stepper changes nothing there (no snapshot, no repaint).
+        self.app.submit_beside("Conv1D", build)
 
     def on_conv_built(self, message: ConvBuilt) -> None:
         message.stop()
