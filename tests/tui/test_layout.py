@@ -11,7 +11,7 @@ from tui_lab.tui.widgets.header import CURRENT, InputHeader, window
 from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.tokens import TokensPanel
 
-from pilot import make_app, press, settle, warnings
+from pilot import look_at, make_app, press, settle, warnings
 
 def screen_rows(app) -> list[str]:
     """The terminal's rows as text, as painted now (what a learner sees): what
@@ -523,3 +523,35 @@ async def test_esc_in_a_focused_panel_stops_playing_first():
         assert not app.playing and app.lab_screen.focused_panel is panel
         await press(pilot, "escape")
         assert app.lab_screen.focused_panel is None
+
+
+@pytest.mark.asyncio
+async def test_a_table_stepped_behind_its_tab_shows_every_row_when_it_comes_back():
+    """Found by hand at 80x24: steps taken (forwards and back) while States or Embed was
+    behind its tab left rows missing, stale or marked ▶ twice when the tab came back."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        async def rows(pid: str) -> list[str]:
+            """The table's rows on screen: their first number, ▶ before the current one."""
+            await look_at(pilot, pid)
+            found = []
+            for row in seen(app).splitlines()[5:]:  # below the status, header and tabs
+                words = row.replace("▶", "▶ ").split()
+                current = words[:1] == ["▶"]
+                number = words[1 if current else 0] if len(words) > 1 else ""
+                if number.isdigit():
+                    found.append(("▶" if current else "") + number)
+            return found
+
+        await press(pilot, "space", "tab", "tab", "space", "space")  # to Gates; States behind
+        assert await rows("states") == ["0", "1", "2", "▶3"]
+        await press(pilot, "tab", "left", "left")  # back two steps behind the tab
+        assert await rows("states") == ["0", "▶1"]
+        await press(pilot, "tab", "home")
+        assert await rows("states") == ["▶0"]
+        assert (await rows("embeddings"))[:2] == ["0", "1"]  # nothing read yet: no ▶
+        assert not any(r.startswith("▶") for r in await rows("embeddings"))
+        await press(pilot, "space", "tab", "space", "space", "space")
+        assert [r for r in await rows("embeddings") if r.startswith("▶")] == ["▶3"]

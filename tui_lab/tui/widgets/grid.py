@@ -156,8 +156,13 @@ class NumberGrid(ScrollView, can_focus=False):
             self.scroll_to(x=column * self.cell, animate=False, immediate=True)
 
     def _refresh_row(self, row: int) -> None:
-        y = row - int(self.scroll_y) + 1
         region = self.scrollable_content_region
+        if not region.height:
+            # Not laid out (behind a tab, or just brought into view): Textual still keeps the
+            # lines it painted last, which may be several steps old, so repaint them all.
+            self.refresh()
+            return
+        y = row - int(self.scroll_y) + 1
         if 1 <= y < region.height:
             self.refresh(Region(0, y, region.width, 1))
 
