@@ -339,6 +339,26 @@ async def test_help_explains_the_lesson_and_closes():
         assert isinstance(app.screen, HelpScreen)
 
 
+async def test_help_shows_every_key_and_its_whole_description():
+    # The table as the help screen renders it: a | in a description (Reach's ||dh/dx||) had
+    # ended its cell, and '=' showed as its key name, equals_sign.
+    from textual.widgets._markdown import MarkdownTableContent
+
+    from tui_lab.tui.screens.lab import LAB_BINDINGS
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        table = list(app.screen.query(MarkdownTableContent))[-1]
+        rows = {str(action): [str(keys), str(action)] for keys, action in table.rows}
+        reach = next(cells for action, cells in rows.items() if action.startswith("Reach"))
+        assert reach[1].endswith("||dh_t/dx_k|| for every input read so far")
+        assert any(keys.split() == ["+", "="] for keys, _ in rows.values())
+        assert len(rows) == len({b.action for b in LAB_BINDINGS})
+        assert "equals_sign" not in str(table.rows)
+
+
 async def test_panels_tabs_theme_scroll_and_quit():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -152,7 +152,9 @@ def keys_markdown() -> str:
         if binding.tooltip:
             rows[binding.action] = (keys, f"{binding.description}: {binding.tooltip}")
     lines = ["## Keys (also in the command palette: ctrl+p)", "", "| keys | action |", "|---|---|"]
-    lines += [f"| {' '.join(keys)} | {text} |" for keys, text in rows.values()]
+    # A | in a cell (||dh/dx||) would end it: escaped, as GitHub-flavoured tables read it.
+    lines += [f"| {' '.join(keys)} | {text.replace('|', chr(92) + '|')} |"
+              for keys, text in rows.values()]
     return "\n".join(lines) + "\n"
 
 
