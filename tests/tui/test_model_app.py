@@ -120,6 +120,22 @@ async def test_model_option_opens_the_shipped_model_with_its_words(keras):
         assert not app.screen.query_one(ModelBar).display
 
 
+async def test_closing_a_model_goes_back_to_the_settings_before_it(keras):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "c", "b", "plus")  # GRU, backwards, 5 units
+        before = app.snapshot.config
+        assert (before.cell, before.go_backwards, before.units) == ("gru", True, 5)
+        app.open_model_file(shipped_model_path())
+        await settle(pilot)
+        assert isinstance(app.lab, ModelLab) and app.snapshot.config.cell == "lstm"
+        await press(pilot, "x")
+        assert not isinstance(app.lab, ModelLab)
+        assert app.snapshot.config == before
+        assert any("settings before the model" in m for m in said(app))
+
+
 async def test_layer_picker_and_directions_show_the_models_own_states(keras, models):
     app = make_app(Lab(text=models["text"]))
     async with app.run_test(size=(80, 24)) as pilot:

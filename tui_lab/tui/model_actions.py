@@ -41,6 +41,8 @@ class ModelActions:
     _model_request: dict | None = None
     _model_bar = None  # the ModelBar under the panels, once mounted
     _model_options: dict | None = None  # how the open model was opened (for the session)
+    # The lesson's settings (LabConfig) when a model was opened over them: x goes back to them.
+    _settings_before_model = None
     _generation_settings = None
 
     # ----- helpers ----------------------------------------------------------------------------
@@ -117,6 +119,8 @@ class ModelActions:
         path = Path(path).expanduser()
         keep = self._input_now()
         self.marks.clear()
+        if self.snapshot is not None and self.snapshot.model is None:
+            self._settings_before_model = self.snapshot.config
 
         def open_it(lab) -> None:
             from tui_lab.trained.lab import MissingWordIndex, open_model_lab
@@ -180,19 +184,25 @@ class ModelActions:
             self.notify("no trained model is open", severity="warning")
             return
 
+        settings = self._settings_before_model
+        done = ("back to the lesson's random weights and the settings before the model"
+                if settings is not None else "back to the lesson's random weights")
+
         def close(lab) -> None:
+            from dataclasses import replace
+
             from tui_lab import Lab, LabConfig
 
             lines, source = self._text_of(lab)
-            new = Lab(LabConfig(engine=lab.config.engine),
-                      text=None if source in (None, LYRICS_NAME) else source)
+            config = replace(settings or LabConfig(), engine=lab.config.engine)
+            new = Lab(config, text=None if source in (None, LYRICS_NAME) else source)
             selection = lab.selection
             if lines is not None and selection:
                 new.select_lines(selection)
             new.build()
             return Swap(new)
 
-        self.submit("Close model", close, "back to the lesson's random weights")
+        self.submit("Close model", close, done)
 
     # ----- layer and direction ------------------------------------------------------------------
     def action_pick_layer(self) -> None:
