@@ -22,7 +22,7 @@ from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.lines import LinesPanel
 from tui_lab.tui.widgets.tokens import TokensPanel
 
-from pilot import errors, look_at, make_app, press, settle, text_of
+from pilot import errors, look_at, make_app, press, said, settle, text_of
 
 pytestmark = pytest.mark.asyncio
 
@@ -357,6 +357,34 @@ async def test_help_shows_every_key_and_its_whole_description():
         assert any(keys.split() == ["+", "="] for keys, _ in rows.values())
         assert len(rows) == len({b.action for b in LAB_BINDINGS})
         assert "equals_sign" not in str(table.rows)
+
+
+async def test_textuals_palette_commands_as_a_learner_needs_them(tmp_path, monkeypatch):
+    # One "Theme" (Textual's picker; d is "Dark / light"), no key panel that esc cannot close
+    # (? is the help), and a screenshot saved where the learner is, saying where.
+    from tui_lab.tui.palette import lab_commands
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        commands = list(app.get_system_commands(app.screen))
+        titles = [command.title for command in commands]
+        assert titles.count("Theme") == 1 and "Keys" not in titles and "Quit" in titles
+        assert not [name for name, _, _ in lab_commands() if name.startswith("Theme")]
+        screenshot = next(command for command in commands if command.title == "Screenshot")
+        screenshot.callback()
+        await pilot.pause(0.3)
+        saved = list(tmp_path.glob("*.svg"))
+        assert len(saved) == 1 and said(app)[-1] == str(saved[0])
+        gone = tmp_path / "gone"
+        gone.mkdir()
+        monkeypatch.chdir(gone)
+        gone.rmdir()
+        screenshot.callback()
+        await pilot.pause(0.3)
+        assert "No such file or directory" in errors(app)[-1]
+        assert app.crash is None
 
 
 async def test_panels_tabs_theme_scroll_and_quit():

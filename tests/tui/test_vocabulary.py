@@ -17,13 +17,18 @@ pytestmark = pytest.mark.asyncio
 
 
 def spy_submits(app) -> list[str]:
-    labels, submit = [], app.submit
+    """The labels of the jobs queued from now on (on the lab, or beside it)."""
+    labels, submit, submit_beside = [], app.submit, app.submit_beside
 
     def spy(label, operation, done=None):
         labels.append(label)
         submit(label, operation, done)
 
-    app.submit = spy
+    def spy_beside(label, operation, show=None):
+        labels.append(label)
+        submit_beside(label, operation, show)
+
+    app.submit, app.submit_beside = spy, spy_beside
     return labels
 
 

@@ -25,7 +25,7 @@ from textual.app import App  # noqa: E402
 from textual.await_complete import AwaitComplete  # noqa: E402
 
 from tui_lab import Lab
-from tui_lab.tui.palette import LabCommands
+from tui_lab.tui.palette import LabCommands, system_commands
 from tui_lab.config import CELLS
 from tui_lab.tui.jobs import Jobs, terminal_on_its_own_fd
 from tui_lab.tui.compare_actions import CompareActions
@@ -357,13 +357,16 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
             self.notify("the input is raw vectors: there is no vocabulary (open a text with o)",
                         title="Vocabulary", severity="warning")
             return
-        self.submit("Vocabulary",
-                    lambda lab: self.post_message(VocabularyFetched(lab.vocabulary())))
+        self.submit_beside("Vocabulary",
+                           lambda lab: self.post_message(VocabularyFetched(lab.vocabulary())))
 
     def on_vocabulary_fetched(self, message: VocabularyFetched) -> None:
         # v pressed twice before the first answer came: one screen is enough.
         if not any(isinstance(s, WordIndexScreen) for s in self.screen_stack):
             self.push_screen(WordIndexScreen(message.vocabulary))
+
+    def get_system_commands(self, screen):
+        return system_commands(self, super().get_system_commands(screen))
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"

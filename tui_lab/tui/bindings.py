@@ -105,6 +105,7 @@ LAB_BINDINGS = [
     B("pageup", "scroll(-1)", "Scroll up", "scroll.up"),
     B("right_square_bracket", "scroll_units(1)", "Scroll right", "scroll.right", False, "]"),
     B("left_square_bracket", "scroll_units(-1)", "Scroll left", "scroll.left", False, "["),
-    B("d", "toggle_theme", "Theme", "theme"),
+    B("d", "toggle_theme", "Dark / light", "theme", False, None,
+      "switch between the dark and the light theme (ctrl+p Theme: every theme)"),
     B("q", "quit", "Quit", "quit", True),
 ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.app import SystemCommand
 
 from tui_lab.config import CELL_TITLES
 
@@ -46,3 +48,26 @@ class LabCommands(Provider):
             if score > 0:
                 yield Hit(score, matcher.highlight(name), self._command(action),
                           help=f"key: {keys}")
+
+
+def system_commands(app, textual_commands):
+    """Textual's own palette commands, as a learner here needs them: its theme picker, Quit,
+    Maximize ... but not its key panel (help, ?, lists every key, and esc closes it) and a
+    screenshot saved in the current directory, saying where (Textual's goes to ~/Downloads
+    and only says that it failed when that folder is missing)."""
+    for command in textual_commands:
+        if command.title not in ("Keys", "Screenshot"):
+            yield command
+    yield SystemCommand("Screenshot", "Save an SVG picture of the screen in the current directory",
+                        lambda: app.set_timer(0.1, partial(save_screenshot_here, app)))
+
+
+def save_screenshot_here(app) -> None:
+    try:
+        path = app.save_screenshot(path=os.getcwd())
+    except OSError as error:
+        where = error.filename or "the current directory"
+        app.notify(f"{error.strerror or error}: {where}", title="Screenshot: not saved",
+                   severity="error")
+    else:
+        app.notify(path, title="Screenshot saved")
