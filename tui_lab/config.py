@@ -25,6 +25,7 @@ MAX_NUM_WORDS = 1_000_000
 MAX_MAXLEN = 1_000_000
 # An embedding table bigger than this (num_words x output_dim floats) would take GiBs.
 MAX_EMBEDDING_PARAMS = 64_000_000
+MAX_SEED = 2**31 - 1
 PADDING_CHOICES = ("pre", "post")
 # How a step is computed (stepper.py): "keras" calls the Keras cell object through its cell
 # API, compiled (the default); "numpy" runs the cell's equations on the same weights, checked
@@ -128,7 +129,7 @@ def validate(config: LabConfig) -> None:
     for name in ("go_backwards", "mask_padding", "use_bias", "reset_after", "stateful", "training"):
         if not isinstance(getattr(config, name), bool):
             raise LabError(f"{name} must be true or false, not {shown(getattr(config, name))}")
-    _check_int("seed", config.seed, 0, 2**31 - 1)
+    _check_int("seed", config.seed, 0, MAX_SEED)
     for name in ("dropout", "recurrent_dropout"):
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, float) or not 0.0 <= value < 1.0:

@@ -327,3 +327,32 @@ def test_model_lyrics_names_the_shipped_model_from_any_directory(tmp_path, monke
     (tmp_path / "lyrics").write_text("not a model")
     assert main(["trace", "--model", "lyrics", "--text", "too real"]) == 2
     assert "lyrics" in capsys.readouterr().err
+
+
+def test_each_lab_options_range_is_in_its_help_and_is_the_one_checked():
+    # The README says so; --units showed no range until a bad value gave it.
+    import argparse
+
+    from tui_lab import config
+    from tui_lab.cli.options import add_lab_options
+
+    parser = argparse.ArgumentParser()
+    add_lab_options(parser)
+    helps = {action.dest: action.help for action in parser._actions}
+    for dest, top in (("units", config.MAX_UNITS), ("embedding_dim", config.MAX_EMBEDDING_DIM),
+                      ("num_words", config.MAX_NUM_WORDS), ("maxlen", config.MAX_MAXLEN),
+                      ("seed", config.MAX_SEED)):
+        assert f"-{top:,}" in helps[dest] or f"-{top} " in helps[dest], dest
+        flag = "--" + dest.replace("_", "-")
+        result = run("trace", flag, str(top + 1))
+        assert result.returncode == 2 and str(top) in result.stderr.replace(",", ""), dest
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name, fmt", [("x.npz", "json"), ("y.JSON", "npz")])
+def test_a_format_the_file_name_contradicts_is_refused(tmp_path, name, fmt):
+    # It wrote JSON into x.npz (and an npz into y.json) without a word.
+    result = run("trace", "-o", str(tmp_path / name), "--format", fmt)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert f"names a .{name.split('.')[1].lower()} file" in result.stderr
+    assert not list(tmp_path.iterdir())

@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tui_lab.config import (MAX_EMBEDDING_DIM, MAX_EMBEDDING_PARAMS, MAX_MAXLEN, MAX_NUM_WORDS,
+                            MAX_SEED, MAX_UNITS)
+
 PROG = "tui-lab"
 COMMANDS = {
     "trace": "write every number of a run (ids, embeddings, h, c, gates, layer) as JSON or .npz",
@@ -113,13 +116,17 @@ def add_lab_options(parser: argparse.ArgumentParser) -> None:
                         help="step raw input vectors, shape (T, features) or (B, T, features)")
     model = parser.add_argument_group("cell and weights (Keras names)")
     model.add_argument("--cell", default="lstm", help="simple_rnn, lstm or gru (default lstm)")
-    model.add_argument("--units", type=whole_number, default=4, help="recurrent units (default 4)")
+    model.add_argument("--units", type=whole_number, default=4,
+                       help=f"recurrent units, 1-{MAX_UNITS} (default 4)")
     model.add_argument("--embedding-dim", type=whole_number, default=4,
-                       help="Embedding output_dim (default 4)")
+                       help=f"Embedding output_dim, 1-{MAX_EMBEDDING_DIM} (default 4)")
     model.add_argument("--num-words", type=whole_number, default=150,
-                       help="Tokenizer num_words and Embedding input_dim (default 150)")
+                       help=f"Tokenizer num_words and Embedding input_dim, 2-{MAX_NUM_WORDS:,}, "
+                            f"at most {MAX_EMBEDDING_PARAMS:,} with embedding-dim multiplied "
+                            f"(default 150)")
     model.add_argument("--maxlen", type=maxlen, default=7,
-                       help="pad_sequences maxlen, or 'none' for the longest line (default 7)")
+                       help=f"pad_sequences maxlen, 1-{MAX_MAXLEN:,}, or 'none' for the longest "
+                            f"line (default 7)")
     model.add_argument("--padding", default="pre", help="pre or post (default pre)")
     model.add_argument("--truncating", default="post", help="pre or post (default post)")
     model.add_argument("--go-backwards", action="store_true", help="process the sequence backwards")
@@ -129,7 +136,7 @@ def add_lab_options(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--reset-after", action=argparse.BooleanOptionalAction, default=True,
                        help="GRU reset_after (default on)")
     model.add_argument("--seed", type=whole_number, default=0,
-                       help="seed for every initial weight (default 0)")
+                       help=f"seed for every initial weight, 0-{MAX_SEED:,} (default 0)")
     model.add_argument("--engine", default="keras",
                        help="keras: call the Keras cell object at every step through its cell "
                             "API, compiled (default); numpy: the cell's equations on the same "

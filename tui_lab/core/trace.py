@@ -195,11 +195,17 @@ def trace_arrays(snapshot: Snapshot, until: dict | None = None,
 
 
 def format_for(path: str | Path | None, fmt: str | None) -> str:
-    """The format asked for, or the one the file name implies (JSON by default)."""
+    """The format asked for, or the one the file name implies (JSON by default). A file
+    named .json or .npz gets that format only: asking for the other one is refused, since
+    the file would not be what its name says."""
+    named = Path(str(path)).suffix.lower().lstrip(".") if path is not None else ""
     if fmt is None:
-        fmt = "npz" if path is not None and str(path).lower().endswith(".npz") else "json"
+        fmt = "npz" if named == "npz" else "json"
     if fmt not in FORMATS:
         raise LabError(f"unknown trace format {fmt!r}; choose json or npz")
+    if named in FORMATS and named != fmt:
+        raise LabError(f"{Path(str(path)).name} names a .{named} file, but the format asked for "
+                       f"is {fmt}: name the file .{fmt} or ask for {named}")
     return fmt
 
 
