@@ -555,3 +555,25 @@ async def test_a_table_stepped_behind_its_tab_shows_every_row_when_it_comes_back
         assert not any(r.startswith("▶") for r in await rows("embeddings"))
         await press(pilot, "space", "tab", "space", "space", "space")
         assert [r for r in await rows("embeddings") if r.startswith("▶")] == ["▶3"]
+
+
+@pytest.mark.asyncio
+async def test_a_table_shows_whole_numbers_only_at_its_right_edge():
+    """Seen at 80x24 with 8 units: a column cut by the edge showed '+0.00' or '-0', which read
+    as other values. The table shows whole columns; the scrollbar says there is more."""
+    import re
+
+    app = make_app(Lab(LabConfig(units=8)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space")
+        for digits, more in ((3, ()), (4, (">",)), (8, (">",) * 4)):
+            await press(pilot, *more)
+            number = rf"[+-]\d\.\d{{{digits}}}"
+            for pid in ("states", "embeddings"):
+                await look_at(pilot, pid)
+                rows = [r for r in seen(app).splitlines() if re.search(number, r)]
+                assert rows
+                for row in rows:
+                    cells = re.findall(r"[+-][\d.]*", row)
+                    assert cells and all(re.fullmatch(number, n) for n in cells), (digits, row)

@@ -196,12 +196,14 @@ class NumberGrid(ScrollView, can_focus=False):
             return
         self._view = view
         self._lines.clear()
-        fit = max(0, (width - self.label_width) // cell)  # whole columns beside the labels
+        # Whole columns beside the labels (the last one's number whole, its gap may be cut).
+        fit = max(0, (width - self.label_width + 1) // cell)
         # A column starts at every `cell` characters of scroll; rounding up, and never past
         # the column that shows the last one whole, makes the furthest scroll (which is rarely
         # a whole number of columns) show the last columns whole, not half of one.
         first = min(-(-int(self.scroll_x) // cell), max(0, self.columns - fit))
-        stop = min(self.columns, first + max(0, (width - self.label_width) // cell + 1))
+        # Whole columns only: a number cut at the edge ('-0' of -0.002) reads as another value.
+        stop = min(self.columns, first + fit)
         self._slices = []
         for b, (start, end) in enumerate(zip(self._starts, self._starts[1:])):
             lo, hi = max(first, start), min(stop, end)
