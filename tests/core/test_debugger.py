@@ -107,7 +107,7 @@ def test_several_conditions_the_first_to_hold_wins_and_running_continues():
     assert (hit.step, hit.condition) == (2, "step >= 2")
     hit = lab.run_until("step >= 2")  # like a debugger's continue
     assert hit.step == 3
-    assert hit.describe() == "'step >= 2' holds after step 3 (batch row 1: 3)"
+    assert hit.describe() == "'step >= 2' holds after step 3 (batch row 1: step 3)"
     lab.reset()
     assert lab.run_until("pos == 999") is None
     assert lab.t == lab.timesteps  # no hit: at the end
@@ -270,7 +270,7 @@ def test_max_error_compares_the_steps_before_the_first_edit():
     (("h", 4, 1.0), "the unit is 0..3"),
     (("h", 0, float("nan")), "finite"),
     (("h", 0, True), "must be a number"),
-    (("h", 0, 1.0, 2), "the row is 0..1"),
+    (("h", 0, 1.0, 2), r"the batch has 2 rows, so row= is 0..1 \(0-based\)"),
 ])
 def test_a_bad_edit_is_refused_and_the_run_stays(args, message):
     lab = Lab(LabConfig(cell="gru", units=4))

@@ -51,6 +51,17 @@ class Condition:
         with np.errstate(invalid="ignore"):  # NaN gates (masked rows) compare False
             return compare(view.values(self.name, self.unit, k0, k1, self.word), self.value)
 
+    @property
+    def label(self) -> str:
+        """What a value of this condition is, as a hit shows it: 'token id' 11, 'h[2] =' 0.5."""
+        if self.name in ("token", "next"):
+            return f"{'next word' if self.name == 'next' else 'token'} id"
+        if self.name in WHOLE_NAMES:
+            return self.name
+        if self.name == "p":  # p(WORD) as typed
+            return f"{self.text[:PATTERN.match(self.text).start('op')].strip()} ="
+        return f"{self.name}{'' if self.unit is None else f'[{self.unit}]'} ="
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -60,10 +71,13 @@ class Hit:
     step: int
     row: int
     value: float
+    label: str = ""  # what the value is: 'forget[2] =', 'token id', ... (Condition.label)
 
     def describe(self) -> str:
         shown = f"{self.value:g}" if isinstance(self.value, float) else str(self.value)
-        return f"{self.condition!r} holds after step {self.step} (batch row {self.row + 1}: {shown})"
+        label = f"{self.label} " if self.label else ""
+        return (f"{self.condition!r} holds after step {self.step} "
+                f"(batch row {self.row + 1}: {label}{shown})")
 
 
 class StepsView:
@@ -229,4 +243,4 @@ def first_hit(conditions: list[Condition], view: StepsView, k0: int, k1: int) ->
     value = view.values(condition.name, condition.unit, k0 + k, k0 + k + 1,
                         condition.word)[0, row]
     value = value.item() if hasattr(value, "item") else value
-    return Hit(condition.text, k0 + k + 1, row, value)
+    return Hit(condition.text, k0 + k + 1, row, value, condition.label)

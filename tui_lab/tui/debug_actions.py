@@ -37,7 +37,7 @@ class DebugActions:
         """What is wrong with an edit ('h[2] = 0.5 row 1') at the step shown (None: nothing)."""
         snapshot = self.snapshot
         try:
-            state, unit, value, row = edits.parse_edit(text)
+            state, unit, value, row = edits.parse_edit(text, snapshot.batch_size)
             edits.make_edit(snapshot.t, state, unit, value, row, cell=snapshot.config.cell,
                             units=snapshot.units, rows=snapshot.batch_size)
         except LabError as error:
@@ -90,7 +90,7 @@ class DebugActions:
 
         def chosen(text: str | None) -> None:
             if text is not None:
-                state, unit, value, row = edits.parse_edit(text)
+                state, unit, value, row = edits.parse_edit(text, snapshot.batch_size)
                 self.submit("Edit", lambda lab: lab.edit_state(state, unit, value, row),
                             f"edited: {text}")
 
