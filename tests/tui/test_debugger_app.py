@@ -318,3 +318,20 @@ async def test_a_breakpoint_hit_names_the_value_it_shows():
         await add_breakpoint(pilot, f"token == {ident}")
         await press(pilot, "escape", "u")
         assert f"holds after step 3 (batch row 1: token id {ident})" in said(app)[-1]
+
+
+@pytest.mark.asyncio
+async def test_a_breakpoint_no_step_can_reach_is_refused_in_the_dialog():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        total = app.snapshot.timesteps
+        await press(pilot, "B")
+        await add_breakpoint(pilot, "step == -1")
+        error = str(app.screen.query_one("#breakpoint-error").render())
+        assert error == (f"bad condition 'step == -1' at column 9 ('-1'): steps run 1..{total} "
+                         f"(0: before the first), so a step is 0..{total}")
+        assert app.screen.breakpoints == []
+        app.screen.query_one("#breakpoint-input").value = ""
+        await add_breakpoint(pilot, f"step == {total}")
+        assert [b.condition for b in app.screen.breakpoints] == [f"step == {total}"]

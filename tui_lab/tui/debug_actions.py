@@ -28,7 +28,8 @@ class DebugActions:
         try:
             conditions.parse(text, cell=config.cell, units=config.units,
                              gate_names=config.gate_names, word_index=self.snapshot.word_index,
-                             next_words=self.snapshot.model is not None)
+                             next_words=self.snapshot.model is not None,
+                             timesteps=self.snapshot.timesteps)
         except LabError as error:
             return str(error)
         return None
