@@ -23,7 +23,7 @@ def test_readme_debugger_example_runs_after_the_first(capsys):
     capsys.readouterr()
     exec(compile(blocks[1], "README.md", "exec"), namespace)
     out = capsys.readouterr().out
-    assert "'forget[3] < 0.726' holds after step 3 (batch row 1: 0.7245" in out
+    assert "'forget[3] < 0.726' holds after step 3 (batch row 1: forget[3] = 0.7245" in out
     assert "forget[1] at the last step: 0.0\n" in out  # the clamp held
     lab = namespace["lab"]
     assert lab.edits == () and lab.what_if() is None  # the edit and the clamp undone

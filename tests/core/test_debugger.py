@@ -107,9 +107,9 @@ def test_several_conditions_the_first_to_hold_wins_and_running_continues():
     assert (hit.step, hit.condition) == (2, "step >= 2")
     hit = lab.run_until("step >= 2")  # like a debugger's continue
     assert hit.step == 3
-    assert hit.describe() == "'step >= 2' holds after step 3 (batch row 1: 3)"
+    assert hit.describe() == "'step >= 2' holds after step 3 (batch row 1: step 3)"
     lab.reset()
-    assert lab.run_until("pos == 999") is None
+    assert lab.run_until("h[0] > 99") is None
     assert lab.t == lab.timesteps  # no hit: at the end
 
 
@@ -134,6 +134,13 @@ def test_a_cancelled_run_stops_at_the_last_chunk():
     ("token > 3", "compared with == or !="),
     ("forget[1] ~ 0.1", "expected NAME[unit] OP VALUE"),
     ("", "a condition is text"),
+    ("step == -1", "column 9 ('-1'): steps run 1.."),
+    ("t > 99999", "so a step is 0.."),
+    ("pos == 99999", "so a position is 0.."),
+    ("dh > -0.5", "dh is a largest |difference|, so it is 0 or more"),
+    ("forget[1] > 1.5", "the forget gate is a sigmoid, so its values are 0..1"),
+    ("output[1] < -0.1", "the output gate is a sigmoid, so its values are 0..1"),
+    ("candidate[0] < -2", "the candidate gate is a tanh, so its values are -1..1"),
 ])
 def test_a_bad_condition_points_at_its_token_and_changes_nothing(condition, where):
     lab = lstm_lab()
@@ -143,6 +150,25 @@ def test_a_bad_condition_points_at_its_token_and_changes_nothing(condition, wher
     assert where in str(error.value)
     assert "\n" not in str(error.value)
     assert lab.t == 1
+
+
+def test_steps_and_positions_are_refused_beyond_the_input_and_its_ends_are_kept():
+    lab = lstm_lab()
+    total = lab.timesteps
+    with pytest.raises(LabError) as error:
+        lab.run_until(f"step == {total + 1}")
+    assert str(error.value).endswith(f"steps run 1..{total} (0: before the first), so a step "
+                                     f"is 0..{total}")
+    with pytest.raises(LabError, match=f"so a position is 0..{total - 1}$"):
+        lab.run_until(f"pos == {total}")
+    assert lab.t == 0
+    assert lab.run_until("step > 0").step == 1  # 0 is before the first step
+    assert lab.run_until(f"step == {total}").step == total
+    lab.reset()
+    last = int(lab.snapshot().order[-1])
+    assert lab.run_until(f"pos == {last}").step == total
+    lab.reset()
+    assert lab.run_until("candidate[0] >= -1").step == 1  # the ends of a gate's range
 
 
 def test_cell_state_and_tokens_only_where_they_exist():
@@ -270,7 +296,7 @@ def test_max_error_compares_the_steps_before_the_first_edit():
     (("h", 4, 1.0), "the unit is 0..3"),
     (("h", 0, float("nan")), "finite"),
     (("h", 0, True), "must be a number"),
-    (("h", 0, 1.0, 2), "the row is 0..1"),
+    (("h", 0, 1.0, 2), r"the batch has 2 rows, so row= is 0..1 \(0-based\)"),
 ])
 def test_a_bad_edit_is_refused_and_the_run_stays(args, message):
     lab = Lab(LabConfig(cell="gru", units=4))

@@ -80,6 +80,7 @@ def test_without_a_model_a_next_word_condition_names_its_token(condition, column
     ("next > love", r"\('>'\): the next word is compared with == or !="),
     ("p > 0.5", "p needs a word"),
     ("next[2] == love", "next has no units"),
+    ("p(1) > 1.5", r"\('1.5'\): p is a probability, so its values are 0..1"),
 ])
 def test_a_bad_next_word_condition_is_a_clear_error(model, condition, message):
     lab = model_lab(model)

@@ -41,12 +41,17 @@ async def test_open_step_change_kernel_and_close_leaves_the_lab_unchanged():
         screen = app.screen
         assert isinstance(screen, ConvScreen)
         assert "[oh] [oh] [yes]" in shown(app, "#conv-tokens")  # the next window, bracketed
+        x_shape = tuple(before.batch.x.shape)
+        assert shown(app, "#conv-check").splitlines()[0].rstrip() == (
+            "Keras check: step once to compare with")
         await press(pilot, "space", "space", "right")
         conv = screen.stepper
         assert conv.stepped == 3 and conv.x is before.batch.x
         expected = keras_conv(conv, before.batch.x)
         np.testing.assert_allclose(conv.outputs, expected[:, :3], atol=1e-5, rtol=0)
-        assert "max |error| < 1e-5 ✓ (positions 0..2" in shown(app, "#conv-check")
+        check = shown(app, "#conv-check").splitlines()
+        assert check[0].startswith("Keras check: max |error| < 1e-5 ✓ (positions 0..2")
+        assert check[1].strip().startswith(f"vs keras.layers.Conv1D, x {x_shape} → ")
         table = shown(app, "#conv-table").splitlines()
         assert table[1].split()[:2] == ["0", "0,1,2"]
         assert table[3].startswith("▶   2 2,3,4")

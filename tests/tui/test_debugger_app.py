@@ -48,7 +48,7 @@ async def test_breakpoints_listed_toggled_removed_and_run_until():
         await press(pilot, "enter")  # run until
         assert isinstance(app.screen, LabScreen)
         assert app.snapshot.t == 5
-        assert "'step == 5' holds after step 5 (batch row 1: 5)" in said(app)
+        assert "'step == 5' holds after step 5 (batch row 1: step 5)" in said(app)
         assert [(b.condition, b.enabled) for b in app.breakpoints] == [
             ("step == 5", True), ("step == 3", False)]
         await press(pilot, "u")  # again: nothing holds after step 5
@@ -267,3 +267,71 @@ async def test_double_keys_in_the_debugger_dialogs_keep_the_lab_screen():
         await settle(pilot)
         assert isinstance(app.screen, LabScreen)
         assert len(app.snapshot.edits) == 1  # one edit, not two
+
+
+@pytest.mark.asyncio
+async def test_the_edit_dialog_counts_batch_rows_from_1_like_the_rest_of_the_app():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "m", "j", "m", "j", "j", "m")  # lines 1, 2 and 4: three rows
+        await press(pilot, "space", "space", "E")
+        assert app.snapshot.batch_size == 3
+        for typed in ("h[0] = 1 row 4", "h[0] = 1 row 0"):
+            app.screen.query_one("#edit-input").value = ""
+            await type_text(pilot, typed)
+            await press(pilot, "enter")
+            error = str(app.screen.query_one("#edit-error").render())
+            assert error == ("batch rows are numbered from 1: the batch has 3 rows, so the row "
+                             f"is 1..3, not {typed[-1]}")
+        app.screen.query_one("#edit-input").value = ""
+        await type_text(pilot, "h[0] = 1 row 3")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, LabScreen) and not errors(app)
+        assert [e.describe() for e in app.snapshot.edits] == [
+            "h[0] = 1 after step 2 (batch row 3)"]
+        assert app.snapshot.h[1, 2, 0] == np.float32(1.0)  # the 0-based row 2 of the lab
+
+
+@pytest.mark.asyncio
+async def test_the_edit_dialog_with_one_row_says_1_row():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "E")
+        await type_text(pilot, "forget[0] = 0 row 5")  # a clamp's row too
+        await press(pilot, "enter")
+        error = str(app.screen.query_one("#edit-error").render())
+        assert error == ("batch rows are numbered from 1: the batch has 1 row, so the row is 1, "
+                         "not 5")
+        assert app.snapshot.edits == ()
+
+
+@pytest.mark.asyncio
+async def test_a_breakpoint_hit_names_the_value_it_shows():
+    lab = Lab(LabConfig())
+    ident = int(lab.snapshot().batch.rows[0].padded[lab.snapshot().order[2]])  # step 3's id
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "B")
+        await add_breakpoint(pilot, f"token == {ident}")
+        await press(pilot, "escape", "u")
+        assert f"holds after step 3 (batch row 1: token id {ident})" in said(app)[-1]
+
+
+@pytest.mark.asyncio
+async def test_a_breakpoint_no_step_can_reach_is_refused_in_the_dialog():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        total = app.snapshot.timesteps
+        await press(pilot, "B")
+        await add_breakpoint(pilot, "step == -1")
+        error = str(app.screen.query_one("#breakpoint-error").render())
+        assert error == (f"bad condition 'step == -1' at column 9 ('-1'): steps run 1..{total} "
+                         f"(0: before the first), so a step is 0..{total}")
+        assert app.screen.breakpoints == []
+        app.screen.query_one("#breakpoint-input").value = ""
+        await add_breakpoint(pilot, f"step == {total}")
+        assert [b.condition for b in app.screen.breakpoints] == [f"step == {total}"]

@@ -40,11 +40,16 @@ class Compared:
     snapshot: Snapshot
 
     @property
+    def layer_title(self) -> str:
+        """The Keras layer stepped, as shown: keras.layers.LSTM(4, go_backwards=True)."""
+        config = self.snapshot.config
+        backwards = ", go_backwards=True" if config.go_backwards else ""
+        return f"keras.layers.{config.cell_title}({config.units}{backwards})"
+
+    @property
     def layer(self) -> str:
         """The Keras layer whose output the stepped states equal."""
-        config = self.snapshot.config
-        return (f"keras.layers.{config.cell_title}({config.units}, return_sequences=True, "
-                f"return_state=True)")
+        return self.layer_title[:-1] + ", return_sequences=True, return_state=True)"
 
     @property
     def max_abs_error(self) -> float | None:

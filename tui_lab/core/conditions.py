@@ -51,6 +51,17 @@ class Condition:
         with np.errstate(invalid="ignore"):  # NaN gates (masked rows) compare False
             return compare(view.values(self.name, self.unit, k0, k1, self.word), self.value)
 
+    @property
+    def label(self) -> str:
+        """What a value of this condition is, as a hit shows it: 'token id' 11, 'h[2] =' 0.5."""
+        if self.name in ("token", "next"):
+            return f"{'next word' if self.name == 'next' else 'token'} id"
+        if self.name in WHOLE_NAMES:
+            return self.name
+        if self.name == "p":  # p(WORD) as typed
+            return f"{self.text[:PATTERN.match(self.text).start('op')].strip()} ="
+        return f"{self.name}{'' if self.unit is None else f'[{self.unit}]'} ="
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -60,10 +71,13 @@ class Hit:
     step: int
     row: int
     value: float
+    label: str = ""  # what the value is: 'forget[2] =', 'token id', ... (Condition.label)
 
     def describe(self) -> str:
         shown = f"{self.value:g}" if isinstance(self.value, float) else str(self.value)
-        return f"{self.condition!r} holds after step {self.step} (batch row {self.row + 1}: {shown})"
+        label = f"{self.label} " if self.label else ""
+        return (f"{self.condition!r} holds after step {self.step} "
+                f"(batch row {self.row + 1}: {label}{shown})")
 
 
 class StepsView:
@@ -112,9 +126,11 @@ def _error(text: str, column: int, token: str, why: str) -> LabError:
 
 
 def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],
-          word_index: dict[str, int] | None, next_words: bool = False) -> Condition:
+          word_index: dict[str, int] | None, next_words: bool = False,
+          timesteps: int | None = None) -> Condition:
     """A Condition, or a LabError that names the bad token and its column. next_words: a
-    trained model is open, so `next` and `p(WORD)` can be read."""
+    trained model is open, so `next` and `p(WORD)` can be read. A constant no value can
+    reach (step == -1, forget[0] > 2; steps and positions: given timesteps) is refused."""
     if not isinstance(text, str) or not text.strip():
         raise LabError("a condition is text such as 'forget[2] < 0.1' or 'step >= 5'")
     match = PATTERN.match(text)
@@ -161,7 +177,33 @@ def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],
         value = _whole(raw, text, match.start("value"))
     else:
         value = _number(raw, text, match.start("value"))
+    why = _out_of_range(name, value, timesteps)
+    if why:
+        raise _error(text, match.start("value"), raw, why)
     return Condition(text.strip(), name, unit, op, value)
+
+
+# The values a gate (or p) takes: its activation's range; h, c and the preactivation have none
+# (an edit or an initial state can put h anywhere).
+RANGES = {"input": "a sigmoid", "forget": "a sigmoid", "output": "a sigmoid",
+          "update": "a sigmoid", "reset": "a sigmoid", "candidate": "a tanh",
+          "p": "a probability"}
+
+
+def _out_of_range(name: str, value: float, timesteps: int | None) -> str | None:
+    """Why `value` is beyond every value `name` can take (None: it is not)."""
+    if name == "step" and timesteps is not None and not 0 <= value <= timesteps:
+        return f"steps run 1..{timesteps} (0: before the first), so a step is 0..{timesteps}"
+    if name == "pos" and timesteps is not None and not 0 <= value < timesteps:
+        return f"the input has {timesteps} positions, so a position is 0..{timesteps - 1}"
+    if name == "dh" and value < 0:
+        return "dh is a largest |difference|, so it is 0 or more"
+    if name in RANGES:
+        low = -1.0 if RANGES[name] == "a tanh" else 0.0
+        if not low <= value <= 1.0:
+            what = "p" if name == "p" else f"the {name} gate"
+            return f"{what} is {RANGES[name]}, so its values are {low:g}..1"
+    return None
 
 
 MODEL_NAMES = ("next", "p")
@@ -183,6 +225,8 @@ def _model_condition(text: str, match, name: str, op: str, word_index) -> Condit
         raise _error(text, match.end("name"), match["name"], "p needs a word: p(love) > 0.5")
     word = _token_id(match["arg"], text, match.start("arg"), word_index)
     value = _number(match["value"], text, match.start("value"))
+    if _out_of_range(name, value, None):
+        raise _error(text, match.start("value"), match["value"], _out_of_range(name, value, None))
     return Condition(text.strip(), name, None, op, value, word)
 
 
@@ -229,4 +273,4 @@ def first_hit(conditions: list[Condition], view: StepsView, k0: int, k1: int) ->
     value = view.values(condition.name, condition.unit, k0 + k, k0 + k + 1,
                         condition.word)[0, row]
     value = value.item() if hasattr(value, "item") else value
-    return Hit(condition.text, k0 + k + 1, row, value)
+    return Hit(condition.text, k0 + k + 1, row, value, condition.label)

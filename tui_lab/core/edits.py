@@ -109,19 +109,25 @@ def _checked(unit, value, row, units: int, rows: int) -> tuple[int, float, int |
         raise LabError(f"the value must be a finite number, not {value}")
     if row is not None:
         row = checks.whole_number(row, "the batch row")
-        if not 0 <= row < rows:
-            raise LabError(f"the batch has {rows} rows, so the row is 0..{rows - 1}, not {row}")
+        if not 0 <= row < rows:  # (the Python API's row: 0-based, as documented)
+            raise LabError(f"the batch has {batch_rows(rows)}, so row= is 0..{rows - 1} "
+                           f"(0-based) or None for every row, not {row}")
     return int(unit), value, row
+
+
+def batch_rows(rows: int) -> str:
+    """'1 row', '3 rows'."""
+    return f"{rows} row" + ("" if rows == 1 else "s")
 
 
 EDIT_PATTERN = re.compile(r"\s*(?P<state>[A-Za-z_]\w*)\s*\[\s*(?P<unit>\d{1,5})\s*\]\s*=\s*"
                           r"(?P<value>[^\s]+)\s*(?:row\s*(?P<row>\d{1,5})\s*)?$", re.IGNORECASE)
 
 
-def parse_edit(text: str) -> tuple[str, int, float | str, int | None]:
+def parse_edit(text: str, rows: int | None = None) -> tuple[str, int, float | str, int | None]:
     """(state, unit, value, row) from 'h[2] = 0.5', 'c[0] = 0 row 2' or 'forget[1] = 0' (a
-    clamp; the row as shown on screen, 1-based, returned 0-based; no row: every row).
-    make_edit checks the names and numbers."""
+    clamp; the row as shown on screen, 1-based, checked against a batch of `rows` rows when
+    given and returned 0-based; no row: every row). make_edit checks the names and numbers."""
     match = EDIT_PATTERN.match(text if isinstance(text, str) else "")
     if match is None:
         raise LabError(f"write an edit as h[unit] = value (c[unit] for an LSTM's cell state, or a "
@@ -133,8 +139,11 @@ def parse_edit(text: str) -> tuple[str, int, float | str, int | None]:
         raise LabError(f"the value must be a number such as 0.5 or -1e-3, not "
                        f"{match['value']!r}") from None
     row = int(match["row"]) - 1 if match["row"] is not None else None
-    if row is not None and row < 0:
-        raise LabError("batch rows are numbered from 1")
+    if row is not None and not (row >= 0 and (rows is None or row < rows)):
+        shown = "1" if rows == 1 else f"1..{rows}" if rows else "1, 2, …"
+        raise LabError(f"batch rows are numbered from 1: "
+                       f"{'the batch has ' + batch_rows(rows) + ', so ' if rows else ''}"
+                       f"the row is {shown}, not {match['row']}")
     return match["state"].lower(), int(match["unit"]), value, row
 
 

@@ -28,7 +28,8 @@ class DebugActions:
         try:
             conditions.parse(text, cell=config.cell, units=config.units,
                              gate_names=config.gate_names, word_index=self.snapshot.word_index,
-                             next_words=self.snapshot.model is not None)
+                             next_words=self.snapshot.model is not None,
+                             timesteps=self.snapshot.timesteps)
         except LabError as error:
             return str(error)
         return None
@@ -37,7 +38,7 @@ class DebugActions:
         """What is wrong with an edit ('h[2] = 0.5 row 1') at the step shown (None: nothing)."""
         snapshot = self.snapshot
         try:
-            state, unit, value, row = edits.parse_edit(text)
+            state, unit, value, row = edits.parse_edit(text, snapshot.batch_size)
             edits.make_edit(snapshot.t, state, unit, value, row, cell=snapshot.config.cell,
                             units=snapshot.units, rows=snapshot.batch_size)
         except LabError as error:
@@ -90,7 +91,7 @@ class DebugActions:
 
         def chosen(text: str | None) -> None:
             if text is not None:
-                state, unit, value, row = edits.parse_edit(text)
+                state, unit, value, row = edits.parse_edit(text, snapshot.batch_size)
                 self.submit("Edit", lambda lab: lab.edit_state(state, unit, value, row),
                             f"edited: {text}")
 

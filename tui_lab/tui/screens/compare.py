@@ -46,8 +46,7 @@ def describe_columns(comparison) -> Text:
     for index, column in enumerate(comparison.columns):
         config = column.snapshot.config
         text.append(f" {column.letter} ", "bold reverse")
-        text.append(f" = keras.layers.{config.cell_title}({config.units}), weights of seed "
-                    f"{config.seed} · max|err| ")
+        text.append(f" = {column.layer_title}, seed {config.seed} · max|err| ")
         error = agreement(column.max_abs_error)
         text.append(error, "bold" if error.endswith("✓") else "bold red")
         if index < len(comparison.columns) - 1:

@@ -98,10 +98,10 @@ def tokens(conv, row: int, width: int) -> Text:
 def check(conv) -> Text:
     """The result, then on a line of its own (nothing cut at 80 columns) what was compared."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append("Keras check ", "bold")
+    text.append("Keras check: ", "bold")
     shapes = f"keras.layers.Conv1D, x {tuple(conv.x.shape)} → {tuple(conv.keras_output.shape)}"
     if conv.position is None:
-        text.append(f"step to compare with\n  {shapes}, same weights")
+        text.append(f"step once to compare with\n  {shapes}, same weights")
     else:
         text.append(f"max |error| {agreement(conv.max_abs_error)} (positions 0..{conv.position})"
                     f"\n  vs {shapes}, same weights")

@@ -73,8 +73,10 @@ class GatesPanel(Vertical, ScrollFocus, can_focus=True):
         position, row = snapshot.position, view.row
         many = snapshot.batch_size > 1
         which = f"batch row {row + 1} of {snapshot.batch_size}, " if many else ""
+        read = (repr(token_at(snapshot, position, row)) if snapshot.batch.rows is not None
+                else f"x[{position}]")  # raw vectors: no token to name
         text = (f"{snapshot.config.cell_title} step {snapshot.t}/{snapshot.timesteps}: "
-                f"{which}position {position} {token_at(snapshot, position, row)!r}")
+                f"{which}position {position} {read}")
         masked = snapshot.masked[k]
         if masked.all():
             text += " · masked: state carried (padding, the cell was not called)"

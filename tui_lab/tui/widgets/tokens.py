@@ -142,8 +142,11 @@ class TokensPanel(TextLines):
         direction = "go_backwards: last position first" if snapshot.config.go_backwards else "forward"
         where = (f"step {snapshot.t}/{snapshot.timesteps} read position {snapshot.position}"
                  if snapshot.position is not None else f"before step 1 of {snapshot.timesteps}")
-        settings = (f"padding={snapshot.config.padding!r} truncating="
-                    f"{snapshot.config.truncating!r} maxlen={snapshot.config.maxlen}")
+        if rows is not None:
+            settings = (f"padding={snapshot.config.padding!r} truncating="
+                        f"{snapshot.config.truncating!r} maxlen={snapshot.config.maxlen}")
+        else:  # (raw vectors are stepped as given: no tokenizer, no padding)
+            settings = f"raw vectors, {snapshot.timesteps} timesteps, not padded"
         # One row when it fits, else two (the panel does not wrap: app.tcss).
         joint = " · " if cell_len(f"{where} · {direction} · {settings}") <= room else "\n"
         text.append(f"{where} · {direction}{joint}{settings}", "italic")

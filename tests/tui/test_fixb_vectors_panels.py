@@ -1,0 +1,44 @@
+"""Raw vectors in the panels: no tokenizer or padding details (nothing was tokenized or
+padded) and no empty quotes where a token would be named."""
+
+import numpy as np
+import pytest
+
+from pilot import make_app, press, settle, text_of
+from tui_lab import Lab, LabConfig
+from tui_lab.tui.widgets.labels import token_at
+from tui_lab.tui.widgets.tokens import TokensPanel
+
+
+async def shown(app, pilot, panel: str) -> str:
+    """The text of a panel (a tab at 80x24), brought up first."""
+    app.screen.show_panel(panel)
+    await settle(pilot)
+    if panel == "tokens":
+        return app.screen.query_one(TokensPanel).content.plain
+    return text_of(app.screen.query_one("#gates-where"))
+
+
+@pytest.mark.asyncio
+async def test_vectors_say_what_the_input_is_instead_of_padding_and_tokens():
+    vectors = np.array([[1, 2], [3, 4], [5, 6]], np.float32)
+    app = make_app(Lab(LabConfig(maxlen=7), vectors=vectors))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space")
+        tokens = await shown(app, pilot, "tokens")
+        assert "padding=" not in tokens and "maxlen" not in tokens
+        assert "raw vectors, 3 timesteps, not padded" in tokens
+        assert (await shown(app, pilot, "gates")).strip() == "LSTM step 2/3: position 1 x[1]"
+
+
+@pytest.mark.asyncio
+async def test_text_keeps_its_padding_details_and_quoted_token():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space")
+        snapshot = app.snapshot
+        assert f"maxlen={snapshot.config.maxlen}" in await shown(app, pilot, "tokens")
+        word = token_at(snapshot, snapshot.position)
+        assert (await shown(app, pilot, "gates")).rstrip().endswith(f"{word!r}")
