@@ -9,6 +9,7 @@ from typing import Callable
 from textual.message import Message
 
 from tui_lab import Lab
+from tui_lab.errors import LabError
 from tui_lab.tui.screens.confirm import ReplaceScreen, existing
 from tui_lab.tui.screens.prompt import PromptScreen
 from tui_lab.tui.widgets.labels import printable
@@ -96,9 +97,21 @@ class FileActions:
             self.ask_before_replacing(
                 [target], lambda: self.submit("Export", export, f"trace written to {path}"))
 
+        def writable(path: str) -> bool:
+            """A folder, a device, a link to one, a missing folder: refused at once, with the
+            write's own message, before the question whether to replace it."""
+            from tui_lab.core import trace
+
+            try:
+                trace.check_output(Path(path).expanduser())
+            except LabError as error:
+                self.notify(str(error), title="Export: not done", severity="error", timeout=8)
+                return False
+            return True
+
         self.push_screen(PromptScreen("Export the trace", "Every step's numbers, to a .json "
                                       "or .npz path (the suffix picks the format).",
-                                      value="trace.json"), chosen)
+                                      value="trace.json", check=writable), chosen)
 
     def ask_before_replacing(self, paths: list[Path], write: Callable[[], None]) -> None:
         """write() at once if none of paths exists; else only after a yes to the question."""

@@ -1,0 +1,90 @@
+"""Dialogs at 80x24 as a learner meets them: a path that cannot be written is refused before
+any question (and what was typed stays); a path dialog opens with the last path typed; an
+empty sentence is never silently nothing; Enter on the Generate switch starts with it as set."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tui_lab.tui.screens.confirm import ReplaceScreen
+from tui_lab.tui.screens.lab import LabScreen
+from tui_lab.tui.screens.prompt import PromptScreen
+
+from pilot import burst, errors, make_app, press, settle
+
+pytestmark = pytest.mark.asyncio
+
+
+async def type_path(pilot, text: str) -> None:
+    """What the tester did: clear the field (End, ctrl+u), type the path."""
+    await press(pilot, "end", "ctrl+u")
+    await pilot.press(*text)
+    await settle(pilot)
+
+
+async def enter_twice(pilot) -> None:
+    burst(pilot.app, "enter", "enter")  # as tmux delivers a fast double Enter
+    await pilot.pause()
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("where", ["device", "folder", "folder/", "link to a device",
+                                   "link to a folder"])
+async def test_export_refuses_a_device_or_a_folder_before_asking(tmp_path, monkeypatch, where):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dir.txt").mkdir()
+    (tmp_path / "null.json").symlink_to(os.devnull)
+    (tmp_path / "dir.json").symlink_to(tmp_path / "dir.txt")
+    path, kind = {"device": (os.devnull, "a device"),
+                  "folder": (str(tmp_path / "dir.txt"), "a folder"),
+                  "folder/": ("dir.txt/", "a folder"),
+                  "link to a device": ("null.json", "a device"),
+                  "link to a folder": ("dir.json", "a folder")}[where]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "e")
+        await type_path(pilot, path)
+        await enter_twice(pilot)
+        assert not any(isinstance(s, ReplaceScreen) for s in app.screen_stack)
+        assert isinstance(app.screen, PromptScreen)  # still open, with what was typed
+        assert app.screen.query_one("Input").value == path
+        assert errors(app) and all(f"is {kind}, not a trace file" in e for e in errors(app))
+        assert [n.title for n in app.notifications] == ["Export: not done"] * len(errors(app))
+        await press(pilot, "escape")
+        assert isinstance(app.screen, LabScreen)
+    assert os.path.exists(os.devnull) and (tmp_path / "dir.txt").is_dir()
+
+
+async def test_export_to_a_missing_folder_is_refused_in_the_dialog(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "e")
+        await type_path(pilot, "nowhere/trace.json")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, PromptScreen)
+        assert any("does not exist" in e for e in errors(app))
+        await type_path(pilot, "trace.json")  # corrected: written at once (new)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, LabScreen) and (tmp_path / "trace.json").is_file()
+
+
+async def test_export_through_a_link_to_a_file_still_asks(tmp_path, monkeypatch):
+    """A link to a regular file is written through (the link stays, core/files.py): that is
+    a replace of its target, so the question comes, as for the file itself."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "real.json").write_text("mine")
+    (tmp_path / "link.json").symlink_to(tmp_path / "real.json")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "e")
+        await type_path(pilot, "link.json")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ReplaceScreen) and not errors(app)
+        await press(pilot, "y")
+    assert (tmp_path / "link.json").is_symlink() and (tmp_path / "real.json").read_text() != "mine"
