@@ -88,3 +88,70 @@ async def test_export_through_a_link_to_a_file_still_asks(tmp_path, monkeypatch)
         assert isinstance(app.screen, ReplaceScreen) and not errors(app)
         await press(pilot, "y")
     assert (tmp_path / "link.json").is_symlink() and (tmp_path / "real.json").read_text() != "mine"
+
+
+@pytest.mark.parametrize("name, kind", [("dir.keras", "a folder"), ("null.keras", "a device")])
+async def test_train_refuses_a_folder_or_a_link_to_a_device_before_asking(tmp_path, monkeypatch,
+                                                                          name, kind):
+    from tui_lab.tui.screens.train import TrainScreen
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dir.keras").mkdir()
+    (tmp_path / "null.keras").symlink_to(os.devnull)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "T")
+        app.screen.query_one("#train-output").value = name
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, TrainScreen) and not app.screen.running
+        assert any(f"is {kind}, not a model file" in e for e in errors(app)), errors(app)
+
+
+async def test_a_path_dialog_opens_with_the_last_path_typed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    typo = str(tmp_path / "nope.txt")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "o")
+        assert app.screen.query_one("Input").value == ""  # the first time: the placeholder
+        await pilot.press(*typo)
+        await press(pilot, "enter")
+        assert any(f"no such file: {typo}" in e for e in errors(app))
+        await press(pilot, "o")
+        assert app.screen.query_one("Input").value == typo  # fix the typo, not retype it
+        await press(pilot, "escape", "e")
+        assert app.screen.query_one("Input").value == "trace.json"  # its own memory
+        await type_path(pilot, "mine.json")
+        await press(pilot, "enter", "o")
+        assert app.screen.query_one("Input").value == typo
+        await press(pilot, "escape", "e")
+        assert app.screen.query_one("Input").value == "mine.json"
+
+
+async def test_the_fit_text_dialog_opens_with_the_last_text_typed(tmp_path, monkeypatch):
+    import shutil
+
+    from tui_lab.trained.loading import shipped_model_path
+    from tui_lab.tui.screens.model_screens import VocabularyScreen
+
+    monkeypatch.chdir(tmp_path)
+    model = shutil.copy(shipped_model_path(), tmp_path / "bare.keras")  # no word_index beside
+    typo = str(tmp_path / "lyrcs.txt")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "o")
+        await pilot.press(*str(model))
+        await press(pilot, "enter")
+        assert isinstance(app.screen, VocabularyScreen)
+        app.screen.query_one("#vocab-text").value = typo
+        await press(pilot, "enter")
+        assert any(f"no such file: {typo}" in e for e in errors(app)), errors(app)
+        await press(pilot, "o")
+        assert app.screen.query_one("Input").value == str(model)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, VocabularyScreen)
+        assert app.screen.query_one("#vocab-text").value == typo

@@ -79,9 +79,9 @@ class FileActions:
             self.line_cursor = 1  # until the new text shows its first line with words
             self.marks.clear()
 
-        self.push_screen(PromptScreen("Open a file", "A text file (one sequence per line), "
-                                      "input vectors (.npy / .json), or a trained model "
-                                      "(.keras).", placeholder="path/to/file.txt"), chosen)
+        self.ask_path("open", PromptScreen("Open a file", "A text file (one sequence per line), "
+                                           "input vectors (.npy / .json), or a trained model "
+                                           "(.keras).", placeholder="path/to/file.txt"), chosen)
 
     def action_export(self) -> None:
         def chosen(path: str | None) -> None:
@@ -109,9 +109,23 @@ class FileActions:
                 return False
             return True
 
-        self.push_screen(PromptScreen("Export the trace", "Every step's numbers, to a .json "
-                                      "or .npz path (the suffix picks the format).",
-                                      value="trace.json", check=writable), chosen)
+        self.ask_path("export", PromptScreen("Export the trace", "Every step's numbers, to a "
+                                             ".json or .npz path (the suffix picks the format).",
+                                             value="trace.json", check=writable), chosen)
+
+    def ask_path(self, kind: str, prompt: PromptScreen, chosen: Callable[[str | None], None]
+                 ) -> None:
+        """Push a path prompt that opens with the last path typed in a prompt of this kind
+        (its own value the first time) and notes every path entered, refused ones too."""
+        prompt.value = self.typed_paths.get(kind, prompt.value)
+        check = prompt.check
+
+        def noted(path: str) -> bool:
+            self.typed_paths[kind] = path
+            return check is None or check(path)
+
+        prompt.check = noted
+        self.push_screen(prompt, chosen)
 
     def ask_before_replacing(self, paths: list[Path], write: Callable[[], None]) -> None:
         """write() at once if none of paths exists; else only after a yes to the question."""
