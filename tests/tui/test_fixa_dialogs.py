@@ -12,7 +12,7 @@ from tui_lab.tui.screens.confirm import ReplaceScreen
 from tui_lab.tui.screens.lab import LabScreen
 from tui_lab.tui.screens.prompt import PromptScreen
 
-from pilot import burst, errors, make_app, press, settle
+from pilot import burst, errors, make_app, press, settle, warnings
 
 pytestmark = pytest.mark.asyncio
 
@@ -155,3 +155,22 @@ async def test_the_fit_text_dialog_opens_with_the_last_text_typed(tmp_path, monk
         await press(pilot, "enter")
         assert isinstance(app.screen, VocabularyScreen)
         assert app.screen.query_one("#vocab-text").value == typo
+
+
+@pytest.mark.parametrize("key, what", [("t", "type a sentence first"),
+                                       ("o", "type the path of a file to open"),
+                                       ("e", "type a .json or .npz path")])
+async def test_enter_on_an_empty_field_says_what_to_type(tmp_path, monkeypatch, key, what):
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        sentence, source = app.snapshot.sentence, app.snapshot.source_name
+        await press(pilot, key, "end", "ctrl+u")
+        await enter_twice(pilot)
+        assert isinstance(app.screen, PromptScreen)  # still open: nothing was silently done
+        assert warnings(app) and all(what in w for w in warnings(app)), warnings(app)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, LabScreen)
+        assert (app.snapshot.sentence, app.snapshot.source_name) == (sentence, source)
+    assert not list(tmp_path.iterdir())

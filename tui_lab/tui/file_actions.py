@@ -57,7 +57,9 @@ class FileActions:
 
         self.push_screen(PromptScreen("Type a sentence", "It is tokenized with the fitted "
                                       "tokenizer; unknown words become <OOV>.",
-                                      placeholder="I'm the great pretender"), typed)
+                                      placeholder="I'm the great pretender",
+                                      empty="type a sentence first, e.g. I'm the great "
+                                            "pretender"), typed)
 
     def action_open_file(self) -> None:
         def chosen(path: str | None) -> None:
@@ -81,7 +83,8 @@ class FileActions:
 
         self.ask_path("open", PromptScreen("Open a file", "A text file (one sequence per line), "
                                            "input vectors (.npy / .json), or a trained model "
-                                           "(.keras).", placeholder="path/to/file.txt"), chosen)
+                                           "(.keras).", placeholder="path/to/file.txt",
+                                           empty="type the path of a file to open"), chosen)
 
     def action_export(self) -> None:
         def chosen(path: str | None) -> None:
@@ -111,7 +114,9 @@ class FileActions:
 
         self.ask_path("export", PromptScreen("Export the trace", "Every step's numbers, to a "
                                              ".json or .npz path (the suffix picks the format).",
-                                             value="trace.json", check=writable), chosen)
+                                             value="trace.json", check=writable,
+                                             empty="type a .json or .npz path to write to"),
+                      chosen)
 
     def ask_path(self, kind: str, prompt: PromptScreen, chosen: Callable[[str | None], None]
                  ) -> None:
