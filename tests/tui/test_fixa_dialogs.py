@@ -174,3 +174,30 @@ async def test_enter_on_an_empty_field_says_what_to_type(tmp_path, monkeypatch, 
         assert isinstance(app.screen, LabScreen)
         assert (app.snapshot.sentence, app.snapshot.source_name) == (sentence, source)
     assert not list(tmp_path.iterdir())
+
+
+async def test_enter_on_the_generate_switch_starts_with_it_as_set():
+    from textual.widgets import Label, Static
+
+    from tui_lab.trained.loading import shipped_model_path
+    from tui_lab.tui.screens.model_screens import GenerateScreen
+
+    from pilot import text_of
+
+    app = make_app(model={"path": shipped_model_path()})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "w")
+        screen = app.screen
+        assert isinstance(screen, GenerateScreen)
+        state, hint = screen.query_one("#gen-sample-state", Label), screen.query_one(
+            "#gen-msg-sample", Static)
+        assert text_of(state).strip() == "off" and "greedy" in text_of(hint)
+        await press(pilot, "tab", "tab")
+        assert app.focused.id == "gen-sample"
+        await press(pilot, "space")
+        assert text_of(state).strip() == "on" and "draw" in text_of(hint)
+        await enter_twice(pilot)
+        assert isinstance(app.screen, LabScreen) and not errors(app)
+        generation = app.snapshot.model.generation
+        assert generation is not None and not app._generation_settings.greedy
