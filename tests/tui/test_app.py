@@ -273,10 +273,11 @@ async def test_export_to_a_missing_folder_notifies_and_a_good_path_writes(tmp_pa
         await pilot.press(*str(tmp_path / "nowhere" / "trace.json"))
         await press(pilot, "enter")
         assert any("does not exist" in m for m in errors(app))
+        assert isinstance(app.screen, PromptScreen)  # refused in the dialog: the path stays
+        await press(pilot, "escape")
         assert app.lab.t == 1
         for name in ("trace.json", "trace.npz"):
-            await press(pilot, "e")
-            await pilot.press(*["backspace"] * 20)
+            await press(pilot, "e", "end", "ctrl+u")  # it opens with the last path typed
             await pilot.press(*str(tmp_path / name))
             await press(pilot, "enter")
             assert (tmp_path / name).stat().st_size > 0

@@ -43,6 +43,7 @@ from tui_lab.errors import LabError
 
 FORMATS = ("json", "npz")
 MAX_TRACE_BYTES = 8 << 30
+TRACE_FILE = "trace file"  # what the messages call it: "/dev/null is a device, not a trace file"
 
 
 def _list(array):
@@ -255,12 +256,19 @@ def write_trace(lab: Lab, path: str | Path, fmt: str | None = None,
     return write_trace_until(lab, path, fmt, until, sensitivity)[0]
 
 
+def check_output(path: str | Path) -> Path:
+    """The file write_trace would write (a link's target); LabError now, as the write itself
+    would give it, for a folder, a device (or a link to one) or a missing folder: a dialog can
+    refuse the path before it asks whether to replace the file."""
+    return files.AtomicFile(path, TRACE_FILE).path
+
+
 def write_trace_until(lab: Lab, path: str | Path, fmt: str | None,
                       until: list[str] | None,
                       sensitivity: bool = False) -> tuple[Path, dict | None]:
     """write_trace, also returning the trace's `until` record (None without conditions)."""
     fmt = format_for(path, fmt)
-    with files.AtomicFile(path, "trace file") as out:  # refuses a folder or a device first
+    with files.AtomicFile(path, TRACE_FILE) as out:  # refuses a folder or a device first
         check_size(lab, fmt, sensitivity)
         data, stop = trace_bytes(lab, fmt, until, sensitivity)
         out.write(data)

@@ -97,6 +97,9 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
         self._restore_at = start
         self._notices = tuple(notices)
         self._vectors_file = vectors_file
+        # The last path typed in each path dialog ("open", "export", "fit text"), for this
+        # session: the dialog opens with it, so a typo is fixed, not typed again.
+        self.typed_paths: dict[str, str] = {}
 
     def notify(self, message: str, *, title: str = "", severity="information",
                timeout: float | None = None, markup: bool = True) -> None:

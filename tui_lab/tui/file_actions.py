@@ -9,6 +9,7 @@ from typing import Callable
 from textual.message import Message
 
 from tui_lab import Lab
+from tui_lab.errors import LabError
 from tui_lab.tui.screens.confirm import ReplaceScreen, existing
 from tui_lab.tui.screens.prompt import PromptScreen
 from tui_lab.tui.widgets.labels import printable
@@ -56,7 +57,9 @@ class FileActions:
 
         self.push_screen(PromptScreen("Type a sentence", "It is tokenized with the fitted "
                                       "tokenizer; unknown words become <OOV>.",
-                                      placeholder="I'm the great pretender"), typed)
+                                      placeholder="I'm the great pretender",
+                                      empty="type a sentence first, e.g. I'm the great "
+                                            "pretender"), typed)
 
     def action_open_file(self) -> None:
         def chosen(path: str | None) -> None:
@@ -78,9 +81,10 @@ class FileActions:
             self.line_cursor = 1  # until the new text shows its first line with words
             self.marks.clear()
 
-        self.push_screen(PromptScreen("Open a file", "A text file (one sequence per line), "
-                                      "input vectors (.npy / .json), or a trained model "
-                                      "(.keras).", placeholder="path/to/file.txt"), chosen)
+        self.ask_path("open", PromptScreen("Open a file", "A text file (one sequence per line), "
+                                           "input vectors (.npy / .json), or a trained model "
+                                           "(.keras).", placeholder="path/to/file.txt",
+                                           empty="type the path of a file to open"), chosen)
 
     def action_export(self) -> None:
         def chosen(path: str | None) -> None:
@@ -96,9 +100,37 @@ class FileActions:
             self.ask_before_replacing(
                 [target], lambda: self.submit("Export", export, f"trace written to {path}"))
 
-        self.push_screen(PromptScreen("Export the trace", "Every step's numbers, to a .json "
-                                      "or .npz path (the suffix picks the format).",
-                                      value="trace.json"), chosen)
+        def writable(path: str) -> bool:
+            """A folder, a device, a link to one, a missing folder: refused at once, with the
+            write's own message, before the question whether to replace it."""
+            from tui_lab.core import trace
+
+            try:
+                trace.check_output(Path(path).expanduser())
+            except LabError as error:
+                self.notify(str(error), title="Export: not done", severity="error", timeout=8)
+                return False
+            return True
+
+        self.ask_path("export", PromptScreen("Export the trace", "Every step's numbers, to a "
+                                             ".json or .npz path (the suffix picks the format).",
+                                             value="trace.json", check=writable,
+                                             empty="type a .json or .npz path to write to"),
+                      chosen)
+
+    def ask_path(self, kind: str, prompt: PromptScreen, chosen: Callable[[str | None], None]
+                 ) -> None:
+        """Push a path prompt that opens with the last path typed in a prompt of this kind
+        (its own value the first time) and notes every path entered, refused ones too."""
+        prompt.value = self.typed_paths.get(kind, prompt.value)
+        check = prompt.check
+
+        def noted(path: str) -> bool:
+            self.typed_paths[kind] = path
+            return check is None or check(path)
+
+        prompt.check = noted
+        self.push_screen(prompt, chosen)
 
     def ask_before_replacing(self, paths: list[Path], write: Callable[[], None]) -> None:
         """write() at once if none of paths exists; else only after a yes to the question."""

@@ -173,11 +173,12 @@ class ModelActions:
                 return
             how, text_path = answer
             if how == "fit":
+                self.typed_paths["fit text"] = text_path
                 self.open_model_file(path, layer=layer, fit_text=text_path)
             else:
                 self.open_model_file(path, layer=layer, raw_ids=True)
 
-        self.push_screen(VocabularyScreen(path, text), chosen)
+        self.push_screen(VocabularyScreen(path, self.typed_paths.get("fit text", text)), chosen)
 
     def action_close_model(self) -> None:
         if self._model_view() is None:

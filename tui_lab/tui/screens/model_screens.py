@@ -7,11 +7,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Input, Label, OptionList, Static, Switch
 from textual.widgets.option_list import Option
 
 from tui_lab.errors import LabError
 from tui_lab.tui.screens.dialog import Dialog
+from tui_lab.tui.screens.settings import switch_word
 
 
 class LayerPickerScreen(Dialog[tuple[str, str] | None]):
@@ -55,6 +57,21 @@ class LayerPickerScreen(Dialog[tuple[str, str] | None]):
         self.dismiss(None)
 
 
+class StartSwitch(Switch, inherit_bindings=False):
+    """A form's on/off field: space flips it, enter starts (as in the form's other fields).
+    Textual's Switch flips on enter too: the choice was undone and nothing started."""
+
+    BINDINGS = [Binding("space", "toggle_switch", "Toggle", show=False),
+                Binding("enter", "submit", "Start", show=False)]
+
+    class Submitted(Message):
+        """Enter, as Input.Submitted: a message, not the start itself, so that a second
+        Enter of a burst still reaches this dialog (and is ignored) instead of the lab."""
+
+    def action_submit(self) -> None:
+        self.post_message(self.Submitted())
+
+
 class GenerateScreen(Dialog[tuple[str, object] | None]):
     """Generation settings: seed text, top-k, greedy or sampling (temperature, sampler seed),
     and N for "run N words". Each field is checked as you type, its message beside it."""
@@ -65,11 +82,12 @@ class GenerateScreen(Dialog[tuple[str, object] | None]):
     HINTS = {
         "seed": "the words to continue",
         "top_k": "candidates shown (and sampled from)",
-        "sample": "off: greedy, the most probable word",
+        "sample": "off: greedy, the most probable word",  # and on: SAMPLING
         "temperature": "sampling p**(1/T): <1 sharper, >1 flatter",
         "sample_seed": "sampler seed: same seed, same words",
         "words": "how many words N adds",
     }
+    SAMPLING = "on: a draw among the top k, p**(1/T)"
 
     def __init__(self, seed: str, settings) -> None:
         super().__init__()
@@ -90,12 +108,15 @@ class GenerateScreen(Dialog[tuple[str, object] | None]):
             for name in ("seed", "top_k", "sample", "temperature", "sample_seed", "words"):
                 with Horizontal(classes="form-row"):
                     yield Label(name.replace("_", " "), classes="form-name")
-                    if name == "sample":
-                        yield Switch(not s.greedy, id="gen-sample", classes="form-field")
+                    if name == "sample":  # on/off in words too: NO_COLOR shows no slider
+                        yield StartSwitch(not s.greedy, id="gen-sample", classes="form-field")
+                        yield Label(switch_word(not s.greedy), id="gen-sample-state",
+                                    classes="switch-state")
                     else:
                         yield Input(values[name], id=f"gen-{name}", compact=True,
                                     classes="form-field")
-                    yield Static(self.HINTS[name], id=f"gen-msg-{name}", classes="form-message")
+                    yield Static(self._hint(name, not s.greedy), id=f"gen-msg-{name}",
+                                 classes="form-message")
             with Horizontal(classes="buttons"):
                 yield Button("Start (enter)", id="start", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
@@ -121,15 +142,20 @@ class GenerateScreen(Dialog[tuple[str, object] | None]):
         if not seed:
             self.errors["seed"] = "type at least one word to continue"
         settings = None
+        sampling = self.query_one("#gen-sample", Switch).value
         if not self.errors:
-            settings = GenerationSettings(greedy=not self.query_one("#gen-sample", Switch).value,
-                                          **values)
+            settings = GenerationSettings(greedy=not sampling, **values)
+        self.query_one("#gen-sample-state", Label).update(switch_word(sampling))
         for name in self.HINTS:
             message = self.query_one(f"#gen-msg-{name}", Static)
             error = self.errors.get(name)
-            message.update(Text(f"✗ {error}") if error else self.HINTS[name])  # typed: not markup
+            # Text: a typed value in an error is not markup.
+            message.update(Text(f"✗ {error}") if error else self._hint(name, sampling))
             message.set_class(bool(error), "-error")
         return seed, settings
+
+    def _hint(self, name: str, sampling: bool) -> str:
+        return self.SAMPLING if name == "sample" and sampling else self.HINTS[name]
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._settings()
@@ -138,6 +164,9 @@ class GenerateScreen(Dialog[tuple[str, object] | None]):
         self._settings()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_start()
+
+    def on_start_switch_submitted(self, event: StartSwitch.Submitted) -> None:
         self.action_start()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,12 +16,16 @@ class PromptScreen(Dialog[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
     def __init__(self, question: str, detail: str = "", *, placeholder: str = "",
-                 value: str = "") -> None:
+                 value: str = "", check: Callable[[str], bool] | None = None,
+                 empty: str = "type something first") -> None:
         """question: a short title (one row at 60 columns); detail: what to give, wrapped
-        under it at any width (a long title would be cut)."""
+        under it at any width (a long title would be cut). check: called with the typed
+        value on enter; False (it has said why) keeps the dialog open with the value.
+        empty: what enter on an empty field says (the dialog stays: escape cancels)."""
         super().__init__()
         self.question, self.detail = question, detail
         self.placeholder, self.value = placeholder, value
+        self.check, self.empty = check, empty
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
@@ -31,7 +37,13 @@ class PromptScreen(Dialog[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
-        self.dismiss(value or None)
+        if not value:  # a placeholder looks typed: never close silently on nothing
+            self.notify(f"{self.empty} (escape cancels)", title=self.question,
+                        severity="warning")
+            return
+        if self.check is not None and not self.check(value):
+            return  # refused: what was typed stays, to be corrected
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
