@@ -75,6 +75,21 @@ def text_of(widget, width: int = 400) -> str:
     return console.export_text()
 
 
+def screen_rows(app) -> list[str]:
+    """The terminal's rows as text, as painted now (what a learner sees): what
+    App.export_screenshot renders, a dialog over the screens below it included."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True,
+                      color_system=None, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
+    return console.export_text().splitlines()
+
+
 def errors(app) -> list[str]:
     """The messages of the error notifications on screen."""
     return [n.message for n in app.notifications if n.severity == "error"]

@@ -11,21 +11,7 @@ from tui_lab.tui.widgets.header import CURRENT, InputHeader, window
 from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.tokens import TokensPanel
 
-from pilot import look_at, make_app, press, settle, warnings
-
-def screen_rows(app) -> list[str]:
-    """The terminal's rows as text, as painted now (what a learner sees): what
-    App.export_screenshot renders, a dialog over the screens below it included."""
-    import io
-
-    from rich.console import Console
-
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True,
-                      color_system=None, legacy_windows=False, safe_box=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens))
-    return console.export_text().splitlines()
+from pilot import look_at, make_app, press, screen_rows, settle, warnings
 
 
 def seen(app) -> str:

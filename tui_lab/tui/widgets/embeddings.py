@@ -46,7 +46,9 @@ class EmbeddingsPanel(Vertical, ScrollFocus, can_focus=True):
         id_width = max(4, len(prefix) + 2)
 
         def label(position: int) -> str:
-            ident = "" if rows is None else str(int(rows[row].padded[position]))
+            if rows is None:  # raw vectors: no id, no token
+                return f"{position:>{width}}"
+            ident = str(int(rows[row].padded[position]))
             return f"{position:>{width}} {ident:>{id_width}} {token_at(snapshot, position, row)}"
 
         if self._widest[0] is not batch or self._widest[1] != row:
@@ -56,5 +58,6 @@ class EmbeddingsPanel(Vertical, ScrollFocus, can_focus=True):
         self.query_one(NumberGrid).set_data(
             snapshot.timesteps, label, blocks, snapshot.position, self._widest[2],
             dim_row=lambda p: bool(batch.pad_mask[row, p]),
-            title=f"{'pos':>{width}} {prefix + 'id':>{id_width}} {prefix}token", key=(batch, row),
-            digits=view.digits)
+            title=(f"{'pos':>{width}}" if rows is None
+                   else f"{'pos':>{width}} {prefix + 'id':>{id_width}} {prefix}token"),
+            key=(batch, row), digits=view.digits)

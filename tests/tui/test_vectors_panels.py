@@ -4,7 +4,7 @@ padded) and no empty quotes where a token would be named."""
 import numpy as np
 import pytest
 
-from pilot import make_app, press, settle, text_of
+from pilot import look_at, make_app, press, screen_rows, settle, text_of
 from tui_lab import Lab, LabConfig
 from tui_lab.tui.widgets.labels import token_at
 from tui_lab.tui.widgets.tokens import TokensPanel
@@ -42,3 +42,16 @@ async def test_text_keeps_its_padding_details_and_quoted_token():
         assert f"maxlen={snapshot.config.maxlen}" in await shown(app, pilot, "tokens")
         word = token_at(snapshot, snapshot.position)
         assert (await shown(app, pilot, "gates")).rstrip().endswith(f"{word!r}")
+
+
+@pytest.mark.asyncio
+async def test_the_embed_table_of_vectors_has_no_id_or_token_columns():
+    vectors = np.array([[1, 2], [3, 4], [5, 6]], np.float32)
+    app = make_app(Lab(LabConfig(maxlen=7), vectors=vectors))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space")
+        await look_at(pilot, "embeddings")
+        rows = [" ".join(row.split()) for row in screen_rows(app)]
+        assert "pos x0 x1" in rows  # the header: nothing was tokenized
+        assert "▶ 0 +1.000 +2.000" in rows and "1 +3.000 +4.000" in rows
