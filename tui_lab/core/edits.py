@@ -139,11 +139,12 @@ def parse_edit(text: str, rows: int | None = None) -> tuple[str, int, float | st
         raise LabError(f"the value must be a number such as 0.5 or -1e-3, not "
                        f"{match['value']!r}") from None
     row = int(match["row"]) - 1 if match["row"] is not None else None
-    if row is not None and not (row >= 0 and (rows is None or row < rows)):
-        shown = "1" if rows == 1 else f"1..{rows}" if rows else "1, 2, …"
-        raise LabError(f"batch rows are numbered from 1: "
-                       f"{'the batch has ' + batch_rows(rows) + ', so ' if rows else ''}"
-                       f"the row is {shown}, not {match['row']}")
+    if row is not None and (row < 0 or (rows is not None and row >= rows)):
+        why = "batch rows are numbered from 1"
+        if rows is not None:
+            shown = "1" if rows == 1 else f"1..{rows}"
+            why += f": the batch has {batch_rows(rows)}, so the row is {shown}, not {match['row']}"
+        raise LabError(why)
     return match["state"].lower(), int(match["unit"]), value, row
 
 

@@ -2,9 +2,9 @@
 
 The stepper is made in the worker queue (Keras makes its weights and runs the layer check),
 beside the lab (it changes nothing there: no new snapshot), and handed to the screen, which
-owns it from then on. A second K before the view is up builds nothing more. The settings last shown are the app's
-view state, kept for the next K; settings that do not fit a new input fall back to the
-defaults, with a notice.
+owns it from then on. A second K before the view is up builds nothing more. The settings last
+shown are the app's view state, kept for the next K; settings that do not fit a new input
+fall back to the defaults, with a notice.
 """
 
 from __future__ import annotations
@@ -35,18 +35,22 @@ class ConvActions:
 
         def build(lab) -> None:
             try:
-                try:
-                    stepper = Conv1DStepper(lab, **vars(settings))
-                except LabError as error:  # e.g. a kernel longer than this input
-                    self.say(f"{error}; opened with the defaults", title="Conv1D",
-                             severity="warning")
-                    stepper = Conv1DStepper(lab, **vars(ConvSettings()))
+                stepper = self._conv_stepper(lab, settings)
             except Exception as error:
                 self.post_message(ConvBuilt(error=failure(error)))  # K works again
                 raise  # (the worker reports it: a notification)
             self.post_message(ConvBuilt(stepper))
 
         self.submit_beside("Conv1D", build)
+
+    def _conv_stepper(self, lab, settings: ConvSettings) -> Conv1DStepper:
+        """(In a worker.) The stepper with settings, or with the defaults when they do not
+        fit this input (e.g. a kernel longer than it), saying so."""
+        try:
+            return Conv1DStepper(lab, **vars(settings))
+        except LabError as error:
+            self.say(f"{error}; opened with the defaults", title="Conv1D", severity="warning")
+            return Conv1DStepper(lab, **vars(ConvSettings()))
 
     def on_conv_built(self, message: ConvBuilt) -> None:
         self._conv_asked = False
