@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, Tab, Tabs
 
 from tui_lab.tui.bindings import LAB_BINDINGS
+from tui_lab.tui.compositor import SpanCompositor
 from tui_lab.tui.widgets.embeddings import EmbeddingsPanel
 from tui_lab.tui.widgets.focus import FOCUSED_HINT, ScrollFocus
 from tui_lab.tui.widgets.gates import GatesPanel
@@ -68,6 +69,11 @@ class LabScreen(Screen):
     BINDINGS = LAB_BINDINGS
     AUTO_FOCUS = ""  # (None means the app's "*"): the arrows step until a panel is focused
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A step changes rows all over the screen; this renders only those (compositor.py).
+        self._compositor = SpanCompositor()
 
     def get_loading_widget(self) -> Static:
         return Waiting("loading TensorFlow… (once, a few seconds)")

@@ -1,0 +1,69 @@
+"""A partial screen update that renders only what it writes.
+
+Textual's partial update (`Compositor.render_partial_update`) renders every line of every
+widget inside the bounding box of the changed regions. A step at 160x48 changes the status bar
+(row 0) and the Gates table (row 45), so that box is the whole screen: every widget, including
+the containers behind the tables, renders all its lines again, and only the changed rows are
+then written. This update renders, for each widget, only the rows where it shows through in a
+changed span, and skips a widget that a widget in front covers there (the screen and the
+containers behind a changed table). What is written is the same, chop for chop:
+tests/tui/test_compositor.py compares it with Textual's own update as the app is used.
+
+A full update (a resize, a new screen, a screenshot, the snapshots) is Textual's own."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from textual._compositor import ChopsUpdate, Compositor
+from textual.geometry import Region
+
+
+class SpanCompositor(Compositor):
+    def render_partial_update(self) -> ChopsUpdate | None:
+        update_regions = self._dirty_regions.copy()
+        self._dirty_regions.clear()
+        if not update_regions:
+            return None
+        spans = list(self._regions_to_spans(update_regions))
+        chop_ends = [cut_set[1:] for cut_set in self.cuts]
+        return ChopsUpdate(self._render_span_chops(spans), spans, chop_ends)
+
+    def _render_span_chops(self, spans: list[tuple[int, int, int]]) -> list[dict]:
+        """Per screen row, its chops (cut x -> Strip); None where nothing is written."""
+        cuts = self.cuts
+        chops = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+        row_spans: dict[int, list[tuple[int, int]]] = {}
+        for y, x1, x2 in spans:
+            row_spans.setdefault(y, []).append((x1, x2))
+        span_rows = sorted(row_spans)
+        # Front to back (the order of visible_widgets): a chop belongs to the first widget
+        # that covers it, so a widget behind is rendered only where one in front leaves a gap.
+        for widget, (region, clip) in self.visible_widgets.items():
+            x, top, width, height = region.intersection(clip)
+            if not width or not height:
+                continue
+            right = x + width
+            wanted: dict[int, list[int]] = {}  # screen row -> the chops this widget fills
+            for y in span_rows[bisect_left(span_rows, top):bisect_left(span_rows, top + height)]:
+                line, line_cuts, ranges = chops[y], cuts[y], row_spans[y]
+                needed = [cut for cut, end in zip(line_cuts, line_cuts[1:])
+                          if x <= cut < right and line[cut] is None
+                          and any(x1 < end and cut < x2 for x1, x2 in ranges)]
+                if needed:
+                    wanted[y] = needed
+            if not wanted:
+                continue
+            first, last = min(wanted), max(wanted)
+            strips = widget.render_lines(
+                Region(x - region.x, first - region.y, width, last - first + 1))
+            for y, strip in enumerate(strips, first):
+                needed = wanted.get(y)
+                if needed is None:
+                    continue
+                widget_cuts = [cut for cut in cuts[y] if x <= cut <= right]
+                line = chops[y]
+                for cut, piece in zip(widget_cuts, strip.divide([c - x for c in widget_cuts[1:]])):
+                    if cut in needed:
+                        line[cut] = piece
+        return chops
