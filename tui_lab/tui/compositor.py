@@ -36,20 +36,21 @@ class SpanCompositor(Compositor):
         row_spans: dict[int, list[tuple[int, int]]] = {}
         for y, x1, x2 in spans:
             row_spans.setdefault(y, []).append((x1, x2))
-        span_rows = sorted(row_spans)
+        # Per row, the chops that a span writes and no widget has filled yet (by their cut).
+        unfilled = {y: [cut for cut, end in zip(cuts[y], cuts[y][1:])
+                        if any(x1 < end and cut < x2 for x1, x2 in ranges)]
+                    for y, ranges in row_spans.items()}
+        rows = sorted(y for y, left in unfilled.items() if left)
         # Front to back (the order of visible_widgets): a chop belongs to the first widget
         # that covers it, so a widget behind is rendered only where one in front leaves a gap.
         for widget, (region, clip) in self.visible_widgets.items():
+            if not rows:
+                break  # every chop written is filled: the widgets behind are hidden there
             x, top, width, height = region.intersection(clip)
-            if not width or not height:
-                continue
             right = x + width
             wanted: dict[int, list[int]] = {}  # screen row -> the chops this widget fills
-            for y in span_rows[bisect_left(span_rows, top):bisect_left(span_rows, top + height)]:
-                line, line_cuts, ranges = chops[y], cuts[y], row_spans[y]
-                needed = [cut for cut, end in zip(line_cuts, line_cuts[1:])
-                          if x <= cut < right and line[cut] is None
-                          and any(x1 < end and cut < x2 for x1, x2 in ranges)]
+            for y in rows[bisect_left(rows, top):bisect_left(rows, top + height)]:
+                needed = [cut for cut in unfilled[y] if x <= cut < right]
                 if needed:
                     wanted[y] = needed
             if not wanted:
@@ -57,13 +58,14 @@ class SpanCompositor(Compositor):
             first, last = min(wanted), max(wanted)
             strips = widget.render_lines(
                 Region(x - region.x, first - region.y, width, last - first + 1))
-            for y, strip in enumerate(strips, first):
-                needed = wanted.get(y)
-                if needed is None:
-                    continue
+            for y, needed in wanted.items():
                 widget_cuts = [cut for cut in cuts[y] if x <= cut <= right]
+                pieces = strips[y - first].divide([cut - x for cut in widget_cuts[1:]])
                 line = chops[y]
-                for cut, piece in zip(widget_cuts, strip.divide([c - x for c in widget_cuts[1:]])):
+                for cut, piece in zip(widget_cuts, pieces):
                     if cut in needed:
                         line[cut] = piece
+                unfilled[y] = [cut for cut in unfilled[y] if cut not in needed]
+                if not unfilled[y]:
+                    rows.remove(y)
         return chops

@@ -25,7 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui_lab.tui.view import DEFAULT_DIGITS
-from tui_lab.tui.widgets.style import PLAIN, diverging, number
+from tui_lab.tui.widgets.style import PLAIN, level, number, tints
 
 CELL = DEFAULT_DIGITS + 4  # characters per number column at the default digits: '+0.123 '
 HEADER_STYLE = Style(bold=True)
@@ -240,13 +240,20 @@ class NumberGrid(ScrollView, can_focus=False):
         label_style = CURRENT_STYLE if is_current else LABEL_STYLES[bool(self.dim_row(row))]
         # Cells, not characters: a wide (CJK, emoji) token must not push the numbers right.
         segments = [Segment(set_cell_size(label, self.label_width - 1), label_style), GAP]
+        used = self.label_width  # cells so far: a number is ASCII (or '·'), one cell a character
         digits = self.digits
+        nan, negative, positive = tints(base, is_current)
         for b, first, stop in self._slices:
             for value in self.blocks[b].row(row)[first:stop].tolist():
-                segments.append(Segment(number(value, cell - 1, digits),
-                                        diverging(value, base, is_current)))
-                segments.append(GAP)
-        return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
+                text = number(value, cell - 1, digits)
+                used += len(text) + 1
+                style = nan if value != value else (positive if value >= 0 else negative)[level(value)]
+                segments += (Segment(text, style), GAP)
+        if used > width:  # (a huge value's exponent may widen its cell)
+            return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
+        if used < width:
+            segments.append(Segment(" " * (width - used), PLAIN))
+        return Strip(segments, width)  # its length known: not measured segment by segment
 
 
 def same_key(a: object, b: object) -> bool:

@@ -5,6 +5,9 @@ token labels the steps, the table scrolls sideways to it and its trajectories co
 
 from __future__ import annotations
 
+from itertools import groupby
+
+import numpy as np
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -21,7 +24,7 @@ from tui_lab.tui.widgets.focus import ScrollFocus
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import step_label, step_title
 from tui_lab.tui.widgets.static import show_text
-from tui_lab.tui.widgets.style import NEGATIVE, PLAIN, POSITIVE, number, sparkline
+from tui_lab.tui.widgets.style import NEGATIVE, PLAIN, POSITIVE, number, sparklines
 
 
 SPARK_STYLES = {True: Style(color=POSITIVE.rich_color), False: Style(color=NEGATIVE.rich_color)}
@@ -74,32 +77,52 @@ class Trajectories(ScrollView, can_focus=False):
         self.blocks: list[Block] = []
         self.rows: list[tuple[Block, int]] = []
         self.digits = DEFAULT_DIGITS
+        # Every line changes at a step: the lines on screen are drawn together, once.
+        self._window: tuple | None = None  # (top row, width, height) _strips were drawn for
+        self._strips: list[Strip] = []
 
     def show(self, blocks: list[Block], digits: int | None = None) -> None:
         self.blocks = blocks
         self.digits = self.digits if digits is None else digits
         self.rows = [(block, unit) for block in blocks for unit in range(block.values.shape[1])]
         self.virtual_size = Size(0, len(self.rows))
+        self._window = None
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        index = int(self.scroll_y) + y
-        if index >= len(self.rows):
-            return Strip.blank(width, PLAIN)
-        block, unit = self.rows[index]
-        label = f"{block.prefix}{unit}".rjust(6) + " "
-        room = max(1, width - len(label) - 16)
-        series = block.values[-room:, unit]
-        if not len(series):
-            return Strip([Segment(label + "·", PLAIN)]).extend_cell_length(width, PLAIN)
-        finite = series[series == series]
-        scale = float(abs(finite).max()) if len(finite) else 0.0
-        segments = [Segment(label, LABEL_STYLE)]
-        segments += [Segment(run, SPARK_STYLES[positive]) for run, positive in sparkline(series, scale)]
-        value = number(float(series[-1]), digits=self.digits)
-        segments.append(Segment(f" {value} ±{scale:.2g}", VALUE_STYLE))
-        return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
+        region = self.scrollable_content_region
+        window = (int(self.scroll_y), region.width, region.height)
+        if window != self._window:
+            self._window, self._strips = window, self._draw(*window)
+        return self._strips[y] if y < len(self._strips) else Strip.blank(region.width, PLAIN)
+
+    def _draw(self, top: int, width: int, height: int) -> list[Strip]:
+        """The lines of rows top.. on screen: one sparklines call per block (and label width)."""
+        def label(row: tuple[Block, int]) -> str:
+            block, unit = row
+            return f"{block.prefix}{unit}".rjust(6) + " "
+
+        strips = []
+        rows = self.rows[top:top + height]
+        for (_, room), group in groupby(
+                rows, key=lambda row: (id(row[0]), max(1, width - len(label(row)) - 16))):
+            group = list(group)
+            block, units = group[0][0], [unit for _, unit in group]
+            recent = block.values[-room:, units]  # (steps, units)
+            if not len(recent):
+                strips += [Strip([Segment(label((block, unit)) + "·", PLAIN)])
+                           .extend_cell_length(width, PLAIN) for unit in units]
+                continue
+            scales = np.fmax.reduce(np.abs(recent), axis=0, initial=0.0)  # NaN left out
+            latest = recent[-1].tolist()
+            for i, runs in enumerate(sparklines(recent, scales)):
+                scale = float(scales[i])
+                segments = [Segment(label((block, units[i])), LABEL_STYLE)]
+                segments += [Segment(run, SPARK_STYLES[positive]) for run, positive in runs]
+                value = number(latest[i], digits=self.digits)
+                segments.append(Segment(f" {value} ±{scale:.2g}", VALUE_STYLE))
+                strips.append(Strip(segments).crop(0, width).extend_cell_length(width, PLAIN))
+        return strips
 
 
 class StatesPanel(Vertical, ScrollFocus, can_focus=True):

@@ -60,11 +60,14 @@ def _style(base: Color, sign: int, lvl: int, bold: bool) -> Style:
                  bold=bold)
 
 
-def diverging(value: float, base: Color, bold: bool = False) -> Style:
-    """A background tint for value: blue for negative, red for positive, stronger when bigger."""
-    if value != value:
-        return Style(dim=True, bold=bold)
-    return _style(base, 1 if value >= 0 else -1, level(value), bold)
+@lru_cache(maxsize=64)
+def tints(base: Color, bold: bool = False) -> tuple[Style, tuple[Style, ...], tuple[Style, ...]]:
+    """The tints of the diverging scale over one background, blue for negative, red for
+    positive, stronger when bigger: (NaN, below zero by level(), above zero by level()).
+    A table looks them up once per row, not once per number."""
+    return (Style(dim=True, bold=bold),
+            tuple(_style(base, -1, lvl, bold) for lvl in range(LEVELS + 1)),
+            tuple(_style(base, 1, lvl, bold) for lvl in range(LEVELS + 1)))
 
 
 _GLYPHS = np.array(list(SPARKS))
@@ -72,22 +75,32 @@ _GLYPHS = np.array(list(SPARKS))
 
 def sparkline(series: np.ndarray, scale: float) -> list[tuple[str, bool]]:
     """A sparkline glyph per value in [-scale, scale] (zero at half height, NaN '·'), as runs
-    of glyphs that share a sign: (text, value >= 0). A trajectory is redrawn whole on every
-    step: numpy for all values at once, and a segment per run rather than per value."""
+    of glyphs that share a sign: (text, value >= 0)."""
     values = np.asarray(series, dtype=np.float64)
-    if not len(values):
-        return []
-    nan = values != values
-    if scale <= 0:
-        glyphs = np.full(len(values), SPARKS[3])
-    else:
-        fraction = (np.clip(values, -scale, scale) / scale + 1) / 2
-        index = np.minimum(len(SPARKS) - 1, (np.nan_to_num(fraction) * len(SPARKS)).astype(int))
-        glyphs = _GLYPHS[index]
-    glyphs = np.where(nan, "·", glyphs)
+    return sparklines(values[:, np.newaxis], np.array([scale]))[0]
+
+
+def sparklines(values: np.ndarray, scales: np.ndarray) -> list[list[tuple[str, bool]]]:
+    """The sparkline of each column of values (steps, n), column j on scales[j]. Trajectories
+    are redrawn whole on every step: numpy for all the columns on screen at once, and a
+    segment per run rather than per value."""
+    values = np.asarray(values, dtype=np.float64)
+    steps, count = values.shape
+    if not steps:
+        return [[] for _ in range(count)]
+    scales = np.asarray(scales, dtype=np.float64)
+    flat = scales <= 0  # all zero: a flat line
+    safe = np.where(flat, 1.0, scales)
+    fraction = (np.clip(values, -safe, safe) / safe + 1) / 2
+    index = np.minimum(len(SPARKS) - 1, (np.nan_to_num(fraction) * len(SPARKS)).astype(int))
+    glyphs = np.where(values != values, "·", _GLYPHS[np.where(flat, 3, index)]).T.tolist()
     signs = values >= 0  # (NaN: False, as spark's callers styled it)
-    cuts = [0, *(np.flatnonzero(signs[1:] != signs[:-1]) + 1).tolist(), len(values)]
-    return [("".join(glyphs[a:b].tolist()), bool(signs[a])) for a, b in zip(cuts, cuts[1:])]
+    changes = (signs[1:] != signs[:-1]).T
+    runs = []
+    for column, (text, positive) in enumerate(zip(glyphs, signs.T.tolist())):
+        cuts = [0, *(np.flatnonzero(changes[column]) + 1).tolist(), steps]
+        runs.append([("".join(text[a:b]), positive[a]) for a, b in zip(cuts, cuts[1:])])
+    return runs
 
 
 def shape(*dims: int) -> str:
