@@ -156,7 +156,11 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
         self._show(snapshot)
         # Off the UI thread: trace the compiled cell step and run the layer once, so the
         # first step key does not wait for tf.function's tracing.
-        self.submit("Checking against the Keras layer", lambda lab: lab.warm_up())
+        def warm_up(lab) -> None:
+            lab.warm_up()
+            gc.freeze()  # the traced graphs' objects too
+
+        self.submit("Checking against the Keras layer", warm_up)
 
     def _show(self, snapshot, done: str | None = None) -> None:
         self.snapshot = snapshot
