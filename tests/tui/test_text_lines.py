@@ -104,3 +104,20 @@ async def test_lines_are_cut_never_wrapped_and_an_auto_height_follows_them():
         await pilot.pause()
         assert lines.size.height == 1
         assert lines.render_lines(lines.size.region)[0].text.rstrip() == "one line"
+
+
+def test_offsets_are_textuals_and_the_same_style_objects_at_the_next_step():
+    from rich.segment import Segment
+    from rich.style import Style
+    from textual.strip import Strip
+
+    from tui_lab.tui.widgets.text_lines import with_offsets
+
+    strip = Strip([Segment("k=1 ", Style(bold=True)), Segment("+0.123", None), Segment(" x")])
+    ours, textuals = with_offsets(strip, 3), strip.apply_offsets(0, 3)
+    assert [(s.text, s.style) for s in ours] == [(s.text, s.style) for s in textuals]
+    assert [s.style.meta["offset"] for s in ours] == [(0, 3), (4, 3), (10, 3)]
+    again = with_offsets(Strip([Segment("k=1 ", Style(bold=True)), Segment("+0.456", None),
+                                Segment(" x")]), 3)
+    # (Rich's and Textual's style caches find a redrawn line's styles: they are the same)
+    assert all(a.style is b.style for a, b in zip(ours, again))

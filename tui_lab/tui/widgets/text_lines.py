@@ -10,6 +10,8 @@ ends it with …). The panels that use it are laid out not to wrap (app.tcss).""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style as RichStyle
@@ -107,7 +109,25 @@ class TextLines(Widget):
             line.truncate(width, overflow="ellipsis" if line.overflow == "ellipsis" else "crop")
         segments = Segment.apply_style(line.render(self.app.console), base)
         # Not padded to the width: the widget's styles pad it, as they do a Static's lines.
-        return Strip(segments).crop(0, width).apply_offsets(0, y)
+        return with_offsets(Strip(segments).crop(0, width), y)
+
+
+@lru_cache(maxsize=8192)
+def _offset(x: int, y: int) -> RichStyle:
+    return RichStyle.from_meta({"offset": (x, y)})
+
+
+def with_offsets(strip: Strip, y: int) -> Strip:
+    """Strip.apply_offsets(0, y) (the offsets text selection reads), with each offset style
+    made once: a line drawn again at the next step then has the very same styles as before,
+    and Rich's and Textual's caches of combined and filtered styles find them (with new
+    styles at every step, a line cost several times as much to draw and to paint)."""
+    segments, x = [], 0
+    for text, style, control in strip:
+        offset = _offset(x, y)
+        segments.append(Segment(text, style + offset if style else offset, control))
+        x += len(text)
+    return Strip(segments, strip.cell_length)
 
 
 def _widest(lines: list[Text]) -> int:
