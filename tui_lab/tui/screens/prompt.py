@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 from textual.app import ComposeResult
@@ -10,6 +11,11 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from tui_lab.tui.screens.dialog import Dialog
+
+
+# A second enter on the same refused text this soon is one press delivered twice (a terminal
+# writes a fast double Enter at once): the reason is on screen already, not said again.
+SAME_PRESS_S = 1.0
 
 
 class PromptScreen(Dialog[str | None]):
@@ -26,6 +32,7 @@ class PromptScreen(Dialog[str | None]):
         self.question, self.detail = question, detail
         self.placeholder, self.value = placeholder, value
         self.check, self.empty = check, empty
+        self._refused: tuple[str, float] | None = None  # (value, when) of the last refusal
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
@@ -37,13 +44,19 @@ class PromptScreen(Dialog[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
+        now = time.monotonic()
+        if self._refused is not None and self._refused[0] == value \
+                and now - self._refused[1] < SAME_PRESS_S:
+            return
         if not value:  # a placeholder looks typed: never close silently on nothing
             self.notify(f"{self.empty} (escape cancels)", title=self.question,
                         severity="warning")
+        elif self.check is not None and not self.check(value):
+            pass  # refused (check said why): what was typed stays, to be corrected
+        else:
+            self.dismiss(value)
             return
-        if self.check is not None and not self.check(value):
-            return  # refused: what was typed stays, to be corrected
-        self.dismiss(value)
+        self._refused = (value, now)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
