@@ -133,6 +133,25 @@ async def test_a_path_dialog_opens_with_the_last_path_typed(tmp_path, monkeypatc
         assert app.screen.query_one("Input").value == "mine.json"
 
 
+async def test_the_train_dialog_opens_with_the_output_name_last_typed(tmp_path, monkeypatch):
+    from tui_lab.tui.screens.train import TrainScreen
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "T")
+        output = app.screen.query_one("#train-output")
+        assert output.value == "lyrics_lstm.keras"  # the first time: named for the text
+        output.focus()
+        await type_path(pilot, "mine.keras")
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, TrainScreen)
+        await press(pilot, "T")
+        assert app.screen.query_one("#train-output").value == "mine.keras"
+    assert not list(tmp_path.iterdir())  # nothing was trained or written
+
+
 async def test_the_fit_text_dialog_opens_with_the_last_text_typed(tmp_path, monkeypatch):
     import shutil
 

@@ -339,11 +339,15 @@ class ModelActions:
             return
         lines = self.snapshot.lines if self.snapshot else self._lines
         stem = "lyrics" if text is None else text.stem
-        output = f"{stem}_lstm.keras"  # in the current folder
+        remembered = f"train output: {stem}"  # the name last typed for this text, if any
+        output = self.typed_paths.get(remembered, f"{stem}_lstm.keras")  # in the current folder
 
         def trained(path: Path) -> None:
             self.open_model_file(path)
 
         with_words = sum(1 for line in lines if line.strip())  # blank lines teach nothing
+        def typed(name: str) -> None:
+            self.typed_paths[remembered] = name
+
         self.push_screen(TrainScreen(text, "the lyrics" if text is None else text.name, with_words,
-                                     output, trained))
+                                     output, trained, on_output=typed))

@@ -113,10 +113,13 @@ class TrainScreen(Dialog[None]):
                 Binding("ctrl+s", "start", "Start", id="train.start")]
 
     def __init__(self, text: Path | None, text_name: str, lines: int, output: str,
-                 on_trained: Callable[[Path], None], cell: str = "lstm") -> None:
+                 on_trained: Callable[[Path], None], cell: str = "lstm",
+                 on_output: Callable[[str], None] | None = None) -> None:
+        """on_output: told each output name typed (the app offers it again next time)."""
         super().__init__()
         self.text, self.text_name, self.lines = text, text_name, lines
         self.output, self.on_trained, self.cell = output, on_trained, cell
+        self.on_output = on_output
         self.errors: dict[str, str] = {}
         self.running = False
         self.finished = False
@@ -195,6 +198,8 @@ class TrainScreen(Dialog[None]):
                             self.query_one("#train-bidirectional", Switch).value, **values)
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "train-output" and self.on_output is not None:
+            self.on_output(event.value)
         if not self.running:
             self._options()
 
