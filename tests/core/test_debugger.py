@@ -132,6 +132,7 @@ def test_a_cancelled_run_stops_at_the_last_chunk():
     ("h[x] > 0", "expected a whole number"),
     ("token == zzzz", "not a word of the word_index"),
     ("token > 3", "compared with == or !="),
+    ("token == 99999", "column 10 ('99999'): the word_index's ids are 1.."),
     ("forget[1] ~ 0.1", "expected NAME[unit] OP VALUE"),
     ("", "a condition is text"),
     ("step == -1", "column 9 ('-1'): steps run 1.."),
@@ -150,6 +151,15 @@ def test_a_bad_condition_points_at_its_token_and_changes_nothing(condition, wher
     assert where in str(error.value)
     assert "\n" not in str(error.value)
     assert lab.t == 1
+
+
+def test_token_ids_are_refused_beyond_the_word_index_and_its_largest_is_kept():
+    lab = lstm_lab()
+    top = max(lab.snapshot().word_index.values())
+    with pytest.raises(LabError, match=f"so a token id is 0..{top}$"):
+        lab.run_until(f"token == {top + 1}")
+    assert lab.run_until(f"token != {top}").step == 1  # the largest id is a condition
+    assert lab.parse_condition("token == 0").value == 0  # 0 (padding) is one too
 
 
 def test_steps_and_positions_are_refused_beyond_the_input_and_its_ends_are_kept():

@@ -251,6 +251,10 @@ def _token_id(raw: str, text: str, column: int, word_index: dict[str, int] | Non
         raise _error(text, column, raw, "the input is raw vectors: there are no tokens")
     word = raw.strip().strip("'\"")
     if re.fullmatch(r"\d{1,9}", word):
+        top = max(word_index.values(), default=0)  # (an id beyond every word's never comes)
+        if int(word) > top:
+            raise _error(text, column, raw, f"the word_index's ids are 1..{top} (0: padding), "
+                                            f"so a token id is 0..{top}")
         return int(word)
     if word.lower() in word_index:
         return int(word_index[word.lower()])
