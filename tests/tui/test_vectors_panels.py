@@ -55,3 +55,17 @@ async def test_the_embed_table_of_vectors_has_no_id_or_token_columns():
         rows = [" ".join(row.split()) for row in screen_rows(app)]
         assert "pos x0 x1" in rows  # the header: nothing was tokenized
         assert "▶ 0 +1.000 +2.000" in rows and "1 +3.000 +4.000" in rows
+
+
+@pytest.mark.asyncio
+async def test_the_states_table_of_vectors_has_no_token_column():
+    vectors = np.array([[1, 2], [3, 4], [5, 6]], np.float32)
+    app = make_app(Lab(LabConfig(maxlen=7, units=2), vectors=vectors))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space")
+        await look_at(pilot, "states")
+        rows = [" ".join(row.split()) for row in screen_rows(app)]
+        header = next(row for row in rows if row.startswith("t pos"))
+        assert header.split()[:3] == ["t", "pos", "h0"], header  # nothing was tokenized
+        assert any(row.startswith("▶ 2 1 ") for row in rows)  # step 2 read position 1

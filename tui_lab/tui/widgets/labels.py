@@ -59,9 +59,11 @@ def row_prefix(snapshot, row: int) -> str:
 
 
 def step_title(snapshot, row: int = 0) -> str:
-    """'t pos token'; in a batch the token column is the focused row's ('t pos 2:token')."""
+    """'t pos token'; in a batch the token column is the focused row's ('t pos 2:token');
+    raw vectors have no tokens: 't pos'."""
     width = _width(snapshot)
-    return f"{'t':>{width}} {'pos':>{width}} {row_prefix(snapshot, row)}token"
+    title = f"{'t':>{width}} {'pos':>{width}}"
+    return title if snapshot.batch.rows is None else f"{title} {row_prefix(snapshot, row)}token"
 
 
 def step_label(snapshot, k: int, row: int = 0) -> str:
@@ -71,4 +73,5 @@ def step_label(snapshot, k: int, row: int = 0) -> str:
     position = int(snapshot.order[k])
     width = _width(snapshot)
     mark = "✎" if any(edit.step == k + 1 for edit in snapshot.edits) else " "
-    return f"{k + 1:>{width}}{mark}{position:>{width}} {token_at(snapshot, position, row)}"
+    label = f"{k + 1:>{width}}{mark}{position:>{width}}"
+    return label if snapshot.batch.rows is None else f"{label} {token_at(snapshot, position, row)}"
