@@ -22,7 +22,7 @@ from tui_lab.tui.widgets.layer import LayerPanel
 from tui_lab.tui.widgets.lines import LinesPanel
 from tui_lab.tui.widgets.tokens import TokensPanel
 
-from pilot import errors, look_at, make_app, press, said, settle, text_of
+from pilot import errors, look_at, make_app, press, said, screen_rows, settle, text_of
 
 pytestmark = pytest.mark.asyncio
 
@@ -338,6 +338,21 @@ async def test_help_explains_the_lesson_and_closes():
         assert isinstance(app.screen, LabScreen)
         await press(pilot, "f1")
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_help_jumps_to_its_keys_table_and_back_to_the_top():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        view = app.screen.query_one("#help")
+        assert view.scroll_y == 0 and "K Keys table" in " ".join(screen_rows(app)[-1].split())
+        await press(pilot, "K")
+        assert view.scroll_y > 0
+        top = [row.strip("│ ") for row in screen_rows(app)[:6]]
+        assert any(row.startswith("Keys (also in the command palette") for row in top), top
+        await press(pilot, "g")
+        assert view.scroll_y == 0
 
 
 async def test_help_shows_every_key_and_its_whole_description():

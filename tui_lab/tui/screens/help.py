@@ -161,7 +161,10 @@ def keys_markdown() -> str:
 class HelpScreen(Dialog[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="help.close"),
                 Binding("j,down", "scroll(1)", "Down", show=False, id="help.down"),
-                Binding("k,up", "scroll(-1)", "Up", show=False, id="help.up")]
+                Binding("k,up", "scroll(-1)", "Up", show=False, id="help.up"),
+                # The keys table is at the end of a long page: one key takes you there.
+                Binding("K", "keys", "Keys table", id="help.keys"),
+                Binding("g,home", "top", "Top", show=False, id="help.top")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
@@ -175,6 +178,16 @@ class HelpScreen(Dialog[None]):
     def action_scroll(self, delta: int) -> None:
         help_view = self.query_one("#help")
         help_view.scroll_to(y=help_view.scroll_y + delta, animate=False)
+
+    def action_keys(self) -> None:
+        markdown = self.query_one(Markdown)
+        for _, title, block_id in markdown.table_of_contents:
+            if title.startswith("Keys"):
+                self.query_one("#help").scroll_to_widget(markdown.query_one(f"#{block_id}"),
+                                                          top=True, animate=False)
+
+    def action_top(self) -> None:
+        self.query_one("#help").scroll_home(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
