@@ -2,7 +2,8 @@
 
 Every partial update of the lab screen is made twice from the same changed regions, by the
 SpanCompositor and by Textual's Compositor, and the cells each would write to the terminal are
-compared, as a learner uses the app: steps, scrolls, tabs, focus, a dialog, a resize."""
+compared, as a learner uses the app: steps, scrolls, tabs, focus, a dialog, a notification
+over the panels, a resize."""
 
 import numpy as np
 import pytest
@@ -69,6 +70,8 @@ async def test_the_lab_screens_partial_updates_write_what_textuals_would(size):
         await press(pilot, "shift+tab", "down", "down", "right", "l", "end", "home", "l")
         await press(pilot, "greater_than_sign", "l", "less_than_sign", "question_mark")
         await press(pilot, "escape", "l", "t", "escape", "l")
+        app.notify("a toast over the panels while they change", timeout=30)
+        await press(pilot, "l", "l", "h", "l")
         await pilot.resize_terminal(size[0] // 2 + 20, size[1])
         await press(pilot, "l", "l", "tab", "l")
         await pilot.resize_terminal(*size)
