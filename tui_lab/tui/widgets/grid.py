@@ -14,12 +14,13 @@ horizontal scroll steps by that width too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual.filter import ANSIToTruecolor, LineFilter
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -58,7 +59,18 @@ class Block:
         return self.first if row == 0 else self.values[row - 1]
 
 
-class NumberGrid(ScrollView, can_focus=False):
+class TruecolorLines:
+    """For a widget whose every style is truecolor or has no colour (and no dim with a
+    colour): Textual's ANSI-to-truecolor filter would give each of its lines back unchanged,
+    and for the number tables and sparklines, which repaint at every step, that costs about a
+    tenth of a step's frame at 160x48. The other filters (NO_COLOR, dimming) stay.
+    tests/tui/test_truecolor_lines.py checks the filter is the identity on their lines."""
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [f for f in super().get_line_filters() if not isinstance(f, ANSIToTruecolor)]
+
+
+class NumberGrid(TruecolorLines, ScrollView, can_focus=False):
     def __init__(self, label_title: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.label_title = label_title

@@ -21,7 +21,7 @@ from textual.widgets import Static
 from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import DEFAULT_DIGITS, View
 from tui_lab.tui.widgets.focus import ScrollFocus
-from tui_lab.tui.widgets.grid import Block, NumberGrid
+from tui_lab.tui.widgets.grid import Block, NumberGrid, TruecolorLines
 from tui_lab.tui.widgets.labels import step_label, step_title
 from tui_lab.tui.widgets.static import show_text
 from tui_lab.tui.widgets.style import NEGATIVE, PLAIN, POSITIVE, number, sparklines
@@ -69,7 +69,7 @@ def legend(snapshot, colour: bool = True) -> str:
     return f"{title}: {what} · row 0: initial {names} ({given}) · space steps"
 
 
-class Trajectories(ScrollView, can_focus=False):
+class Trajectories(TruecolorLines, ScrollView, can_focus=False):
     """One sparkline per unit: its value over the most recent steps, zero at half height."""
 
     def __init__(self, *, id: str | None = None) -> None:
