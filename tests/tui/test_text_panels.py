@@ -11,7 +11,7 @@ from tui_lab import Lab, LabConfig
 from tui_lab.tui.widgets.lines import LinesPanel
 from tui_lab.tui.widgets.tokens import TokensPanel
 
-from pilot import BLANKS, errors, make_app, press, said, settle, text_of, warnings
+from pilot import BLANKS, errors, look_at, make_app, press, said, settle, text_of, warnings
 
 
 @pytest.mark.asyncio
@@ -110,3 +110,23 @@ async def test_a_megabyte_line_is_drawn_only_as_far_as_it_shows(odd_file):
         await settle(pilot)
         typed_row = app.screen.query_one(LinesPanel).content.plain.split("\n")[0]
         assert typed_row.startswith("typed: w0 w1") and len(typed_row) < 200
+
+
+@pytest.mark.asyncio
+async def test_the_gates_line_wraps_whole_at_any_width_and_after_a_resize():
+    # line 2 is padded 'pre': with z (mask_padding) its first steps are masked, and the line
+    # above the gate equations says so at length
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "down", "enter", "z", "space")
+        await look_at(pilot, "gates")
+        where = app.screen.query_one("#gates-where")
+        said_whole = "masked: state carried (padding, the cell was not called)"
+        for size in ((80, 24), (60, 20), (160, 48)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            lines = text_of(where).rstrip("\n").split("\n")
+            assert " ".join(line.strip() for line in lines).endswith(said_whole), lines
+            assert all(cell_len(line) <= where.size.width for line in lines)
+            assert where.size.height == len(lines) >= 2  # wrapped, not cut

@@ -4,6 +4,8 @@ In a batch it shows the batch row in focus (y cycles it); its rows are labelled 
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -14,6 +16,7 @@ from tui_lab.tui.widgets.focus import ScrollFocus
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import token_at
 from tui_lab.tui.widgets.static import show_text
+from tui_lab.tui.widgets.text_lines import TextLines
 
 EQUATIONS = {
     "lstm": (
@@ -57,16 +60,31 @@ def gate_blocks(snapshot, row: int = 0) -> list[Block]:
 
 class GatesPanel(Vertical, ScrollFocus, can_focus=True):
     def compose(self) -> ComposeResult:
-        yield Static("", classes="legend", id="gates-where")
+        # Changes at every step: a TextLines (wrapped here), not a Static, which renders its
+        # whole text again through Textual's content pipeline at each update.
+        yield TextLines("", classes="legend", id="gates-where")
         yield Static("", classes="legend", id="gates-equations")
         yield NumberGrid("unit", id="gates-grid")
 
+    _where = ""  # what the line above the equations says, before wrapping
+
+    def _show_where(self, text: str) -> None:
+        """text wrapped at the panel's width, as a Static wraps it (a TextLines cuts)."""
+        self._where = text
+        width = self.content_region.width or 80
+        if cell_len(text) > width:
+            text = "\n".join(line.plain.rstrip()
+                             for line in Text(text).wrap(self.app.console, width))
+        show_text(self.query_one("#gates-where", TextLines), text)
+
+    def on_resize(self) -> None:
+        self._show_where(self._where)
+
     def show(self, snapshot: Snapshot, view: View = View()) -> None:
-        where = self.query_one("#gates-where", Static)
         grid = self.query_one(NumberGrid)
         show_text(self.query_one("#gates-equations", Static), EQUATIONS[snapshot.config.cell])
         if not snapshot.t:
-            show_text(where, "before the first step: press space (or l / →) to step")
+            self._show_where("before the first step: press space (or l / →) to step")
             grid.set_data(0, str, [], None, 4)
             return
         k = snapshot.t - 1
@@ -83,7 +101,7 @@ class GatesPanel(Vertical, ScrollFocus, can_focus=True):
         elif masked.any():
             rows = ", ".join(str(b + 1) for b in range(len(masked)) if masked[b])
             text += f" · rows {rows} masked: state carried"
-        show_text(where, text)
+        self._show_where(text)
         prefix = f"{row + 1}:" if many else ""
         grid.set_data(snapshot.units, lambda unit: f"{prefix}{unit}", gate_blocks(snapshot, row),
                       None, 6, title="row:unit" if many else "unit", digits=view.digits)
