@@ -117,12 +117,22 @@ class Trajectories(TruecolorLines, ScrollView, can_focus=False):
             latest = recent[-1].tolist()
             for i, runs in enumerate(sparklines(recent, scales)):
                 scale = float(scales[i])
-                segments = [Segment(label((block, units[i])), LABEL_STYLE)]
+                name = label((block, units[i]))
+                segments = [Segment(name, LABEL_STYLE)]
                 segments += [Segment(run, SPARK_STYLES[positive]) for run, positive in runs]
-                value = number(latest[i], digits=self.digits)
-                segments.append(Segment(f" {value} ±{scale:.2g}", VALUE_STYLE))
-                strips.append(Strip(segments).crop(0, width).extend_cell_length(width, PLAIN))
+                value = f" {number(latest[i], digits=self.digits)} ±{scale:.2g}"
+                segments.append(Segment(value, VALUE_STYLE))
+                strips.append(_fitted(segments, len(name) + len(recent) + len(value), width))
         return strips
+
+
+def _fitted(segments: list[Segment], used: int, width: int) -> Strip:
+    """A line of `used` cells (every glyph one cell) made exactly `width` wide."""
+    if used > width:
+        return Strip(segments).crop(0, width)
+    if used < width:
+        segments.append(Segment(" " * (width - used), PLAIN))
+    return Strip(segments, width)  # its length known: not measured segment by segment
 
 
 class StatesPanel(Vertical, ScrollFocus, can_focus=True):
