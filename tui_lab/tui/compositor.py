@@ -37,9 +37,7 @@ class SpanCompositor(Compositor):
         for y, x1, x2 in spans:
             row_spans.setdefault(y, []).append((x1, x2))
         # Per row, the chops that a span writes and no widget has filled yet (by their cut).
-        unfilled = {y: [cut for cut, end in zip(cuts[y], cuts[y][1:])
-                        if any(x1 < end and cut < x2 for x1, x2 in ranges)]
-                    for y, ranges in row_spans.items()}
+        unfilled = {y: _overlapping(cuts[y], ranges) for y, ranges in row_spans.items()}
         rows = sorted(y for y, left in unfilled.items() if left)
         # Front to back (the order of visible_widgets): a chop belongs to the first widget
         # that covers it, so a widget behind is rendered only where one in front leaves a gap.
@@ -69,3 +67,12 @@ class SpanCompositor(Compositor):
                 if not unfilled[y]:
                     rows.remove(y)
         return chops
+
+
+def _overlapping(cuts: list[int], ranges: list[tuple[int, int]]) -> list[int]:
+    """The cuts of the chops (cut to next cut) that overlap one of the (x1, x2) ranges."""
+    if len(ranges) == 1:  # (most rows: one span)
+        (x1, x2), = ranges
+        return [cut for cut, end in zip(cuts, cuts[1:]) if x1 < end and cut < x2]
+    return [cut for cut, end in zip(cuts, cuts[1:])
+            if any(x1 < end and cut < x2 for x1, x2 in ranges)]

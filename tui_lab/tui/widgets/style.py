@@ -23,11 +23,17 @@ def number(value: float, width: int | None = None, digits: int = 3) -> str:
     width = digits + 3 if width is None else width
     if value is None or value != value:
         return "·".center(width)
-    for decimals in range(digits, -1, -1):
-        text = f"{value:+.{decimals}f}"
+    for spec in _specs(digits):  # (tables format a few hundred numbers a step)
+        text = format(value, spec)
         if len(text) <= width:
             return text.rjust(width)
     return f"{value:+.0e}".rjust(width)
+
+
+@lru_cache(maxsize=None)
+def _specs(digits: int) -> tuple[str, ...]:
+    """number's format specs for these digits, the most decimals first."""
+    return tuple(f"+.{decimals}f" for decimals in range(digits, -1, -1))
 
 
 # The lab's promise: every stepped number equals Keras to this tolerance.
