@@ -25,3 +25,17 @@ def test_runs_split_where_the_sign_changes():
     runs = sparkline(np.array([0.1, 0.2, -0.1, -0.2, -0.3, 0.0]), 0.3)
     assert [(len(text), positive) for text, positive in runs] == [(2, True), (3, False), (1, True)]
     assert sparkline(np.array([]), 1.0) == []
+
+
+def test_every_trajectory_line_is_exactly_as_wide_as_the_panel():
+    from tui_lab.tui.widgets.grid import Block
+    from tui_lab.tui.widgets.states import Trajectories
+
+    trajectories = Trajectories()
+    for steps in (0, 3, 200):  # before any step, a few, more than the line holds
+        block = Block("h", np.random.default_rng(0).normal(size=(steps, 12)).astype(np.float32))
+        trajectories.rows = [(block, unit) for unit in range(12)]
+        for width in (4, 8, 30, 76):  # narrower than a label, too, as a panel can be
+            lines = trajectories._draw(0, width, 12)
+            assert [line.cell_length for line in lines] == [width] * 12
+            assert all(sum(len(s.text) for s in line) == width for line in lines)

@@ -57,6 +57,8 @@ class SpanCompositor(Compositor):
             strips = widget.render_lines(
                 Region(x - region.x, first - region.y, width, last - first + 1))
             for y, needed in wanted.items():
+                if y - first >= len(strips):  # (fewer lines than asked: as Textual's zip)
+                    break
                 widget_cuts = [cut for cut in cuts[y] if x <= cut <= right]
                 pieces = strips[y - first].divide([cut - x for cut in widget_cuts[1:]])
                 line = chops[y]

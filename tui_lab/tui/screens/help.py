@@ -185,6 +185,7 @@ class HelpScreen(Dialog[None]):
             if title.startswith("Keys"):
                 self.query_one("#help").scroll_to_widget(markdown.query_one(f"#{block_id}"),
                                                           top=True, animate=False)
+                return
 
     def action_top(self) -> None:
         self.query_one("#help").scroll_home(animate=False)

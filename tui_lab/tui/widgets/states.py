@@ -109,9 +109,9 @@ class Trajectories(TruecolorLines, ScrollView, can_focus=False):
             group = list(group)
             block, units = group[0][0], [unit for _, unit in group]
             recent = block.values[-room:, units]  # (steps, units)
-            if not len(recent):
-                strips += [Strip([Segment(label((block, unit)) + "·", PLAIN)])
-                           .extend_cell_length(width, PLAIN) for unit in units]
+            if not len(recent):  # no step yet
+                strips += [_fitted([Segment(label((block, unit)) + "·", PLAIN)],
+                                   len(label((block, unit))) + 1, width) for unit in units]
                 continue
             scales = np.fmax.reduce(np.abs(recent), axis=0, initial=0.0)  # NaN left out
             latest = recent[-1].tolist()
