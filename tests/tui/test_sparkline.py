@@ -2,7 +2,12 @@
 
 import numpy as np
 
-from tui_lab.tui.widgets.style import SPARKS, sparkline
+from tui_lab.tui.widgets.style import SPARKS, sparklines
+
+
+def sparkline(series, scale):
+    """The runs of one series: its column of sparklines."""
+    return sparklines(np.asarray(series, dtype=float)[:, np.newaxis], [scale])[0]
 
 
 def glyphs(series, scale):

@@ -10,6 +10,12 @@ from tui_lab.tui.widgets.labels import token_at
 from tui_lab.tui.widgets.tokens import TokensPanel
 
 
+def vectors_app(**config):
+    """A lab of three raw 2-d vectors (maxlen given, as a text would have it)."""
+    vectors = np.array([[1, 2], [3, 4], [5, 6]], np.float32)
+    return make_app(Lab(LabConfig(maxlen=7, **config), vectors=vectors))
+
+
 async def shown(app, pilot, panel: str) -> str:
     """The text of a panel (a tab at 80x24), brought up first."""
     app.screen.show_panel(panel)
@@ -21,8 +27,7 @@ async def shown(app, pilot, panel: str) -> str:
 
 @pytest.mark.asyncio
 async def test_vectors_say_what_the_input_is_instead_of_padding_and_tokens():
-    vectors = np.array([[1, 2], [3, 4], [5, 6]], np.float32)
-    app = make_app(Lab(LabConfig(maxlen=7), vectors=vectors))
+    app = vectors_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "space", "space")
@@ -46,8 +51,7 @@ async def test_text_keeps_its_padding_details_and_quoted_token():
 
 @pytest.mark.asyncio
 async def test_the_embed_table_of_vectors_has_no_id_or_token_columns():
-    vectors = np.array([[1, 2], [3, 4], [5, 6]], np.float32)
-    app = make_app(Lab(LabConfig(maxlen=7), vectors=vectors))
+    app = vectors_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "space")
@@ -59,8 +63,7 @@ async def test_the_embed_table_of_vectors_has_no_id_or_token_columns():
 
 @pytest.mark.asyncio
 async def test_the_states_table_of_vectors_has_no_token_column():
-    vectors = np.array([[1, 2], [3, 4], [5, 6]], np.float32)
-    app = make_app(Lab(LabConfig(maxlen=7, units=2), vectors=vectors))
+    app = vectors_app(units=2)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "space", "space")

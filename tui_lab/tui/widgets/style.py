@@ -79,13 +79,6 @@ def tints(base: Color, bold: bool = False) -> tuple[Style, tuple[Style, ...], tu
 _GLYPHS = np.array(list(SPARKS))
 
 
-def sparkline(series: np.ndarray, scale: float) -> list[tuple[str, bool]]:
-    """A sparkline glyph per value in [-scale, scale] (zero at half height, NaN '·'), as runs
-    of glyphs that share a sign: (text, value >= 0)."""
-    values = np.asarray(series, dtype=np.float64)
-    return sparklines(values[:, np.newaxis], np.array([scale]))[0]
-
-
 def sparklines(values: np.ndarray, scales: np.ndarray) -> list[list[tuple[str, bool]]]:
     """The sparkline of each column of values (steps, n), column j on scales[j]. Trajectories
     are redrawn whole on every step: numpy for all the columns on screen at once, and a
