@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from tui_lab import Lab, LabConfig, LabError
+from tui_lab.core import conditions
 
 TOL = 1e-5
 
@@ -160,6 +161,13 @@ def test_token_ids_are_refused_beyond_the_word_index_and_its_largest_is_kept():
         lab.run_until(f"token == {top + 1}")
     assert lab.run_until(f"token != {top}").step == 1  # the largest id is a condition
     assert lab.parse_condition("token == 0").value == 0  # 0 (padding) is one too
+
+
+def test_an_empty_word_index_says_so_instead_of_a_backward_range():
+    with pytest.raises(LabError) as error:
+        conditions.parse("token == 3", cell="lstm", units=4, gate_names=("input",),
+                         word_index={})
+    assert str(error.value).endswith("the word_index is empty (0: padding), so a token id is 0..0")
 
 
 def test_steps_and_positions_are_refused_beyond_the_input_and_its_ends_are_kept():

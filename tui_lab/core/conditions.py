@@ -253,7 +253,8 @@ def _token_id(raw: str, text: str, column: int, word_index: dict[str, int] | Non
     if re.fullmatch(r"\d{1,9}", word):
         top = max(word_index.values(), default=0)  # (an id beyond every word's never comes)
         if int(word) > top:
-            raise _error(text, column, raw, f"the word_index's ids are 1..{top} (0: padding), "
+            ids = f"ids are 1..{top}" if top else "is empty"
+            raise _error(text, column, raw, f"the word_index {ids} (0: padding), "
                                             f"so a token id is 0..{top}")
         return int(word)
     if word.lower() in word_index:
