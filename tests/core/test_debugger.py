@@ -163,6 +163,22 @@ def test_token_ids_are_refused_beyond_the_word_index_and_its_largest_is_kept():
     assert lab.parse_condition("token == 0").value == 0  # 0 (padding) is one too
 
 
+def test_tokens_num_words_encodes_as_oov_are_refused_with_the_reason():
+    lab = lstm_lab(num_words=20)
+    word_index = lab.snapshot().word_index
+    rare = next(word for word, ident in word_index.items() if ident >= 20)
+    with pytest.raises(LabError) as error:
+        lab.run_until(f"token == {rare}")
+    assert str(error.value).endswith(f"its id {word_index[rare]} is not below num_words=20, "
+                                     "so the Tokenizer encodes it as <OOV>: it never comes")
+    with pytest.raises(LabError, match="num_words=20 keeps ids 1..19 .*so a token id is 0..19$"):
+        lab.run_until("token == 20")
+    assert lab.t == 0
+    kept = next(word for word, ident in word_index.items() if ident == 19)
+    assert lab.parse_condition(f"token == {kept}").value == 19  # the last id kept is one
+    assert lab.run_until("token == 1") is not None  # <OOV>: the rare words come as id 1
+
+
 def test_an_empty_word_index_says_so_instead_of_a_backward_range():
     with pytest.raises(LabError) as error:
         conditions.parse("token == 3", cell="lstm", units=4, gate_names=("input",),

@@ -335,3 +335,18 @@ async def test_a_breakpoint_no_step_can_reach_is_refused_in_the_dialog():
         app.screen.query_one("#breakpoint-input").value = ""
         await add_breakpoint(pilot, f"step == {total}")
         assert [b.condition for b in app.screen.breakpoints] == [f"step == {total}"]
+
+
+@pytest.mark.asyncio
+async def test_a_word_num_words_encodes_as_oov_is_refused_in_the_dialog():
+    app = make_app(Lab(LabConfig(num_words=20)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        word_index = app.snapshot.word_index
+        rare = next(word for word, ident in word_index.items() if ident >= 20)
+        await press(pilot, "B")
+        await add_breakpoint(pilot, f"token == {rare}")
+        error = str(app.screen.query_one("#breakpoint-error").render())
+        assert error.endswith(f"its id {word_index[rare]} is not below num_words=20, so the "
+                              "Tokenizer encodes it as <OOV>: it never comes")
+        assert app.screen.breakpoints == []

@@ -127,7 +127,7 @@ def _error(text: str, column: int, token: str, why: str) -> LabError:
 
 def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],
           word_index: dict[str, int] | None, next_words: bool = False,
-          timesteps: int | None = None) -> Condition:
+          timesteps: int | None = None, num_words: int | None = None) -> Condition:
     """A Condition, or a LabError that names the bad token and its column. next_words: a
     trained model is open, so `next` and `p(WORD)` can be read. A constant no value can
     reach (step == -1, forget[0] > 2; steps and positions: given timesteps) is refused."""
@@ -148,7 +148,7 @@ def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],
                      "the next word needs a trained model open (tui-lab --model FILE, or o "
                      "in the app); without one there is no next-word distribution")
     if name in MODEL_NAMES:
-        return _model_condition(text, match, name, op, word_index)
+        return _model_condition(text, match, name, op, word_index, num_words)
     if match["arg"] is not None:
         raise _error(text, match.start("arg") - 1, f"({match['arg']})",
                      f"{name} takes no (...): only p(WORD) does")
@@ -172,7 +172,7 @@ def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],
     if name == "token":
         if op not in ("==", "!="):
             raise _error(text, match.start("op"), op, "a token is compared with == or !=")
-        value = _token_id(raw, text, match.start("value"), word_index)
+        value = _token_id(raw, text, match.start("value"), word_index, num_words)
     elif name in WHOLE_NAMES:
         value = _whole(raw, text, match.start("value"))
     else:
@@ -209,7 +209,8 @@ def _out_of_range(name: str, value: float, timesteps: int | None) -> str | None:
 MODEL_NAMES = ("next", "p")
 
 
-def _model_condition(text: str, match, name: str, op: str, word_index) -> Condition:
+def _model_condition(text: str, match, name: str, op: str, word_index,
+                     num_words: int | None) -> Condition:
     if match["unit"] is not None:
         raise _error(text, match.start("unit") - 1, f"[{match['unit']}]",
                      f"{name} has no units: write {'p(WORD)' if name == 'p' else 'next == WORD'}")
@@ -220,10 +221,11 @@ def _model_condition(text: str, match, name: str, op: str, word_index) -> Condit
         if op not in ("==", "!="):
             raise _error(text, match.start("op"), op, "the next word is compared with == or !=")
         return Condition(text.strip(), name, None, op,
-                         _token_id(match["value"], text, match.start("value"), word_index))
+                         _token_id(match["value"], text, match.start("value"), word_index,
+                                   num_words))
     if match["arg"] is None or not match["arg"]:
         raise _error(text, match.end("name"), match["name"], "p needs a word: p(love) > 0.5")
-    word = _token_id(match["arg"], text, match.start("arg"), word_index)
+    word = _token_id(match["arg"], text, match.start("arg"), word_index, num_words)
     value = _number(match["value"], text, match.start("value"))
     if _out_of_range(name, value, None):
         raise _error(text, match.start("value"), match["value"], _out_of_range(name, value, None))
@@ -246,20 +248,31 @@ def _number(raw: str, text: str, column: int) -> float:
     return value
 
 
-def _token_id(raw: str, text: str, column: int, word_index: dict[str, int] | None) -> int:
+def _token_id(raw: str, text: str, column: int, word_index: dict[str, int] | None,
+              num_words: int | None) -> int:
+    """A token's id, given as a word or an id; one that never comes is refused: beyond the
+    word_index, or (num_words) one the Tokenizer encodes as <OOV> instead."""
     if word_index is None:
         raise _error(text, column, raw, "the input is raw vectors: there are no tokens")
     word = raw.strip().strip("'\"")
     if re.fullmatch(r"\d{1,9}", word):
-        top = max(word_index.values(), default=0)  # (an id beyond every word's never comes)
+        top = max(word_index.values(), default=0)
+        if num_words is not None and int(word) >= num_words and top >= num_words:
+            raise _error(text, column, raw, f"num_words={num_words} keeps ids 1..{num_words - 1}"
+                                            f" (0: padding), so a token id is 0..{num_words - 1}")
         if int(word) > top:
-            ids = f"ids are 1..{top}" if top else "is empty"
-            raise _error(text, column, raw, f"the word_index {ids} (0: padding), "
+            ids = f"'s ids are 1..{top}" if top else " is empty"
+            raise _error(text, column, raw, f"the word_index{ids} (0: padding), "
                                             f"so a token id is 0..{top}")
         return int(word)
-    if word.lower() in word_index:
-        return int(word_index[word.lower()])
-    raise _error(text, column, raw, f"not a word of the word_index ({len(word_index):,} words)")
+    if word.lower() not in word_index:
+        raise _error(text, column, raw,
+                     f"not a word of the word_index ({len(word_index):,} words)")
+    ident = int(word_index[word.lower()])
+    if num_words is not None and ident >= num_words:
+        raise _error(text, column, raw, f"its id {ident} is not below num_words={num_words}, "
+                                        f"so the Tokenizer encodes it as <OOV>: it never comes")
+    return ident
 
 
 def first_hit(conditions: list[Condition], view: StepsView, k0: int, k1: int) -> Hit | None:

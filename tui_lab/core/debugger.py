@@ -21,7 +21,8 @@ class Debugger:
         word_index = self._corpus.word_index if self._corpus else None
         return conditions.parse(text, cell=config.cell, units=config.units,
                                 gate_names=config.gate_names, word_index=word_index,
-                                next_words=next_words, timesteps=self.timesteps)
+                                next_words=next_words, timesteps=self.timesteps,
+                                num_words=config.num_words)
 
     def run_until(self, condition, progress: Progress | None = None,
                   cancelled: Cancelled | None = None, next_word=None) -> conditions.Hit | None:

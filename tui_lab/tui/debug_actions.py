@@ -29,7 +29,7 @@ class DebugActions:
             conditions.parse(text, cell=config.cell, units=config.units,
                              gate_names=config.gate_names, word_index=self.snapshot.word_index,
                              next_words=self.snapshot.model is not None,
-                             timesteps=self.snapshot.timesteps)
+                             timesteps=self.snapshot.timesteps, num_words=config.num_words)
         except LabError as error:
             return str(error)
         return None
