@@ -14,7 +14,7 @@ from rich.text import Text
 from tui_lab.config import CELL_TITLES
 from tui_lab.core.conv import recurrent_state_at
 from tui_lab.tui.widgets.header import window as fit_around
-from tui_lab.tui.widgets.labels import clip, pad_left, printable
+from tui_lab.tui.widgets.labels import clip, pad_left, token_at
 from tui_lab.tui.widgets.style import agreement, number
 
 WINDOW, NEXT, ZERO, PAD = "reverse bold", "underline", "italic", "dim"
@@ -27,11 +27,9 @@ def word(conv, row: int, position: int) -> str:
     """The word at a padded position of a batch row ('pad' at padding), or 'x[p]' for vectors."""
     if not 0 <= position < conv.timesteps:
         return "∅"
-    rows = conv.snapshot.batch.rows
-    if rows is None:
+    if conv.snapshot.batch.rows is None:
         return f"x[{position}]"
-    index = int(rows[row].token_at[position])
-    return "pad" if index < 0 else clip(printable(rows[row].tokens[index]), WORD_CELLS)
+    return token_at(conv.snapshot, position, row, cells=WORD_CELLS, oov_mark="")
 
 
 def about(conv, row: int, width: int) -> Text:

@@ -35,8 +35,10 @@ def pad_left(text: str, cells: int) -> str:
     return " " * (cells - cell_len(text)) + text
 
 
-def token_at(snapshot, position: int, row: int = 0) -> str:
-    """The word at a padded position of a batch row, 'pad' for padding, '' for raw vectors."""
+def token_at(snapshot, position: int, row: int = 0, cells: int = TOKEN_CELLS,
+             oov_mark: str = "?") -> str:
+    """The word at a padded position of a batch row (cut to `cells`, `oov_mark` after an
+    <OOV> one), 'pad' for padding, '' for raw vectors."""
     rows = snapshot.batch.rows
     if rows is None:
         return ""
@@ -44,9 +46,9 @@ def token_at(snapshot, position: int, row: int = 0) -> str:
     index = int(encoded.token_at[position])
     if index < 0:
         return "pad"
-    word = clip(printable(encoded.tokens[index]), TOKEN_CELLS)
+    word = clip(printable(encoded.tokens[index]), cells)
     # ids[index], not oov[index]: `oov` is made for the whole row at each call.
-    return word + ("?" if encoded.ids[index] == OOV_ID else "")
+    return word + (oov_mark if encoded.ids[index] == OOV_ID else "")
 
 
 def _width(snapshot) -> int:
