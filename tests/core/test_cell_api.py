@@ -101,6 +101,27 @@ def test_compiled_steps_equal_eager_cell_calls(keras, monkeypatch, cell, loop):
             np.testing.assert_allclose(snapshot.c[k], np.asarray(states[1]), atol=1e-6)
 
 
+def test_the_graph_call_equals_the_public_call_and_is_the_fallback(keras, fresh_cells):
+    lab = Lab(LabConfig(cell="lstm", units=3))
+    lab.step()
+    concrete = next(iter(cells._CACHE.values())).compiled_step.get_concrete_function()
+    rng = np.random.default_rng(0)
+    constant = tf_loader.tensorflow().constant  # (the graph takes tensors, as KerasCell gives)
+    x = constant(rng.normal(size=(2, 4)).astype(np.float32))
+    states = [constant(rng.normal(size=(2, 3)).astype(np.float32)) for _ in range(2)]
+    fast = [np.asarray(s) for s in cells.graph_call(concrete)(x, states)]
+    public = [np.asarray(s) for s in concrete(x, states)]
+    for a, b in zip(fast, public):
+        np.testing.assert_array_equal(a, b)
+
+    class WithoutCallFlat:  # a concrete function of a TensorFlow that lacks _call_flat
+        def __call__(self, x, states):
+            return concrete(x, states)
+
+    public_only = WithoutCallFlat()
+    assert cells.graph_call(public_only) is public_only
+
+
 def test_new_lines_and_batches_do_not_retrace(keras, fresh_cells):
     lab = Lab(LabConfig(cell="gru", units=3))
     lab.step()

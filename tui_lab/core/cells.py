@@ -188,18 +188,7 @@ class KerasCell:
 
     @cached_property
     def _step_function(self):
-        """The traced graph itself, called with its flat list of tensors.
-
-        Calling the tf.function matches the arguments against its traces, and calling the
-        concrete function binds them to its signature again: together more than half of a
-        step's cost at the lab's sizes. `_call_flat(tensors, captured)` is the call both end
-        in (TensorFlow's own, private); where a TensorFlow lacks it, the public call."""
-        concrete = self.compiled_step.get_concrete_function()
-        call_flat = getattr(concrete, "_call_flat", None)
-        if call_flat is None:
-            return concrete
-        captured = concrete.captured_inputs  # the cell's variables: assigned, never replaced
-        return lambda x, states: call_flat([x, *states], captured)
+        return graph_call(self.compiled_step.get_concrete_function())
 
     @cached_property
     def _run_function(self):
@@ -275,6 +264,20 @@ class KerasCell:
             for layer, _ in self._layers.values():
                 layer.set_weights(arrays)
             self.weights = weights
+
+
+def graph_call(concrete):
+    """call(x, states) of a traced step: its graph, called with the flat list of tensors.
+
+    Calling the tf.function matches the arguments against its traces, and calling the
+    concrete function binds them to its signature again: together more than a third of a
+    step's cost at the lab's sizes. `_call_flat(tensors, captured)` is the call both end in
+    (TensorFlow's own, private); where a TensorFlow lacks it, the public call."""
+    call_flat = getattr(concrete, "_call_flat", None)
+    if call_flat is None:
+        return concrete
+    captured = concrete.captured_inputs  # the cell's variables: assigned, never replaced
+    return lambda x, states: call_flat([x, *states], captured)
 
 
 _CACHE: OrderedDict[CellShape, KerasCell] = OrderedDict()
