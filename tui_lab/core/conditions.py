@@ -130,7 +130,8 @@ def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],
           timesteps: int | None = None, num_words: int | None = None) -> Condition:
     """A Condition, or a LabError that names the bad token and its column. next_words: a
     trained model is open, so `next` and `p(WORD)` can be read. A constant no value can
-    reach (step == -1, forget[0] > 2; steps and positions: given timesteps) is refused."""
+    reach (step == -1, forget[0] > 2; steps and positions: given timesteps; a word or id the
+    Tokenizer encodes as <OOV>: given num_words) is refused."""
     if not isinstance(text, str) or not text.strip():
         raise LabError("a condition is text such as 'forget[2] < 0.1' or 'step >= 5'")
     match = PATTERN.match(text)
