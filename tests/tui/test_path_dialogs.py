@@ -12,6 +12,7 @@ from tui_lab.tui.screens.confirm import ReplaceScreen
 from tui_lab.tui.screens.lab import LabScreen
 from tui_lab.tui.screens import prompt
 from tui_lab.tui.screens.prompt import PromptScreen
+from tui_lab.tui.screens.train import TrainScreen
 
 from pilot import burst, errors, make_app, press, settle, warnings
 
@@ -134,8 +135,6 @@ async def test_a_path_dialog_opens_with_the_last_path_typed(tmp_path, monkeypatc
 
 
 async def test_the_train_dialog_opens_with_the_output_name_last_typed(tmp_path, monkeypatch):
-    from tui_lab.tui.screens.train import TrainScreen
-
     monkeypatch.chdir(tmp_path)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -58,8 +58,8 @@ def level(value: float) -> int:
     return min(LEVELS, round(math.sqrt(min(abs(value), 1.0)) * LEVELS))
 
 
-@lru_cache(maxsize=512)
 def _style(base: Color, sign: int, lvl: int, bold: bool) -> Style:
+    """One tint of the scale (tints() makes each once per background)."""
     target = POSITIVE if sign > 0 else NEGATIVE
     background = base.blend(target, 0.75 * lvl / LEVELS)
     return Style(bgcolor=background.rich_color, color=background.get_contrast_text(0.95).rich_color,
