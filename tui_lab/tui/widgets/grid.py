@@ -261,11 +261,17 @@ class NumberGrid(TruecolorLines, ScrollView, can_focus=False):
                 used += len(text) + 1
                 style = nan if value != value else (positive if value >= 0 else negative)[level(value)]
                 segments += (Segment(text, style), GAP)
-        if used > width:  # (a huge value's exponent may widen its cell)
-            return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
-        if used < width:
-            segments.append(Segment(" " * (width - used), PLAIN))
-        return Strip(segments, width)  # its length known: not measured segment by segment
+        return fitted(segments, used, width)  # (a huge value's exponent may widen its cell)
+
+
+def fitted(segments: list[Segment], used: int, width: int) -> Strip:
+    """A line of `used` cells (every glyph one cell) made exactly `width` wide; its length
+    is known, so the Strip does not measure it segment by segment."""
+    if used > width:
+        return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
+    if used < width:
+        segments.append(Segment(" " * (width - used), PLAIN))
+    return Strip(segments, width)
 
 
 def same_key(a: object, b: object) -> bool:

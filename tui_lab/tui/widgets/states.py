@@ -21,7 +21,7 @@ from textual.widgets import Static
 from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import DEFAULT_DIGITS, View
 from tui_lab.tui.widgets.focus import ScrollFocus
-from tui_lab.tui.widgets.grid import Block, NumberGrid, TruecolorLines
+from tui_lab.tui.widgets.grid import Block, NumberGrid, TruecolorLines, fitted
 from tui_lab.tui.widgets.labels import step_label, step_title
 from tui_lab.tui.widgets.static import show_text
 from tui_lab.tui.widgets.style import NEGATIVE, PLAIN, POSITIVE, number, sparklines
@@ -110,7 +110,7 @@ class Trajectories(TruecolorLines, ScrollView, can_focus=False):
             block, units = group[0][0], [unit for _, unit in group]
             recent = block.values[-room:, units]  # (steps, units)
             if not len(recent):  # no step yet
-                strips += [_fitted([Segment(label((block, unit)) + "·", PLAIN)],
+                strips += [fitted([Segment(label((block, unit)) + "·", PLAIN)],
                                    len(label((block, unit))) + 1, width) for unit in units]
                 continue
             scales = np.fmax.reduce(np.abs(recent), axis=0, initial=0.0)  # NaN left out
@@ -122,17 +122,8 @@ class Trajectories(TruecolorLines, ScrollView, can_focus=False):
                 segments += [Segment(run, SPARK_STYLES[positive]) for run, positive in runs]
                 value = f" {number(latest[i], digits=self.digits)} ±{scale:.2g}"
                 segments.append(Segment(value, VALUE_STYLE))
-                strips.append(_fitted(segments, len(name) + len(recent) + len(value), width))
+                strips.append(fitted(segments, len(name) + len(recent) + len(value), width))
         return strips
-
-
-def _fitted(segments: list[Segment], used: int, width: int) -> Strip:
-    """A line of `used` cells (every glyph one cell) made exactly `width` wide."""
-    if used > width:
-        return Strip(segments).crop(0, width)
-    if used < width:
-        segments.append(Segment(" " * (width - used), PLAIN))
-    return Strip(segments, width)  # its length known: not measured segment by segment
 
 
 class StatesPanel(Vertical, ScrollFocus, can_focus=True):
