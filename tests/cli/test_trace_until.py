@@ -52,8 +52,12 @@ def test_several_conditions_and_npz(tmp_path, capfd):
 def test_no_condition_holds_the_trace_runs_to_the_end(capfd):
     assert main(["trace", "--units", "3", "--until", "h[0] > 99"]) == 0
     out, err = capfd.readouterr()
-    assert len(json.loads(out)["steps"]) == 7
-    assert err == "tui-lab trace: no condition held: the trace runs to the end (step 7)\n"
+    trace = json.loads(out)
+    assert len(trace["steps"]) == 7
+    h0 = [step["h"][0][0] for step in trace["steps"]]
+    values = f"h[0] stayed between {min(h0):.3f} and {max(h0):.3f} over 7 steps."
+    assert trace["until"]["values"] == values
+    assert err == f"tui-lab trace: no condition held: the trace runs to the end (step 7); {values}\n"
 
 
 def test_a_bad_condition_is_one_line_and_writes_nothing(tmp_path, capfd):

@@ -348,3 +348,46 @@ def test_a_new_input_or_setting_starts_without_edits():
     lab.edit_state("h", 0, 1.0)
     lab.select_lines([3])
     assert lab.edits == () and lab.what_if() is None and not lab.undo()
+
+
+def test_a_breakpoint_that_never_holds_says_what_its_value_did(keras):
+    """The range reported is that of the Keras layer's own forget gate over the steps run."""
+    lab = lstm_lab()
+    _, forget, _ = layer_reference(keras, lab)
+    lab.seek(2)
+    assert lab.run_until(["forget[3] < 0.01", "forget[3] < 0.001"]) is None
+    low, high = forget[2:, :, 3].min(), forget[2:, :, 3].max()  # steps 3..7, both rows
+    message = lab.describe_miss(["forget[3] < 0.01", "forget[3] < 0.001"], since=2)
+    assert message.startswith(f"forget[3] stayed between {low:.3f} and {high:.3f} over 5 steps; "
+                              f"forget[3] stayed between")
+    # Untrained (Keras' initial weights from the seed): why the forget gate sits near 0.73.
+    assert 0.6 < low <= high < 0.85
+    assert message.count("unit_forget_bias starts the forget bias at 1") == 1
+
+
+def test_a_miss_on_given_weights_adds_no_untrained_note(tmp_path):
+    lab = Lab(LabConfig(cell="gru", units=2))
+    kernel, recurrent, bias = lab.snapshot().weights.cell_weights()
+    np.savez(tmp_path / "w.npz", kernel=kernel, recurrent_kernel=recurrent, bias=bias)
+    assert lab.run_until("update[1] < 0.01") is None
+    untrained = lab.describe_miss("update[1] < 0.01", 0)
+    assert untrained.endswith("sigmoid(0) = 0.5 until training moves it.")
+    lab.load_weights(tmp_path / "w.npz")  # the same numbers, now given: no note
+    lab.reset()
+    assert lab.run_until("update[1] < 0.01") is None
+    given = lab.describe_miss("update[1] < 0.01", 0)
+    assert given == untrained.split(" On untrained")[0]
+    assert given.startswith("update[1] stayed between ") and given.endswith("over 7 steps.")
+
+
+def test_a_missed_token_names_the_words_that_came(keras):
+    lab = Lab(LabConfig(units=2))
+    lab.select_lines(21)
+    assert lab.run_until("token == pretender") is None
+    message = lab.describe_miss("token == pretender", 0)
+    tokens = lab.snapshot().batch.rows[0].tokens
+    first = list(dict.fromkeys(tokens))
+    assert message.startswith("the token read was " + ", ".join(repr(w) for w in first[:4]))
+    assert message.endswith("over 7 steps.")
+    with pytest.raises(LabError):
+        lab.describe_miss("token == pretender", since=99)

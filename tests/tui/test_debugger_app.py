@@ -53,7 +53,8 @@ async def test_breakpoints_listed_toggled_removed_and_run_until():
             ("step == 5", True), ("step == 3", False)]
         await press(pilot, "u")  # again: nothing holds after step 5
         assert app.snapshot.t == app.snapshot.timesteps
-        assert "no breakpoint held up to the end (step 7)" in warnings(app)
+        assert "no breakpoint held up to the end (step 7): step ran 6..7 over 2 steps." \
+            in warnings(app)
 
 
 @pytest.mark.asyncio

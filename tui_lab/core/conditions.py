@@ -80,6 +80,57 @@ class Hit:
                 f"(batch row {self.row + 1}: {label}{shown})")
 
 
+def _value(value: float) -> str:
+    """A value in a miss report: 3 decimals (gates, h and c), fewer digits for large ones."""
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.4g}"
+
+
+def describe_miss(condition: Condition, view: StepsView, k0: int, k1: int,
+                  words: dict[int, str] | None = None) -> str:
+    """What the value of `condition` did over steps k0..k1-1 (0-based), where it never held:
+    'forget[2] stayed between 0.725 and 0.736 over 7 steps'. words: id -> word, for token and
+    next conditions, which say which words came instead."""
+    values = np.asarray(view.values(condition.name, condition.unit, k0, k1, condition.word),
+                        np.float64)
+    count = k1 - k0
+    over = f"over {count} step{'s' if count != 1 else ''}"
+    if condition.name in ("token", "next"):
+        seen = list(dict.fromkeys(int(v) for v in values.ravel()))
+        named = ", ".join(repr(words.get(i, str(i))) if words else str(i) for i in seen[:4])
+        more = f" and {len(seen) - 4} more" if len(seen) > 4 else ""
+        what = "the token read" if condition.name == "token" else "the predicted next word"
+        return f"{what} was {named}{more} {over}"
+    finite = values[np.isfinite(values)]
+    name = condition.label.removesuffix(" =")
+    if not finite.size:  # every row masked at every step: no gate was computed
+        return f"{name} had no value {over} (every step was a skipped pad)"
+    low, high = float(finite.min()), float(finite.max())
+    if condition.name in WHOLE_NAMES:
+        return f"{name} ran {int(low)}..{int(high)} {over}"
+    if low == high:
+        return f"{name} stayed at {_value(low)} {over}"
+    return f"{name} stayed between {_value(low)} and {_value(high)} {over}"
+
+
+# Why a gate of untrained weights stays where it is: its bias as Keras initializes it.
+UNTRAINED_GATES = {
+    "forget": "On untrained weights Keras' unit_forget_bias starts the forget bias at 1, so "
+              "with small random weights forget stays near sigmoid(1) = 0.73 until training "
+              "moves it.",
+}
+UNTRAINED_SIGMOID = ("On untrained weights the gate's bias starts at 0, so with small random "
+                     "weights it stays near sigmoid(0) = 0.5 until training moves it.")
+
+
+def untrained_note(condition: Condition) -> str | None:
+    """Why a gate on untrained (seeded Keras initial) weights never reaches a value."""
+    if condition.name in UNTRAINED_GATES:
+        return UNTRAINED_GATES[condition.name]
+    if RANGES.get(condition.name) == "a sigmoid":
+        return UNTRAINED_SIGMOID
+    return None
+
+
 class StepsView:
     """What conditions read of a run: the history, the batch and the state before step 0."""
 

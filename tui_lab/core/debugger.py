@@ -57,6 +57,29 @@ class Debugger:
         self._cursor = k
         return None
 
+    def describe_miss(self, condition, since: int, next_word=None) -> str:
+        """What the conditions' values did over the steps after `since` up to the current
+        one, where none held (run_until returned None): 'forget[2] stayed between
+        0.725 and 0.736 over 7 steps', and, on untrained weights, why a gate stays where it is."""
+        texts = [condition] if isinstance(condition, str) else condition
+        if not isinstance(texts, (list, tuple)) or not texts:
+            raise LabError("give a condition such as 'forget[2] < 0.1', or a list of them")
+        parsed = [self.parse_condition(text, next_word is not None) for text in texts]
+        since = checks.whole_number(since, "the step the run started from", 0, self._cursor)
+        if since == self._cursor:
+            return "no step was run"
+        view = conditions.StepsView(self._history, self._batch, self._initial_states()[0],
+                                    next_word)
+        words = ({i: w for w, i in self._corpus.word_index.items()} if self._corpus
+                 else None)
+        parts, notes = [], []
+        for item in dict.fromkeys(parsed):  # a condition given twice is said once
+            parts.append(conditions.describe_miss(item, view, since, self._cursor, words))
+            note = conditions.untrained_note(item) if self._loaded is None else None
+            if note and note not in notes:
+                notes.append(note)
+        return "; ".join(parts) + "." + "".join(f" {note}" for note in notes)
+
     @property
     def edits(self) -> tuple[edits.Edit, ...]:
         return self._edits

@@ -74,6 +74,8 @@ class LabLike(Protocol):
     def run_until(self, condition, progress: Progress | None = None,
                   cancelled: Cancelled | None = None, next_word=None): ...
 
+    def describe_miss(self, condition, since: int, next_word=None) -> str: ...
+
     def edit_state(self, state: str = "h", unit: int = 0, value: float = 0.0,
                    row: int | None = None): ...
 
@@ -100,7 +102,7 @@ class LabLike(Protocol):
 
 MEMBERS = ("config", "lines", "selection", "source_name", "is_lyrics", "is_built", "t",
            "timesteps", "build", "warm_up", "snapshot", "vocabulary", "step", "back", "reset",
-           "seek", "run_to_end", "run_until", "edit_state", "undo", "sensitivity", "open_text",
+           "seek", "run_to_end", "run_until", "describe_miss", "edit_state", "undo", "sensitivity", "open_text",
            "open_vectors",
            "select_lines", "type_sentence",
            "configure", "reseed")

@@ -19,7 +19,8 @@ JSON layout (arrays keep the batch axis even when the batch is 1):
                   equations vs the Keras cell at every step (either engine, see stepper.py)
     edits         (with state edits) each {kind: "set", step, state, unit, value, row} or,
                   for a gate clamp, {kind: "clamp", step, gate, unit, value, row}, in order
-    until         (with --until) {conditions, fired (the condition, or null), step}: the
+    until         (with --until) {conditions, fired (the condition, or null), step, row; values:
+                  when none held, what their values did}: the
                   steps then end at that step, included
     (with --sensitivity) each step k also has `sensitivity`: one list per batch row, entry j
                   (j = 0..k, processing order: steps[j]'s input) = ||dh/dx_j||_F of that
@@ -81,6 +82,8 @@ def stopped_snapshot(lab: Lab, conditions: list[str]) -> tuple[Snapshot, dict]:
     hit = lab.run_until(conditions)
     until = {"conditions": list(conditions), "fired": hit.condition if hit else None,
              "step": lab.t, "row": hit.row if hit else None}
+    if hit is None:
+        until["values"] = lab.describe_miss(conditions, 0)
     return lab.snapshot(), until
 
 
@@ -279,7 +282,8 @@ def write_trace_until(lab: Lab, path: str | Path, fmt: str | None,
 def stop_message(stop: dict) -> str:
     """What --until did, for stderr."""
     if stop["fired"] is None:
-        return f"no condition held: the trace runs to the end (step {stop['step']})"
+        return (f"no condition held: the trace runs to the end (step {stop['step']}); "
+                f"{stop['values']}")
     return (f"stopped: {stop['fired']!r} holds after step {stop['step']} "
             f"(batch row {stop['row'] + 1}); the trace ends there")
 

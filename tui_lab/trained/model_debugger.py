@@ -77,6 +77,15 @@ class ModelDebugger:
                 return next_word_head(model, info)(outputs)
         return self.lab.run_until(condition, progress, cancelled, next_word=next_word)
 
+    def describe_miss(self, condition, since: int, next_word=None) -> str:
+        """Lab.describe_miss on the layer stepped, `next` and `p(WORD)` read through the
+        model's head as run_until reads them."""
+        model, info = self.model, self.info
+        if next_word is None:
+            def next_word(outputs):
+                return next_word_head(model, info)(outputs)
+        return self.lab.describe_miss(condition, since, next_word=next_word)
+
     def _editable(self) -> None:
         refusal = edit_refusal(self.model, self.info)
         if refusal is not None:

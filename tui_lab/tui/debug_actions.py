@@ -71,14 +71,16 @@ class DebugActions:
             def progress(done: int, total: int) -> None:
                 self.progress("running until a breakpoint", done, total)
 
+            since = lab.t
             hit = lab.run_until(chosen, progress=progress, cancelled=self._cancel.is_set)
             if hit is not None:
                 self.say(hit.describe(), title="Breakpoint", timeout=10)
             elif lab.t < lab.timesteps:
                 self.say(f"stopped at step {lab.t}", title="Run until")
             else:
-                self.say(f"no breakpoint held up to the end (step {lab.t})", title="Run until",
-                         severity="warning")
+                self.say(f"no breakpoint held up to the end (step {lab.t}): "
+                         f"{lab.describe_miss(chosen, since)}", title="Run until",
+                         severity="warning", timeout=12)
 
         self.submit("Run until", run)
 
