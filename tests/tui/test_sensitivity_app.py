@@ -8,7 +8,8 @@ import pytest
 from pilot import burst, errors, make_app, press, settle, text_of
 from tui_lab import Lab, LabConfig
 from tui_lab.tui.screens.lab import LabScreen
-from tui_lab.tui.screens.reach import ReachScreen, bar
+from tui_lab.tui.screens.reach import BAR_CELLS, UNTRAINED, ReachScreen
+from tui_lab.tui.widgets.bars import LogScale, bar
 
 
 def table(app) -> str:
@@ -32,8 +33,17 @@ async def test_reach_shows_the_labs_norms_and_follows_the_steps():
         rows = [line for line in lines if line.strip()[:1].isdigit()]
         assert [line.split()[:3] for line in rows] == [["1", "0", "oh"], ["2", "1", "oh"],
                                                        ["3", "2", "yes"]]
+        scale = LogScale.of(expected)  # log by default: decades labelled above the bars
+        assert scale.axis(BAR_CELLS) in table(app)
         for line, value in zip(rows, expected):
-            assert f"{value:.2e}" in line and bar(value, expected.max()) in line
+            assert f"{value:.2e}" in line and line.endswith(" " + scale.bar(value, BAR_CELLS))
+        await press(pilot, "s")  # linear, to the largest
+        assert "linear, to the largest" in table(app) and scale.axis(BAR_CELLS) not in table(app)
+        rows = [line for line in table(app).splitlines() if line.strip()[:1].isdigit()]
+        for line, value in zip(rows, expected):
+            assert line.endswith(" " + bar(value, expected.max(), BAR_CELLS))
+        await press(pilot, "s")
+        assert f"bars log, {scale.decades} decade" in table(app)
         await press(pilot, "space")  # steps the lab; the bars follow
         assert app.snapshot.t == 4 and app.screen.result.t == 4
         await press(pilot, "left", "left")
@@ -106,4 +116,20 @@ async def test_a_fetch_while_stepping_does_not_paint_the_panels_again():
         await press(pilot, "space", "space")
         assert app.screen.result.t == 2
         assert shown == [1, 2]
+        assert not errors(app)
+
+
+@pytest.mark.asyncio
+async def test_untrained_weights_say_why_and_c_switches_the_cell():
+    app = make_app(Lab(LabConfig(cell="simple_rnn")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "R")
+        assert " ".join(UNTRAINED.split()[:6]) in table(app)  # wrapped at the dialog's width
+        assert "M: what trained models remember." in " ".join(table(app).split())
+        assert app.screen.result.cell == "simple_rnn"
+        await press(pilot, "c")  # the lab's cell: SimpleRNN -> LSTM, and the bars follow
+        assert app.snapshot.config.cell == "lstm" and app.screen.result.cell == "lstm"
+        assert app.snapshot.t == 2 and app.screen.result.t == 2  # a cell change keeps the step
+        assert "LSTM · batch row 1" in table(app)
         assert not errors(app)

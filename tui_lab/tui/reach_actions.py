@@ -55,7 +55,8 @@ class ReachActions:
         row = min(self.view.row, result.batch_size - 1)
         labels = self.snapshot.batch.labels if self.snapshot is not None else ()
         source = labels[row] if len(labels) == result.batch_size else ""
-        screen.show(result, row, source)
+        untrained = self.snapshot is not None and self.snapshot.weights_source.startswith("seed")
+        screen.show(result, row, source, untrained)
 
     def _follow_reach(self, snapshot) -> None:
         """After a snapshot is shown: fetch again if the open view shows another step."""
