@@ -54,7 +54,8 @@ def test_help_is_fast_and_does_not_import_tensorflow():
     for module in ("tui_lab.core.lab", "tui_lab.trained.loading", "tui_lab.cli.options",
                    "tui_lab.cli.trace", "tui_lab.cli.launch", "tui_lab.cli.bench"):
         assert module in found["modules"]
-    assert found["codes"] == {"": 0, "trace": 0, "train": 0, "generate": 0, "bench": 0}
+    assert found["codes"] == {"": 0, "trace": 0, "train": 0, "generate": 0, "bench": 0,
+                              "experiment": 0}
     assert found["after_imports"] == [] and found["after_help"] == [], found
     start = time.perf_counter()
     result = run("--help")

@@ -150,6 +150,13 @@ def app_from_args(argv: list[str]):
     args = build_parser().parse_args(argv)  # --help and mistakes end here, before the app
     from tui_lab.tui import session
 
+    if args.model and not (args.file or args.text or args.inputs):
+        from tui_lab.cli.options import default_text
+        from tui_lab.trained.tasks import task_of_model
+
+        if task_of_model(args.model):  # a task's model opens on its held-out lines
+            args.file = str(default_text(args.model))
+
     model = _model_request(args)
     saved, notice = (None, None) if args.fresh else session.load()
     notices = [notice] if notice else []

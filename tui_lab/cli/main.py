@@ -9,6 +9,7 @@ each command's module is imported when it runs:
     cli/launch.py   no command: the app (its parser, the last session, app_from_args)
     cli/trace.py    trace (and trace --model)
     cli/models.py   train and generate
+    cli/experiment.py  experiment (the memory tasks' models)
     cli/bench.py    bench
 """
 
@@ -39,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     from tui_lab.core import interrupts
 
     # SIGTERM cleans up like ctrl+c (the app handles its own keys).
-    restore = interrupts.install() if command in ("trace", "train", "generate") else None
+    restore = interrupts.install() if command in ("trace", "train", "generate",
+                                                  "experiment") else None
     try:
         with warnings.catch_warnings():
             if not os.environ.get("TUI_LAB_DEBUG"):
@@ -105,6 +107,10 @@ def _run(command: str | None, argv: list[str]) -> int:
         from tui_lab.cli import models
 
         return models.run(command, argv[1:])
+    if command == "experiment":
+        from tui_lab.cli import experiment
+
+        return experiment.run(argv[1:])
     if command == "bench":
         from tui_lab.cli import bench
 

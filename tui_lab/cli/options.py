@@ -19,6 +19,8 @@ COMMANDS = {
     "train": "train the lesson's next-word model on a text and save it (.keras + word_index)",
     "generate": "continue a text word by word with a trained model, showing the top-k",
     "bench": "measure the lab's speed beside Keras (--quick: a few seconds; --json)",
+    "experiment": "train SimpleRNN, LSTM and GRU on the memory tasks alike, or measure the "
+                  "shipped ones",
 }
 USAGE_ERROR = 2  # a user mistake, a file that cannot be read or written: one line on stderr
 
@@ -229,7 +231,8 @@ def add_model_options(parser: argparse.ArgumentParser, *, title: str = "trained 
     """--model, --layer, --word-index, --fit-text and (ids) raw --ids: defined once here."""
     group = parser.add_argument_group(title)
     group.add_argument("--model", metavar="FILE.keras", type=model_file,
-                       help=f"{model_help}; 'lyrics': the shipped lyrics model")
+                       help=f"{model_help}; or a shipped model's name: 'lyrics', "
+                            f"'memory-lstm', 'recall-gru' ... (memory|recall-simple_rnn|lstm|gru)")
     group.add_argument("--layer", help=layer_help)
     group.add_argument("--word-index", metavar="FILE.json",
                        help="word -> id for the model (default: MODEL.word_index.json beside it)")
@@ -240,19 +243,28 @@ def add_model_options(parser: argparse.ArgumentParser, *, title: str = "trained 
                            help="raw token ids instead of text")
 
 
-SHIPPED_MODEL_NAME = "lyrics"
-
-
 def model_file(value: str) -> str:
-    """--model's value: a path, or 'lyrics' for the model shipped with the package (found
-    wherever it is installed), unless a file of that name is in the working directory."""
+    """--model's value: a path, or the name of a model shipped with the package ('lyrics',
+    'memory-lstm', 'recall-gru' ...: trained/tasks.py), found wherever it is installed,
+    unless a file of that name is in the working directory."""
     from pathlib import Path
 
-    if value == SHIPPED_MODEL_NAME and not Path(value).exists():
-        from tui_lab.trained.loading import shipped_model_path
+    from tui_lab.trained.tasks import shipped_models
 
-        return str(shipped_model_path())
+    shipped = shipped_models()
+    if value in shipped and not Path(value).exists():
+        return str(shipped[value])
     return value
+
+
+def default_text(model_path):
+    """The text a model opens on when no FILE or --text is given: a shipped task model's
+    held-out lines (its .tsv, read without the answers), else the lesson's lyrics."""
+    from tui_lab.core.text import lyrics_path
+    from tui_lab.trained.tasks import task_of_model
+
+    found = task_of_model(model_path) if model_path else None
+    return found[0].tsv if found else lyrics_path()
 
 
 def open_model(args):

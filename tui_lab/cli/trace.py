@@ -95,7 +95,8 @@ def run_model_trace(args) -> int:
     """The trace of one recurrent layer of a model: the lab's trace per direction, plus the
     model's checks. JSON only (to stdout or -o)."""
     from tui_lab.core import files, trace
-    from tui_lab.core.text import lyrics_path, read_lines
+    from tui_lab.cli.options import default_text
+    from tui_lab.core.text import read_lines
     from tui_lab.errors import LabError
 
     if args.output and not files.is_stdout(args.output):
@@ -118,7 +119,7 @@ def run_model_trace(args) -> int:
     elif args.text is not None:
         text = args.text
     else:
-        lines = read_lines(args.file or lyrics_path())
+        lines = read_lines(args.file or default_text(args.model))
         number = (args.line or [1])[0]
         if len(args.line or []) > 1 or not 1 <= number <= len(lines):
             raise LabError(f"give one line number from 1 to {len(lines)} with --model")

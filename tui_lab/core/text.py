@@ -39,9 +39,15 @@ def lyrics_path() -> Path:
 
 def read_lines(path: str | Path) -> Lines:
     """The lines of a UTF-8 text file (see Lines); LabError for anything that is not one
-    (a folder, a device or a named pipe is refused at once, see files.read_bytes)."""
+    (a folder, a device or a named pipe is refused at once, see files.read_bytes). In a .tsv
+    file a line is its text before the first tab: the task files (assets/*_task.tsv) keep
+    each line's answer after it, which the line must not show the model."""
     path = Path(path)
-    return lines_from_bytes(files.read_bytes(path, "file", MAX_TEXT_BYTES), str(path))
+    lines = lines_from_bytes(files.read_bytes(path, "file", MAX_TEXT_BYTES), str(path))
+    if path.suffix.lower() != ".tsv":
+        return lines
+    return Lines([line.split("\t", 1)[0].strip() for line in lines], lines.replaced,
+                 lines.first_bad)
 
 
 class Lines(tuple):
