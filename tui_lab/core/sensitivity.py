@@ -151,9 +151,10 @@ def _compiled_backprop(cell, input_dim: int, units: int, n_states: int, masked: 
 
 def jacobian_norms(cell, xs: np.ndarray, keep: np.ndarray, h0: np.ndarray,
                    c0: np.ndarray | None, edit_mask: np.ndarray, edit_value: np.ndarray,
-                   cell_kind: str):
+                   cell_kind: str, compiled: bool | None = None):
     """(norms (B, t) float64, h_t (B, units)) for xs (t, B, D) in processing order, keep
-    (t, B) true where a row's step is skipped, from (h0, c0) with the edits' arrays."""
+    (t, B) true where a row's step is skipped, from (h0, c0) with the edits' arrays.
+    compiled: through tf.function (None: for runs of COMPILED_MIN_STEPS or more)."""
     tf = tf_loader.tensorflow()
     t, batch, input_dim = xs.shape
     units = h0.shape[1]
@@ -162,7 +163,7 @@ def jacobian_norms(cell, xs: np.ndarray, keep: np.ndarray, h0: np.ndarray,
     squares = np.zeros((t, batch), np.float64)
     h_t = None
     group = tape_rows(t, batch, units, cell_kind)
-    if t >= COMPILED_MIN_STEPS:
+    if compiled or (compiled is None and t >= COMPILED_MIN_STEPS):
         backprop = _compiled_backprop(cell, input_dim, units, len(states0), masked, edited)
     else:
         def backprop(xs, states, seed, *rest):
@@ -194,13 +195,17 @@ def _readonly(array):
 class Reach:
     """Lab.sensitivity, mixed into Lab: it reads the Lab's history, batch, edits and cell."""
 
-    def sensitivity(self, t: int | None = None) -> Sensitivity:
+    def sensitivity(self, t: int | None = None, compiled: bool | None = None) -> Sensitivity:
         """||dh_t/dx_k||_F for the state after step t (the current step if None; 0..the
         sequence's length; steps not taken yet are computed, the cursor stays) and every
         k = 0..t-1 in processing order, for every batch row (see Sensitivity). t = 0: no
-        input read yet, so the norms are empty (shape (batch, 0))."""
+        input read yet, so the norms are empty (shape (batch, 0)). compiled: True runs the
+        tape in a tf.function (traced once per cell, about a second; then a few ms a call,
+        worth it when many calls follow); None: only for runs of COMPILED_MIN_STEPS or more."""
         self.build()
         t = self._cursor if t is None else checks.whole_number(t, "the step")
+        if compiled is not None:
+            compiled = checks.boolean(compiled, "compiled")
         history, batch, config = self._history, self._batch, self._config
         if not 0 <= t <= history.timesteps:
             raise LabError(f"step {t} is outside 0..{history.timesteps}")
@@ -226,7 +231,7 @@ class Reach:
             mask, value = edit_arrays(self._edits, t, rows, config.units, c0 is not None)
             with self._runner.keras.held() as cell:
                 norms, h_t = jacobian_norms(cell, xs, np.ascontiguousarray(keep), h0, c0,
-                                            mask, value, config.cell)
+                                            mask, value, config.cell, compiled)
             error = float(np.abs(h_t - history.h[t - 1]).max())
         words = ids = None
         if batch.rows is not None:

@@ -176,9 +176,9 @@ class ModelLab(ModelDebugger):
                    cancelled: Cancelled | None = None) -> bool:
         return self.lab.run_to_end(progress, cancelled)
 
-    def sensitivity(self, t: int | None = None):
+    def sensitivity(self, t: int | None = None, compiled: bool | None = None):
         """The shown direction's Lab.sensitivity: w.r.t. what the stepped layer reads."""
-        return self.lab.sensitivity(t)
+        return self.lab.sensitivity(t, compiled)
 
     def snapshot(self, layer: bool = True) -> Snapshot:
         """The shown direction's snapshot, with the model's view in its `model` field (and,

@@ -372,6 +372,14 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
         if not any(isinstance(s, WordIndexScreen) for s in self.screen_stack):
             self.push_screen(WordIndexScreen(message.vocabulary))
 
+    def action_why(self) -> None:
+        """M: why an LSTM remembers, its own view of the shipped task models (screens/why.py),
+        working through the app's worker queue."""
+        from tui_lab.tui.screens.why import WhyScreen
+
+        if not any(isinstance(s, WhyScreen) for s in self.screen_stack):
+            self.push_screen(WhyScreen(self.submit_beside))
+
     def get_system_commands(self, screen):
         return system_commands(self, super().get_system_commands(screen))
 

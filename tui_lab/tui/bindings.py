@@ -92,6 +92,9 @@ LAB_BINDINGS = [
       "SimpleRNN, LSTM and GRU (or two seeds, two sizes) side by side on the same x_t"),
     B("R", "reach", "Reach", "reach", False, None,
       "how far back h_t reaches: ||dh_t/dx_k|| for every input read so far"),
+    B("M", "why", "Why an LSTM remembers", "why", False, None,
+      "trained SimpleRNN, LSTM and GRU stepped together on a memory task: what each "
+      "remembers, measured"),
     B("e", "export", "Export", "export"),
     B("s", "settings", "Setup", "settings", True, None,
       "settings: every option of the lab (cell, units, padding, masking, dropout ...), digits"),
