@@ -357,3 +357,28 @@ def test_a_format_the_file_name_contradicts_is_refused(tmp_path, name, fmt):
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert f"names a .{name.split('.')[1].lower()} file" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("name", ["memory-lstm", "recall-simple_rnn"])
+def test_task_models_open_by_name_on_their_held_out_lines(name, tmp_path, monkeypatch, capsys):
+    """`--model memory-lstm` (and the five others) from any directory: trace steps the task's
+    held-out line (its text before the tab) with every step's sensitivity; generate and the
+    app open it too, the app on the task's lines."""
+    from tui_lab.cli.main import app_from_args
+    from tui_lab.trained import tasks
+
+    task_name, cell = name.split("-")
+    task = tasks.TASKS[task_name]
+    words, _ = tasks.read_task(task.tsv)[1]
+    monkeypatch.chdir(tmp_path)
+    assert main(["trace", "--model", name, "--line", "2", "--sensitivity"]) == 0
+    trace = json.loads(capsys.readouterr().out)
+    assert trace["model"]["path"] == str(task.model_path(cell))
+    assert trace["tokens"] == words.split() and trace["max_abs_error"] < 1e-5
+    steps = trace["directions"]["forward"]["steps"]
+    assert len(steps) == task.length
+    assert [len(step["sensitivity"][0]) for step in steps] == list(range(1, task.length + 1))
+    assert main(["generate", "--model", name, "--seed-text", words, "--words", "1"]) == 0
+    assert "1. " in capsys.readouterr().out
+    app = app_from_args(["--fresh", "--model", name])
+    assert app.lab.lines[1] == words and app._model_request["path"] == task.model_path(cell)
