@@ -48,6 +48,10 @@ class LabConfig:
     truncating: str = "post"
     go_backwards: bool = False
     mask_padding: bool = False  # Embedding(mask_zero=True): pad steps carry the state
+    # Keras' zero_output_for_mask: a masked step outputs zeros instead of repeating the last
+    # output (the state is carried either way). Bidirectional sets it on its layers when they
+    # return sequences, so the padding after a text reads as zeros there.
+    zero_output_for_mask: bool = False
     use_bias: bool = True
     reset_after: bool = True  # GRU only
     seed: int = 0
@@ -126,7 +130,8 @@ def validate(config: LabConfig) -> None:
         value = getattr(config, name)
         if not isinstance(value, str) or value not in PADDING_CHOICES:
             raise LabError(f"{name} must be 'pre' or 'post', not {shown(value)}")
-    for name in ("go_backwards", "mask_padding", "use_bias", "reset_after", "stateful", "training"):
+    for name in ("go_backwards", "mask_padding", "zero_output_for_mask", "use_bias",
+                 "reset_after", "stateful", "training"):
         if not isinstance(getattr(config, name), bool):
             raise LabError(f"{name} must be true or false, not {shown(getattr(config, name))}")
     _check_int("seed", config.seed, 0, MAX_SEED)

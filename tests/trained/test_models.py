@@ -207,7 +207,6 @@ def test_fit_text_limits_ids_to_the_embedding(keras, tmp_path):
 def bad_files(keras, tmp_path):
     L = keras.layers
     lam = keras.Sequential([keras.Input((T,)), L.Lambda(lambda x: x * 2), L.Dense(2)])
-    no_embedding = keras.Sequential([keras.Input((T, 3)), L.LSTM(2), L.Dense(2)])
     dense_only = keras.Sequential([keras.Input((T,)), L.Dense(2)])
     no_recurrent = keras.Sequential([keras.Input((T,), dtype="int32"), L.Embedding(VOCAB, 3),
                                      L.GlobalAveragePooling1D(), L.Dense(2)])
@@ -220,9 +219,9 @@ def bad_files(keras, tmp_path):
         "Lambda layer with Python code.*safe_mode": save(lam, tmp_path, "lambda.keras"),
         "is not a Keras model file": text,
         "is not a Keras model file the lab": archive,
-        "has no Embedding layer": save(no_embedding, tmp_path, "no_embedding.keras"),
-        "has no Embedding layer.*token ids": save(dense_only, tmp_path, "dense.keras"),
-        "no SimpleRNN, LSTM, GRU or Bidirectional": save(no_recurrent, tmp_path, "pool.keras"),
+        "no SimpleRNN, LSTM or GRU layer": save(dense_only, tmp_path, "dense.keras"),
+        "no SimpleRNN, LSTM or GRU layer .alone or in Bidirectional.": save(no_recurrent,
+                                                                           tmp_path, "pool.keras"),
         "no such model file": tmp_path / "missing.keras",
         "not a .keras model file": tmp_path / "text.keras.txt",
     }
@@ -238,6 +237,13 @@ def test_bad_models_are_clear_errors(keras, tmp_path, capfd):
         out, err = capfd.readouterr()
         assert err.count("\n") == 1 and err.startswith("tui-lab generate: error: "), err
         assert "Traceback" not in err and out == ""
+    # No Embedding: one-hot rows (batch, time, 3) read as characters, which need their list.
+    one_hot = save(keras.Sequential([keras.Input((T, 3)), keras.layers.LSTM(2),
+                                     keras.layers.Dense(2)]), tmp_path, "one_hot.keras")
+    assert open_model(one_hot).reads_characters
+    assert main(["generate", "--model", str(one_hot), "--seed-text", "a"]) == 2
+    assert "reads one-hot characters and has no character list: give --fit-text FILE" in \
+        capfd.readouterr().err
 
 
 def test_bad_word_index(keras, tmp_path, capfd):

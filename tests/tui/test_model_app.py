@@ -216,8 +216,8 @@ async def test_bad_models_are_notifications_and_the_lab_keeps_its_state(models, 
             "lambda": "Lambda layer with Python code",
             "text": "is not a Keras model file",
             "zip": "is not a Keras model file",
-            "no_embedding": "has no Embedding layer",
-            "no_recurrent": "no SimpleRNN, LSTM, GRU or Bidirectional",
+            "no_embedding": "reads one-hot characters and has no character list",
+            "no_recurrent": "no SimpleRNN, LSTM or GRU layer",
             "big_index": "belongs to another model",
         }
         paths = {**models["bad"], "missing": tmp_path / "missing.keras"}
@@ -229,6 +229,12 @@ async def test_bad_models_are_notifications_and_the_lab_keeps_its_state(models, 
             assert any(message in m for m in errors(app)), (name, errors(app))
             assert "Traceback" not in " ".join(errors(app))
             assert app.lab is before and app.snapshot.t == 2, name
+            if name == "no_embedding":  # one-hot rows: the dialog asks for their text
+                from tui_lab.tui.screens.model_screens import VocabularyScreen
+
+                assert isinstance(app.screen, VocabularyScreen) and app.screen.characters
+                assert not app.screen.query("#raw")  # raw ids mean nothing to one-hot rows
+                await press(pilot, "escape")
             assert isinstance(app.screen, LabScreen)
         assert app.snapshot.model.layer.name == "bi"
         # A text opened while a model is open is read through the model's word_index.

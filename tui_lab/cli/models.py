@@ -104,15 +104,17 @@ def run_generate(args) -> int:
     model = open_model(args)
     tokens, ids = _seed_ids(model, args)
     temperature, sample_seed = (None, None) if args.greedy else (args.temperature, args.sample_seed)
-    print(f"seed: {' '.join(tokens)}  (ids {' '.join(map(str, ids))})")
+    print(f"seed: {model.joiner.join(tokens)}  (ids {' '.join(map(str, ids))})")
     words, worst = list(tokens), 0.0
     for step in generate(model, ids, args.words, top_k=args.top_k, temperature=temperature,
                          sample_seed=sample_seed, layer=args.layer):
         top = ", ".join(f"{c.word} {c.probability:.3f}" for c in step.top)
-        print(f"{step.index:>3}. {step.chosen.word:<14} top-{len(step.top)}: {top}")
+        print(f"{step.index:>3}. {step.chosen.word!r:<14} top-{len(step.top)}: {top}"
+              if model.joiner == "" else
+              f"{step.index:>3}. {step.chosen.word:<14} top-{len(step.top)}: {top}")
         words.append(step.chosen.word)
         if step.head_error is not None:
             worst = max(worst, step.head_error)
-    print(f"text: {' '.join(words)}")
+    print(f"text: {model.joiner.join(words)}")
     print(f"max |head(stepped states) - model(ids)|: {worst:.2e}")
     return 0

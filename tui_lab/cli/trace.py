@@ -141,6 +141,7 @@ def run_model_trace(args) -> int:
         "directions": {d.name: _direction_trace(d.lab, args.sensitivity) for d in run.directions},
         "output": _as_list(run.output), "model_output": _as_list(run.model_output),
         "max_abs_error": run.max_abs_error, "head_max_abs_error": run.head_error,
+        "head_steps": _head_steps(model, run),
     }
     text = json.dumps(result, allow_nan=False)
     if args.output and not files.is_stdout(args.output):
@@ -148,6 +149,21 @@ def run_model_trace(args) -> int:
     else:
         files.write_stdout(text + "\n")
     return 0
+
+
+def _head_steps(model, run):
+    """The model's head on the state after each step, in processing order: one list per
+    batch row at each step (its raw output: a logit stays a logit). None when the head does
+    not read one step's output of this layer (a Bidirectional or not the last layer)."""
+    from tui_lab.core import trace
+    from tui_lab.errors import LabError
+    from tui_lab.trained.head import head_steps
+
+    outputs = trace.full_snapshot(run.directions[0].lab).output
+    try:
+        return head_steps(model, run.layer, outputs).tolist()
+    except LabError:
+        return None
 
 
 def _direction_trace(lab, sensitivity: bool) -> dict:

@@ -63,7 +63,8 @@ def new_layer(config: LabConfig, input_dim: int, stateful_batch: int | None = No
     keras = tf_loader.keras()
     layer = getattr(keras.layers, CELL_TITLES[config.cell])(
         return_sequences=True, return_state=True, go_backwards=config.go_backwards,
-        stateful=stateful_batch is not None, **_cell_kwargs(config))
+        stateful=stateful_batch is not None, zero_output_for_mask=config.zero_output_for_mask,
+        **_cell_kwargs(config))
     layer.build((stateful_batch, None, input_dim))
     return layer
 

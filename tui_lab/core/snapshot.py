@@ -113,6 +113,21 @@ class Snapshot:
             return self.h0, self.c0
         return self.h[self.t - 2], (self.c[self.t - 2] if self.c is not None else None)
 
+    def after_text(self, row: int) -> tuple[int, int, float] | None:
+        """Padding stepped after the text (as Keras steps the zeros TextVectorization pads
+        with, when nothing masks them), for batch row `row`: (the step that read the last
+        token, 1-based; the pad steps taken after it; ||h_t - h at that step||, how far the
+        padding has moved the state). None when no pad step follows the text yet, or when
+        mask_padding carries the state through them."""
+        if self.config.mask_padding or not self.t:
+            return None
+        read = ~self.batch.pad_mask[row, self.order[:self.t]]
+        if not read.any() or read[-1]:
+            return None
+        last = int(np.flatnonzero(read)[-1])
+        distance = float(np.linalg.norm(self.h[self.t - 1, row] - self.h[last, row]))
+        return last + 1, self.t - 1 - last, distance
+
     @property
     def step_terms(self) -> dict[str, np.ndarray]:
         """The parts of the latest step's update, each (B, units); {} before the first step.

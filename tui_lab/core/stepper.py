@@ -139,7 +139,10 @@ def advance(runner, config, batch, history, end: int, initial_states, groups=Non
         output = steps.h.copy()
         previous = history.output[k0 - 1] if k0 else np.zeros_like(h0)
         for k in range(len(output)):
-            output[k] = np.where(keep[k][:, None], previous, output[k])
+            if config.zero_output_for_mask:  # (Keras' option: zeros, not the last output)
+                output[k] = np.where(keep[k][:, None], 0.0, output[k])
+            else:
+                output[k] = np.where(keep[k][:, None], previous, output[k])
             previous = output[k]
     history.record(k0, steps.h, steps.c, output, steps.gates, keep, steps.check)
 

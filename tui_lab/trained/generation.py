@@ -72,6 +72,9 @@ def next_word_distribution(model: TrainedModel, predicted) -> np.ndarray:
     out = np.asarray(predicted, np.float64)
     if out.ndim == 3:
         out = out[:, -1]
+    if model.reads_characters and out.ndim == 2 and out.shape[1] == model.vocab_size - 1:
+        # One probability per character; a character's id is its index + 1 (0: padding).
+        out = np.concatenate([np.zeros((out.shape[0], 1)), out], axis=1)
     name = Path(model.path).name
     if out.ndim != 2 or out.shape[0] < 1 or out.shape[1] != model.vocab_size:
         raise LabError(f"{name} does not end in a next-word distribution: its output has shape "
@@ -208,7 +211,8 @@ class Generation:
         if not ids or all(model.word(i) == OOV_TOKEN for i in ids):
             raise LabError(f"the seed text {seed!r} has no words the model knows "
                            f"({model.vocabulary_source}); type other words")
-        self.seed = " ".join(tokens)
+        self.seed = model.joiner.join(tokens)
+        self.joiner = model.joiner
         self.settings = settings
         self.words: list[str] = []
         self.steps: list[GenerationStep] = []
@@ -222,7 +226,7 @@ class Generation:
         if words is not None:
             words = whole_number(words, "words", 0)
         chosen = self.words if words is None else self.words[:words]
-        return " ".join([self.seed, *chosen])
+        return self.joiner.join([self.seed, *chosen])
 
     def next(self) -> GenerationStep:
         try:

@@ -32,6 +32,7 @@ from tui_lab.core.vocabulary import Vocabulary
 from tui_lab.errors import LabError
 from tui_lab.core.checks import (boolean, callable_or_none, optional_text, path_argument,
                      shown, text_argument, text_lines, whole_number)
+from tui_lab.trained.head import Reading, head_kind, probabilities, reading
 from tui_lab.trained.generation import (MAX_WORDS, Candidate, Generation, GenerationSettings,
                                         GenerationView, choosable_ids, next_word_distribution)
 from tui_lab.trained.layer_run import check_layer, direction_lab, directions_of, padded_ids
@@ -61,6 +62,10 @@ class ModelView:
     generation: GenerationView | None = None
     edit_refusal: str | None = None  # why no state edits can be made here (None: they can)
     edited: bool = False  # the shown run has edits (the checks and next words are unedited)
+    reading: Reading | None = None  # the head on the state after each step so far (row 1)
+    final: tuple[tuple[str, float], ...] = ()  # model(ids) for row 1, read as the head means
+    after_text: tuple[str, int, float, float] | None = None  # trailing padding stepped (row 1,
+    #   no mask): (the last word, pad steps, the head's value at it, the value after them)
 
     @property
     def name(self) -> str:
@@ -199,8 +204,8 @@ class ModelLab(ModelDebugger):
         if self._check is None or self._check[0] != key:
             predicted = self.model.predict(ids)
             run = check_layer(self.model, self.info.name, self.labs, ids, predicted)
-            self._check = (key, run, self._probabilities(predicted))
-        _, run, probabilities = self._check
+            self._check = (key, run, self._probabilities(predicted), predicted[0])
+        _, run, probabilities, _ = self._check
         output = run.output[0] if isinstance(run.output, list) else run.output
         output = np.asarray(output)[0]
         if output.ndim == 2:  # return_sequences: the last position
@@ -208,11 +213,70 @@ class ModelLab(ModelDebugger):
         top_k = self.generation.settings.top_k if self.generation else 5
         next_words = self._top(probabilities, top_k)
         generation = self.generation.view(next_words) if self.generation else None
+        step_reading = self._reading()
         return ModelView(self.model.path, self.model.layers, self.info, self.direction,
                          directions_of(self.model, self.info.name),
                          self.model.vocabulary_source or "", ids, run.max_abs_error,
                          run.head_error, output, next_words, generation,
-                         edit_refusal(self.model, self.info), bool(self.lab.edits))
+                         edit_refusal(self.model, self.info), bool(self.lab.edits),
+                         step_reading, self._final(predicted_row=self._check[3]),
+                         self._after_text(step_reading))
+
+    def _reading(self) -> Reading:
+        """The head on the state after each step so far (row 1), kept while the run and the
+        step stay the same (the app asks at every snapshot)."""
+        snapshot = self.lab.snapshot(layer=False)
+        key = (id(self.lab), snapshot.history_id, snapshot.t, snapshot.edits)
+        if getattr(self, "_reading_cache", (None,))[0] != key:
+            self._reading_cache = (key, reading(self.model, self.info, snapshot.output))
+        return self._reading_cache[1]
+
+    def head_steps(self, t: int | None = None) -> np.ndarray | None:
+        """The model's head on the state after each of the first t steps (all if None), in
+        processing order: (t, batch, head width), its raw output; None when the head does not
+        read one step of this layer (a Bidirectional last layer: its backward direction has
+        read the whole text before the first step)."""
+        from tui_lab.trained.head import head_steps
+
+        t = self.lab.timesteps if t is None else whole_number(t, "the step", 0,
+                                                              self.lab.timesteps)
+        outputs = self.lab.run_outputs(t)[0]
+        try:
+            return head_steps(self.model, self.info, outputs)
+        except LabError:
+            return None
+
+    def _final(self, predicted_row) -> tuple[tuple[str, float], ...]:
+        """model(ids) for row 1, read as the head means it (P(1), top classes or tokens)."""
+        from tui_lab.trained.head import TOP, label
+
+        if predicted_row is None:
+            return ()
+        kind = head_kind(self.model)
+        values = probabilities(kind, predicted_row)
+        if values.ndim > 1:  # a head at every position: the last one's
+            values = values[-1]
+        if kind.kind in ("probability", "logit"):
+            return (("P(1)", float(values[0])),)
+        order = np.argsort(-values, kind="stable")[:TOP]
+        return tuple((label(self.model, kind, int(i)), float(values[i])) for i in order)
+
+    def _after_text(self, step_reading: Reading):
+        """Padding after the text that the layer steps (no mask): row 1's last word, the pad
+        steps stepped after it so far, and the head's value at it and now (None otherwise)."""
+        snapshot = self.lab.snapshot(layer=False)
+        if snapshot.config.mask_padding or snapshot.batch.rows is None:
+            return None
+        row = snapshot.batch.rows[0]
+        real = np.flatnonzero(~row.pad_mask[snapshot.order[:snapshot.t]])
+        if not len(real) or real[-1] == snapshot.t - 1:
+            return None  # nothing stepped after the last word yet
+        last = int(real[-1])
+        series = step_reading.series
+        at_word = float(series[last]) if len(series) > last else float("nan")
+        now = float(series[-1]) if len(series) else float("nan")
+        word = row.tokens[row.token_at[snapshot.order[last]]]
+        return word, snapshot.t - 1 - last, at_word, now
 
     def _probabilities(self, predicted: np.ndarray) -> np.ndarray | None:
         """model(ids) for row 1, when the model's output is a next-word distribution."""
@@ -374,6 +438,8 @@ def open_model_lab(path, *, layer: str | None = None, word_index=None, fit_text=
     raw_ids = boolean(raw_ids, "raw_ids")
     model = open_model(path, word_index=word_index, fit_text=fit_text)
     if model.word_index is None:
+        if model.reads_characters:  # raw ids mean nothing to one-hot rows: its text does
+            raise MissingWordIndex(str(path), characters=True)
         if not raw_ids:
             raise MissingWordIndex(str(path))
         model = raw_ids_model(model)
@@ -385,8 +451,14 @@ def open_model_lab(path, *, layer: str | None = None, word_index=None, fit_text=
 class MissingWordIndex(LabError):
     """The model has no word_index: its ids mean no words yet."""
 
-    def __init__(self, path: str):
-        super().__init__(f"{path} has no word_index beside it ({Path(path).with_suffix('').name}"
-                         f".word_index.json), so its ids mean no words: fit the tokenizer on a "
-                         f"text, or step raw ids")
+    def __init__(self, path: str, characters: bool = False):
+        if characters:
+            super().__init__(f"{path} reads one-hot characters and has no character list: fit "
+                             f"it on the text it was trained on (its characters are "
+                             f"sorted(set(text)), lower-cased)")
+        else:
+            super().__init__(f"{path} has no word_index beside it "
+                             f"({Path(path).with_suffix('').name}.word_index.json), so its ids "
+                             f"mean no words: fit the tokenizer on a text, or step raw ids")
         self.path = path
+        self.characters = characters

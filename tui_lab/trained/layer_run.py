@@ -126,11 +126,13 @@ def direction_lab(model: TrainedModel, name: str | None, direction: str = "forwa
     sub = _sub_layer(model, info, direction)
     weights, implied = _cell_setup(model, info, sub)
     settings = dict(cell=info.cell, go_backwards=bool(sub.go_backwards),
-                    mask_padding=model.mask_zero, engine=engine, **implied)
+                    mask_padding=model.mask_zero, engine=engine,
+                    zero_output_for_mask=bool(getattr(sub, "zero_output_for_mask", False)),
+                    **implied)
     origin = f"{Path(model.path).name}:{info.name}" + (f"/{direction}" if info.bidirectional else "")
     if corpus is not None:
-        config = LabConfig(num_words=model.vocab_size, maxlen=model.maxlen, padding="pre",
-                           truncating="pre", **settings)
+        config = LabConfig(num_words=model.vocab_size, maxlen=model.maxlen,
+                           padding=model.padding, truncating=model.padding, **settings)
         lab = Lab(config, corpus=corpus, features=features(model, info.name))
     else:
         ids = np.atleast_2d(np.asarray(ids, np.int32))

@@ -1,8 +1,9 @@
 """Opening trained Keras models and stepping their recurrent layers through the lab.
 
-A model the lab can open takes token ids, runs them through an Embedding into recurrent
-layers (SimpleRNN, LSTM, GRU, Bidirectional of these, stacked with return_sequences=True),
-and usually ends in a Dense head. `open_model` loads it with safe_mode on; `TrainedModel.step`
+A model the lab can open reads text one of three ways (readers.py: token ids with a
+word_index beside it, its own TextVectorization / StringLookup / IntegerLookup, or one-hot
+characters), runs it through its layers into recurrent layers (SimpleRNN, LSTM, GRU,
+Bidirectional of these, stacked with return_sequences=True), and usually ends in a head. `open_model` loads it with safe_mode on; `TrainedModel.step`
 feeds one recurrent layer its own input (computed by the model's preceding layers) and steps
 its cells with the model's weights in a `Lab` (see layer_run.py), then checks the stepped
 states against the model's own layer and the head against `model(ids)`.
@@ -76,7 +77,71 @@ def load_keras_model(path: str | Path):
                            f"to load (Keras safe_mode)") from None
         raise LabError(f"{path} is not a Keras model file the lab can read") from None
     except Exception:  # a zip without config.json, a broken archive, unknown classes ...
-        raise LabError(f"{path} is not a Keras model file the lab can read") from None
+        raise LabError(why_unreadable(path)) from None
+
+
+OPENS = ("the lab opens Functional and Sequential models (keras.Input -> layers -> keras.Model) "
+         "whose layers are Keras' own")
+
+
+def why_unreadable(path: Path) -> str:
+    """Why Keras could not rebuild the model in `path`, read from its config.json: a
+    subclassed model (its class is Python code outside the file), a layer or a
+    TextVectorization setting that is custom Python code; else that it is no model file."""
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except Exception:
+        return f"{path} is not a Keras model file the lab can read"
+    name = config.get("class_name") if isinstance(config, dict) else None
+    if name not in ("Functional", "Sequential", "Model"):
+        return (f"{path} is a subclassed model ({name}): Keras rebuilds it only with its Python "
+                f"class, which the file does not hold; {OPENS}")
+    layers = (config.get("config") or {}).get("layers") or []
+    for layer in layers:
+        kind = layer.get("class_name") if isinstance(layer, dict) else None
+        settings = layer.get("config") or {} if isinstance(layer, dict) else {}
+        for setting in ("standardize", "split"):
+            if isinstance(settings.get(setting), dict):
+                code = settings[setting].get("config", "a function")
+                return (f"{path}: its {kind}'s {setting} is Python code ({code}), which the "
+                        f"file does not hold; the lab opens a TextVectorization with the "
+                        f"built-in standardize and split")
+        if isinstance(layer, dict) and layer.get("module") not in (None, "") and \
+                not str(layer.get("module", "")).startswith("keras"):
+            return (f"{path}: its layer {settings.get('name', kind)} is a custom class "
+                    f"({kind}), Python code the file does not hold; {OPENS}")
+    return f"{path} is not a Keras model file the lab can read"
+
+
+def reader_layer(model):
+    """The model's TextVectorization, StringLookup or IntegerLookup when it reads the model's
+    input (its vocabulary is inside the model), else None."""
+    from tui_lab.trained.readers import VECTORIZERS
+
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        return layer if kind in VECTORIZERS else None
+    return None
+
+
+def check_inputs(model, path: str) -> None:
+    """One input, of a shape the lab reads: ids (batch, time), text for a TextVectorization
+    (batch,) or (batch, 1), or one-hot rows (batch, time, features)."""
+    inputs = model.inputs
+    if len(inputs) != 1:
+        raise LabError(f"{path} has {len(inputs)} inputs; the lab opens models with one input: "
+                       f"token ids (Embedding first), text (a TextVectorization first) or "
+                       f"one-hot characters (batch, time, characters)")
+    shape = inputs[0].shape
+    if reader_layer(model) is None and len(shape) not in (2, 3):
+        raise LabError(f"{path}: its input has shape {tuple(shape)}; the lab opens token ids "
+                       f"(batch, time) or one-hot characters (batch, time, characters)")
 
 
 def _numpy(value):
@@ -86,10 +151,17 @@ def _numpy(value):
 
 
 class TrainedModel:
-    """A loaded model, its recurrent layers and (if known) the words its ids stand for."""
+    """A loaded model, its recurrent layers and (if known) the tokens its ids stand for.
+
+    How the model reads text is its reader (readers.py), chosen here once: token ids with a
+    word_index beside the model, the model's own TextVectorization / StringLookup /
+    IntegerLookup, or one-hot characters. From then on every input is padded ids (B, T),
+    which `_entry` (the tensor where they enter the model's graph) and reader.model_input
+    (ids -> what enters there) feed to the model's layers."""
 
     def __init__(self, model, path: str, word_index: dict[str, int] | None,
-                 vocabulary_source: str | None, num_words: int | None = None):
+                 vocabulary_source: str | None, num_words: int | None = None,
+                 characters: list[str] | None = None):
         keras = tf_loader.keras()
         if not isinstance(model, keras.Model):
             raise LabError(f"a TrainedModel needs a Keras model, not {checks.shown(model)}")
@@ -101,45 +173,91 @@ class TrainedModel:
             check_word_index(word_index, vocabulary_source or "the word_index")
         self.model = model
         self.path = path
-        layers = model.layers
-        embeddings = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Embedding)]
-        if not embeddings:
-            raise LabError(f"{path} has no Embedding layer: the lab opens models that read token ids")
-        if len(model.inputs) != 1 or len(model.inputs[0].shape) != 2:
-            raise LabError(f"{path}: the lab opens models with one input of token ids (batch, time)")
+        check_inputs(model, path)
         check_one_output(model, path)
-        self.embedding = layers[embeddings[0]]
-        self.vocab_size = int(self.embedding.input_dim)
-        self.mask_zero = bool(self.embedding.mask_zero)
+        layers = model.layers
+        first = reader_layer(model)
+        if first is not None:  # a setting that gives no ids is named before anything else
+            from tui_lab.trained.readers import check_reader_layer
+
+            check_reader_layer(first, path)
+        start = layers.index(first) + 1 if first is not None else 0
+        embeddings = [i for i, layer in enumerate(layers)
+                      if i >= start and isinstance(layer, keras.layers.Embedding)]
+        self.embedding = layers[embeddings[0]] if embeddings else None
         self._keras_layers: dict[str, object] = {}
         found = []
         readers = state_readers(model)
-        for layer in layers[embeddings[0] + 1:]:
+        for layer in layers[embeddings[0] + 1 if embeddings else start:]:
             info = self._describe(layer, len(found) + 1)
             if info is not None:
                 check_recurrent(layer, path, readers.get(layer.name))
                 found.append(info)
                 self._keras_layers[info.name] = layer
         if not found:
-            raise LabError(f"{path} has no SimpleRNN, LSTM, GRU or Bidirectional layer after its "
-                           f"Embedding, so there is nothing to step")
+            raise LabError(f"{path} has no SimpleRNN, LSTM or GRU layer (alone or in "
+                           f"Bidirectional), so there is nothing to step")
         self.layers: tuple[RecurrentLayer, ...] = tuple(found)
-        self.maxlen = model.inputs[0].shape[1]  # None: any length
+        self.mask_zero = bool(self.embedding.mask_zero) if self.embedding is not None else False
         self.num_words = num_words
-        self.vocabulary_source = vocabulary_source
-        self.word_index = None
-        if word_index is not None:
-            if num_words is None:  # a saved word_index must fit the Embedding exactly
-                word, top = max(word_index.items(), key=lambda item: item[1])
-                if top >= self.vocab_size:
-                    raise LabError(f"{vocabulary_source} maps {word!r} to id {top}, but the model's "
-                                   f"Embedding only takes ids 0-{self.vocab_size - 1}: it belongs "
-                                   f"to another model")
-            self.word_index = dict(word_index)
+        self.reader = self._reader(first, word_index, vocabulary_source, num_words, characters)
+        self.vocabulary_source = self.reader.vocabulary_source if self.reader else \
+            vocabulary_source
+        self.word_index = dict(self.reader.word_index) if self.reader else None
         self.index_word = {i: w for w, i in (self.word_index or {}).items()}
         # Sub-models, made once: layer name -> its input, ("output", name) -> its output,
         # ("head", name) -> the layers after it (a what-if applies them at every step).
         self._inputs: dict = {}
+
+    def _reader(self, first, word_index, source, num_words, characters):
+        """The model's reader (readers.py); None: ids without a vocabulary yet."""
+        from tui_lab.trained.readers import CharacterReader, LayerReader, WordIndexReader
+
+        if first is not None:
+            if word_index is not None or characters is not None:
+                raise LabError(f"{self.path} has its own vocabulary (its {type(first).__name__}): "
+                               f"drop --word-index and --fit-text")
+            reader = LayerReader(first, self.path)
+            self.vocab_size = len(reader.vocabulary)
+            self.maxlen, self._entry = reader.maxlen, first.output
+            return reader
+        self._entry = self.model.inputs[0]
+        self.maxlen = self.model.inputs[0].shape[1]  # None: any length
+        if self.embedding is None:  # one-hot characters straight into the recurrent layer
+            size = int(self.model.inputs[0].shape[-1])
+            self.vocab_size = size + 1  # id 0: padding, a row of zeros
+            if characters is None:
+                return None
+            return CharacterReader(list(characters), source or "the characters", size)
+        self.vocab_size = int(self.embedding.input_dim)
+        if word_index is None:
+            return None
+        if num_words is None:  # a saved word_index must fit the Embedding exactly
+            word, top = max(word_index.items(), key=lambda item: item[1])
+            if top >= self.vocab_size:
+                raise LabError(f"{source} maps {word!r} to id {top}, but the model's "
+                               f"Embedding only takes ids 0-{self.vocab_size - 1}: it belongs "
+                               f"to another model")
+        return WordIndexReader(dict(word_index), source, num_words)
+
+    @property
+    def reads_characters(self) -> bool:
+        """The model reads one-hot characters (no Embedding)."""
+        return self.embedding is None
+
+    @property
+    def _ids_name(self) -> str:
+        return "Embedding" if self.embedding is not None else "characters"
+
+    @property
+    def joiner(self) -> str:
+        """What goes between two tokens written out: nothing between characters."""
+        return "" if self.reader is not None and self.reader.token_name == "character" else " "
+
+    @property
+    def padding(self) -> str:
+        """Where the model's text is padded: 'post' for its own TextVectorization."""
+        return self.reader.padding if self.reader is not None else "pre"
 
     @staticmethod
     def _describe(layer, depth: int) -> RecurrentLayer | None:
@@ -171,40 +289,30 @@ class TrainedModel:
         """The Keras layer object of a recurrent layer (Bidirectional: the wrapper)."""
         return self._keras_layers[self.layer(name).name]
 
+    def _need_reader(self):
+        if self.reader is None:
+            if self.reads_characters:
+                raise LabError(f"{self.path} reads one-hot characters and has no character "
+                               f"list: give --fit-text FILE (its characters are "
+                               f"sorted(set(text)), lower-cased, as the recipe builds them)")
+            raise LabError(f"{self.path} has no word_index beside it, so its ids mean no "
+                           f"words; give --word-index FILE, --fit-text FILE, or raw ids with "
+                           f"--ids 1,2,3")
+        return self.reader
+
     def encode(self, text: str) -> tuple[list[str], list[int]]:
-        """Tokens and ids exactly as Tokenizer.texts_to_sequences gives them with this word_index."""
-        if self.word_index is None:
-            raise LabError(f"{self.path} has no word_index beside it, so its ids mean no words; "
-                           f"give --word-index FILE, --fit-text FILE, or raw ids with --ids 1,2,3")
+        """Tokens and ids as the model's reader gives them (for a word_index: exactly as
+        Tokenizer.texts_to_sequences does)."""
+        reader = self._need_reader()
         checks.text_argument(text, "the text to encode")
-        words = tf_loader.tokenizer_module().text_to_word_sequence(text)
-        oov = self.word_index.get(OOV_TOKEN)
-        tokens, ids = [], []
-        for word in words:
-            i = self.word_index.get(word)
-            if i is None or (self.num_words is not None and i >= self.num_words):
-                i = oov
-            if i is not None:
-                tokens.append(word)
-                ids.append(int(i))
-        return tokens, ids
+        return reader.tokens_and_ids(text)
 
     def corpus(self, lines: list[str], name: str):
-        """Text encoded with this model's word_index (no fitting): the lab's Corpus, with
-        num_words = the Embedding's input_dim, so every id it gives fits the model."""
-        from tui_lab.core.text import Corpus
-
+        """Text read by the model's reader (no fitting): the lab's Corpus, every id it gives
+        fitting the model."""
         lines = checks.text_lines(lines, "the lines")
         name = checks.text_argument(name, "the text's name")
-        if self.word_index is None:
-            raise LabError(f"{self.path} has no word_index beside it, so its ids mean no words; "
-                           f"give a word_index file, fit the tokenizer on a text, or use raw ids")
-        if OOV_TOKEN not in self.word_index:
-            # Without an OOV entry the Tokenizer drops unknown words: leave them out here too,
-            # so that every token shown has its id.
-            split = tf_loader.tokenizer_module().text_to_word_sequence
-            lines = [" ".join(w for w in split(line) if w in self.word_index) for line in lines]
-        return Corpus.from_word_index(list(lines), name, self.word_index, self.vocab_size)
+        return self._need_reader().corpus(list(lines), name, self.vocab_size)
 
     def check_ids(self, ids) -> list[int]:
         """A sequence of ids (whole numbers, numpy ints too) that fit the Embedding, as ints."""
@@ -215,7 +323,7 @@ class TrainedModel:
         ids = [checks.whole_number(i, "an id") for i in ids]
         bad = [i for i in ids if not 0 <= i < self.vocab_size]
         if bad:
-            raise LabError(f"id {checks.shown(bad[0])} is outside the model's Embedding "
+            raise LabError(f"id {checks.shown(bad[0])} is outside the model's {self._ids_name} "
                            f"(ids 0-{self.vocab_size - 1})")
         return ids
 
@@ -231,7 +339,8 @@ class TrainedModel:
                            f"{checks.shown(ids)}")
         if array.min() < 0 or array.max() >= self.vocab_size:
             bad = array.min() if array.min() < 0 else array.max()
-            raise LabError(f"id {bad} is outside the model's Embedding (ids 0-{self.vocab_size - 1})")
+            raise LabError(f"id {bad} is outside the model's {self._ids_name} "
+                           f"(ids 0-{self.vocab_size - 1})")
         if self.maxlen is not None and array.shape[1] != self.maxlen:
             raise LabError(f"padded ids must have {self.maxlen} positions (the model's input), "
                            f"not {array.shape[1]}")
@@ -242,10 +351,13 @@ class TrainedModel:
         return self.index_word.get(i, f"<id {i}>")
 
     def pad(self, id_rows: list[list[int]]) -> np.ndarray:
-        """Pad 'pre' (and keep the latest ids) to the model's input length, as the lesson does."""
+        """Pad to the model's input length as its reader does: 'pre', keeping the latest ids,
+        as the lesson does (a TextVectorization: after the text, cut at its length)."""
         if not isinstance(id_rows, (list, tuple)) or not id_rows:
             raise LabError(f"give a list of id rows to pad, not {checks.shown(id_rows)}")
         id_rows = [self.check_ids(row) for row in id_rows]
+        if self.reader is not None and hasattr(self.reader, "pad"):
+            return self.reader.pad(id_rows, self.maxlen)
         keras = tf_loader.keras()
         maxlen = self.maxlen or max(1, max(len(row) for row in id_rows))
         return keras.utils.pad_sequences(id_rows, maxlen=maxlen, padding="pre",
@@ -257,11 +369,20 @@ class TrainedModel:
 
         Through Keras' compiled predict function (predict_on_batch): the same numbers as the
         eager call, about 1 ms instead of 20-40 ms once traced."""
-        return np.asarray(self.model.predict_on_batch(self.id_array(ids)))
+        key = ("model",)
+        if key not in self._inputs:
+            self._inputs[key] = self.model if self._entry is self.model.inputs[0] else \
+                self._submodel(self.model.outputs[0])
+        return np.asarray(self._inputs[key].predict_on_batch(self._model_input(ids)))
+
+    def _model_input(self, ids) -> np.ndarray:
+        """Checked padded ids as they enter the model's graph at _entry."""
+        ids = self.id_array(ids)
+        return self.reader.model_input(ids) if self.reader is not None else ids
 
     def _submodel(self, tensor):
         keras = tf_loader.keras()
-        return keras.Model(self.model.inputs[0], tensor)
+        return keras.Model(self._entry, tensor)
 
     def layer_input(self, name: str, ids: np.ndarray) -> np.ndarray:
         """What the layer reads: the model's layers before it run on ids, (B, T, D)."""
@@ -269,8 +390,11 @@ class TrainedModel:
         if name not in self._inputs:
             layer = self._keras_layers[name]
             tensor = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input
-            self._inputs[name] = self._submodel(tensor)
-        return np.asarray(self._inputs[name].predict_on_batch(ids))
+            # A layer reading the model's input itself (one-hot characters) needs no sub-model.
+            self._inputs[name] = None if tensor is self._entry else self._submodel(tensor)
+        if self._inputs[name] is None:
+            return np.asarray(self._model_input(ids), np.float32)
+        return np.asarray(self._inputs[name].predict_on_batch(self._model_input(ids)))
 
     def layer_output(self, name: str, ids: np.ndarray):
         """The layer's own output inside the model (with the model's masking)."""
@@ -284,7 +408,7 @@ class TrainedModel:
             else:
                 output = output_only(output)
             self._inputs[key] = self._submodel(output)
-        return _numpy(self._inputs[key].predict_on_batch(ids))
+        return _numpy(self._inputs[key].predict_on_batch(self._model_input(ids)))
 
     def head(self, name: str):
         """The layers after the last recurrent layer, as a callable (made once: building the
@@ -357,6 +481,13 @@ def open_model(path: str | Path | None = None, *, word_index: str | Path | dict 
         files.regular_file(fit_text, "file")
     model = load_keras_model(path)
     num_words = source = None
+    if fit_text is not None and _reads_one_hot(model):  # the character list, as the recipe
+        from tui_lab.core.text import MAX_TEXT_BYTES
+        from tui_lab.trained.readers import CharacterReader
+
+        text = files.read_bytes(fit_text, "file", MAX_TEXT_BYTES).decode("utf-8", "replace")
+        return TrainedModel(model, str(path), None, f"the characters of {fit_text}",
+                            characters=CharacterReader.characters_of(text))
     if isinstance(word_index, dict):
         index, source = word_index, "the word_index"
     elif word_index is not None:
@@ -370,6 +501,11 @@ def open_model(path: str | Path | None = None, *, word_index: str | Path | dict 
     else:
         index = None
     return TrainedModel(model, str(path), index, source, num_words)
+
+
+def _reads_one_hot(model) -> bool:
+    """The model's input is (batch, time, features) floats: one-hot rows, no Embedding."""
+    return len(model.inputs) == 1 and len(model.inputs[0].shape) == 3
 
 
 def _embedding_size(model) -> int | None:

@@ -30,9 +30,9 @@ def _model_lab_class():
 class VocabularyNeeded(Message):
     """From a worker: the model has no word_index; ask how to read its ids."""
 
-    def __init__(self, path: str, layer: str | None) -> None:
+    def __init__(self, path: str, layer: str | None, characters: bool = False) -> None:
         super().__init__()
-        self.path, self.layer = path, layer
+        self.path, self.layer, self.characters = path, layer, characters
 
 
 class ModelActions:
@@ -138,8 +138,8 @@ class ModelActions:
                 new = open_model_lab(path, layer=layer, word_index=word_index, fit_text=fit_text,
                                      raw_ids=raw_ids, lines=lines, source=source,
                                      engine=lab.config.engine, **keep)
-            except MissingWordIndex:
-                self.post_message(VocabularyNeeded(str(path), layer))
+            except MissingWordIndex as missing:
+                self.post_message(VocabularyNeeded(str(path), layer, missing.characters))
                 raise
             except LabError as error:
                 if keep["sentence"] is None:
@@ -178,7 +178,8 @@ class ModelActions:
             else:
                 self.open_model_file(path, layer=layer, raw_ids=True)
 
-        self.push_screen(VocabularyScreen(path, self.typed_paths.get("fit text", text)), chosen)
+        self.push_screen(VocabularyScreen(path, self.typed_paths.get("fit text", text),
+                                          message.characters), chosen)
 
     def action_close_model(self) -> None:
         if self._model_view() is None:

@@ -191,22 +191,33 @@ class VocabularyScreen(Dialog[tuple[str, str | None] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="vocab.cancel"),
                 Binding("ctrl+r", "raw", "Raw ids", id="vocab.raw")]
 
-    def __init__(self, model_path: str, text: str) -> None:
+    def __init__(self, model_path: str, text: str, characters: bool = False) -> None:
         super().__init__()
         self.model_path, self.text = model_path, text
+        self.characters = characters  # one-hot characters: their list, no raw ids
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="model-dialog"):
-            yield Label(Text(f"{self.model_path} has no word_index"), classes="dialog-title")
-            yield Static("Its ids mean no words yet. Fit the tokenizer on a text (ids beyond the "
-                         "model's Embedding become <OOV>; the words it was trained on give the "
-                         "right ones), or step raw ids (type them as a sentence: 3 5 7).")
+            if self.characters:
+                yield Label(Text(f"{self.model_path} reads one-hot characters"),
+                            classes="dialog-title")
+                yield Static("Which character each row stands for comes from the text it was "
+                             "trained on: sorted(set(text)), lower-cased, newlines as spaces, "
+                             "as keras.io's character-level recipe builds it.")
+            else:
+                yield Label(Text(f"{self.model_path} has no word_index"), classes="dialog-title")
+                yield Static("Its ids mean no words yet. Fit the tokenizer on a text (ids beyond "
+                             "the model's Embedding become <OOV>; the words it was trained on "
+                             "give the right ones), or step raw ids (type them as a sentence: "
+                             "3 5 7).")
             with Horizontal(classes="form-row"):
                 yield Label("fit on text", classes="form-name")
                 yield Input(self.text, id="vocab-text", compact=True)
             with Horizontal(classes="buttons"):
-                yield Button("Fit tokenizer (enter)", id="fit", variant="primary", compact=True)
-                yield Button("Raw ids (ctrl+r)", id="raw", compact=True)
+                yield Button("Fit characters (enter)" if self.characters else
+                             "Fit tokenizer (enter)", id="fit", variant="primary", compact=True)
+                if not self.characters:
+                    yield Button("Raw ids (ctrl+r)", id="raw", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -223,7 +234,8 @@ class VocabularyScreen(Dialog[tuple[str, str | None] | None]):
         {"fit": self._fit, "raw": self.action_raw, "cancel": self.action_cancel}[event.button.id]()
 
     def action_raw(self) -> None:
-        self.dismiss(("raw", None))
+        if not self.characters:
+            self.dismiss(("raw", None))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -59,6 +59,17 @@ def _stateful_lines(body: Text, snapshot: Snapshot) -> None:
                 " (the next line starts from this one's final state)\n")
 
 
+def _after_text_lines(body: Text, snapshot: Snapshot, row: int, digits: int) -> None:
+    """Padding stepped after the text (no mask): how far it moved the state."""
+    after = snapshot.after_text(row)
+    if after is None:
+        return
+    step, pads, distance = after
+    body.append("after the text: ", "bold")
+    body.append(f"{pads} pad step{'s' if pads != 1 else ''} stepped after step {step} (no mask "
+                f"skips them) moved h by ‖h_{snapshot.t} − h_{step}‖ = {distance:.{digits}f}\n")
+
+
 def _head(snapshot: Snapshot) -> Text:
     """The call, its input's shape, the engine, and what each return_* pair returns."""
     config = snapshot.config
@@ -132,6 +143,7 @@ class LayerPanel(Vertical):
         if config.stateful:
             _stateful_lines(body, snapshot)
         r, digits = view.row, view.digits
+        _after_text_lines(body, snapshot, r, digits)
         row = f" (batch row {r + 1} of {B})" if B > 1 else ""
         layer_ready = snapshot.layer_sequence is not None
         if snapshot.at_end and layer_ready:

@@ -50,6 +50,48 @@ def fitting(candidates: list[str], room: int, fallback: str | None = None) -> st
     return candidates[-1] if fallback is None else fallback
 
 
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def trend(series, room: int) -> str:
+    """A value in 0..1 at each step so far, as one character each (the latest at the right,
+    the earliest giving way when there is no room)."""
+    values = list(series)[-max(0, room):]
+    return "".join(SPARKS[min(len(SPARKS) - 1, int(max(0.0, min(1.0, v)) * len(SPARKS)))]
+                   for v in values)
+
+
+def says(text: Text, view, room: int, digits: int) -> None:
+    """What the model says: its head on the state after this step (one direction's last
+    recurrent layer), its trend over the steps so far, padding stepped after the text; or,
+    for a Bidirectional layer, the final reading only, and why."""
+    reading = view.reading
+    decimals = digits
+    text.append("says ", "bold")
+    if reading.refusal is not None:
+        final = " · ".join(f"{name} {value:.{decimals}f}" for name, value in view.final)
+        text.append(f"at the end {final} " if final else "")
+        text.append("(no per-step reading: the backward direction has read the whole text)"
+                    if view.layer.bidirectional else f"({reading.refusal})", "italic")
+        text.append("\n")
+        return
+    if not reading.top:
+        text.append("after a step: " + reading.kind.note, "italic")
+        text.append("\n")
+        return
+    now = " · ".join(f"{name} {value:.{decimals}f}" for name, value in reading.top)
+    text.append(f"now {now} ")
+    line = text.plain.rsplit("\n", 1)[-1]
+    text.append(trend(reading.series, min(40, room - cell_len(line) - 2)), "bold")
+    if view.after_text is not None:
+        word, steps, at_word, after = view.after_text
+        text.append(f" · '{word}' {at_word:.{decimals}f} → {after:.{decimals}f} after {steps} "
+                    f"pad step{'s' if steps != 1 else ''}", "bold")
+    elif reading.kind.kind == "logit":
+        text.append(" (sigmoid of its logit)", "dim")
+    text.append("\n")
+
+
 class ModelBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
@@ -112,6 +154,8 @@ class ModelBar(Static):
         if view.edited and view.generation is not None:
             text.append(" · model(ids) unedited", "bold")  # (generating starts a new run)
         text.append("\n")
+        if view.generation is None and view.reading is not None:
+            says(text, view, room, self.digits)
         if layer.bidirectional and view.output is not None:
             text.append(f"merged ({layer.merge_mode}) output, row 1, last position: ", "bold")
             text.append(_values(view.output, max(2, (width - 46) // (self.digits + 4)),
