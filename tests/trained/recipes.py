@@ -57,7 +57,7 @@ def tf_text_classifier(path, stacked=False):
     return path
 
 
-def keras_io_lstm_classifier(path, length=10):
+def keras_io_lstm_classifier(path, length=10, train=True):
     """keras.io's "Text classification from scratch" with an LSTM for the Conv1D:
     TextVectorization(output_sequence_length=...), padding after the text, no mask,
     Dense(1, sigmoid) (keras-io issue 2044)."""
@@ -70,7 +70,8 @@ def keras_io_lstm_classifier(path, length=10):
     x = keras.layers.LSTM(4)(x)
     outputs = keras.layers.Dense(1, activation="sigmoid")(x)
     model = keras.Model(inputs, outputs)
-    _fit(model, _texts(), LABELS, "binary_crossentropy")
+    if train:  # (untrained: Keras' seeded initial weights, the same on any machine)
+        _fit(model, _texts(), LABELS, "binary_crossentropy")
     model.save(path)
     return path
 

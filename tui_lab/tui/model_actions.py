@@ -156,8 +156,8 @@ class ModelActions:
                 "fit_text": None if fit_text is None else str(Path(fit_text).resolve()),
                 "raw_ids": raw_ids})
 
-        self.submit("Open model", open_it, f"opened {path.name}: step it with ␣ · L layer · "
-                                           f"w generate")
+        # (w generates only with a next-word head: the model bar's "says" line tells which)
+        self.submit("Open model", open_it, f"opened {path.name}: step it with ␣ · L layer")
 
     def on_vocabulary_needed(self, message: VocabularyNeeded) -> None:
         from tui_lab.tui.screens.model_screens import VocabularyScreen

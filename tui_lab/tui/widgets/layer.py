@@ -66,8 +66,9 @@ def _after_text_lines(body: Text, snapshot: Snapshot, row: int, digits: int) -> 
         return
     step, pads, distance = after
     body.append("after the text: ", "bold")
-    body.append(f"{pads} pad step{'s' if pads != 1 else ''} stepped after step {step} (no mask "
-                f"skips them) moved h by ‖h_{snapshot.t} − h_{step}‖ = {distance:.{digits}f}\n")
+    body.append(f"{pads} pad step{'s' if pads != 1 else ''} stepped after step {step} "
+                f"(no mask skips them)\n  they moved h by ‖h_{snapshot.t} − h_{step}‖ = "
+                f"{distance:.{digits}f}\n")
 
 
 def _head(snapshot: Snapshot) -> Text:
