@@ -66,6 +66,40 @@ def burst(app, *keys: str) -> None:
         app.post_message(event)  # queued at once, as the driver would
 
 
+def count_frames(app) -> list[float]:
+    """From now on, the time of every frame the app paints (the list grows as it paints).
+    App._display is Textual's one door to the terminal (private, but there is no public hook)."""
+    import time
+
+    frames: list[float] = []
+    display = app._display
+
+    def counted(screen, renderable) -> None:
+        if screen is app.screen and renderable is not None:
+            frames.append(time.monotonic())
+        display(screen, renderable)
+
+    app._display = counted
+    return frames
+
+
+async def answers(app, frames: list[float], key: str, done, within: float = 1.0) -> bool:
+    """Whether the app answers key within `within` seconds: done() (what the key does) comes
+    true and a frame is painted after the key. Issue 23: a frozen app ignored every key and
+    never painted again. The key is sent as the terminal sends it, not with pilot.press, which
+    would wait 30 s for a frozen app. The one timing the tests assert: liveness, not speed."""
+    import asyncio
+    import time
+
+    sent = time.monotonic()
+    burst(app, key)
+    while time.monotonic() - sent < within:
+        await asyncio.sleep(0.01)
+        if done() and frames and frames[-1] > sent:
+            return True
+    return False
+
+
 def text_of(widget, width: int = 400) -> str:
     """What a Static shows, as plain text."""
     from rich.console import Console

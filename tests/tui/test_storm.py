@@ -10,10 +10,12 @@ the full 2,000. Key-to-idle times are printed (see them with -s), never asserted
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import re
 import statistics
+import threading
 import time
 
 import numpy as np
@@ -37,7 +39,7 @@ from tui_lab.tui.screens.prompt import PromptScreen
 from tui_lab.tui.screens.settings import SettingsScreen
 from tui_lab.tui.screens.train import TrainScreen
 
-from pilot import burst, settle
+from pilot import answers, burst, count_frames, make_app, settle
 
 SCREENS = (App, Screen, LabApp, LabScreen, PromptScreen, SettingsScreen, HelpScreen,
            LayerPickerScreen, GenerateScreen, VocabularyScreen, TrainScreen, ReplaceScreen,
@@ -233,6 +235,35 @@ async def run_storm(tmp_path, monkeypatch, keras, count: int, seed: int) -> None
           f"batch {snapshot.batch_size} T={snapshot.timesteps}")
     for line in slow:
         print("  slow key:", line)
+
+
+@pytest.mark.asyncio
+async def test_help_closed_while_lab_jobs_queue_leaves_the_app_answering():
+    """Issue 23: the storms froze the app for good. Each lab job used to wait for its turn,
+    and then for the UI to show its result, in a thread of the event loop's default executor
+    (min(32, cpus + 4) threads, 6 on 2 cores). With that many keys queued, the help's
+    Markdown (which Textual parses in the same executor) waited for a thread; esc then popped
+    the help, and the UI awaits a popped screen's removal, which awaited the Markdown: the UI
+    never showed the jobs' results, and the jobs never gave their threads back."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        frames = count_frames(app)
+        release = threading.Event()
+        app.submit("Hold", lambda lab: release.wait(10))
+        for _ in range(40):  # more jobs than the default executor has threads (32 at most)
+            app.submit("Step", lambda lab: lab.step())
+        burst(app, "question_mark", "escape")  # help, closed before its Markdown is parsed
+        await asyncio.sleep(0.2)
+        release.set()
+        lab_screen = app.lab_screen
+        before = lab_screen.current_panel.id
+        if not await answers(app, frames, "tab", lambda: lab_screen.current_panel.id != before):
+            app._stop_jobs()  # lets stuck jobs go, so that the test fails instead of hanging
+            pytest.fail(f"the app stopped answering: {app._pending} jobs pending")
+        await settle(pilot)
+        assert app.snapshot.t == app.lab.t == 7  # every step shown (the line has 7 words)
+        assert isinstance(app.screen, LabScreen)
 
 
 @pytest.mark.asyncio
