@@ -100,6 +100,21 @@ async def answers(app, frames: list[float], key: str, done, within: float = 1.0)
     return False
 
 
+async def drained(app, limit: float = 60.0) -> bool:
+    """Whether every lab job is done and on screen within `limit` seconds: a guard, so that a
+    frozen app (issue 23: its jobs waited for a UI that waited for them) fails a test instead
+    of hanging it, not a timing (jobs take a fraction of it)."""
+    import asyncio
+    import time
+
+    start = time.monotonic()
+    while app.busy:
+        if time.monotonic() - start > limit:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
 def text_of(widget, width: int = 400) -> str:
     """What a Static shows, as plain text."""
     from rich.console import Console
