@@ -1,6 +1,9 @@
 """Helpers shared by the pilot tests: an app with animations off, keys that wait for work, and
 what the app says (its notifications, by severity)."""
 
+import asyncio
+import time
+
 from tui_lab import Lab
 from tui_lab.tui.app import LabApp
 
@@ -69,8 +72,6 @@ def burst(app, *keys: str) -> None:
 def count_frames(app) -> list[float]:
     """From now on, the time of every frame the app paints (the list grows as it paints).
     App._display is Textual's one door to the terminal (private, but there is no public hook)."""
-    import time
-
     frames: list[float] = []
     display = app._display
 
@@ -88,9 +89,6 @@ async def answers(app, frames: list[float], key: str, done, within: float = 1.0)
     true and a frame is painted after the key. Issue 23: a frozen app ignored every key and
     never painted again. The key is sent as the terminal sends it, not with pilot.press, which
     would wait 30 s for a frozen app. The one timing the tests assert: liveness, not speed."""
-    import asyncio
-    import time
-
     sent = time.monotonic()
     burst(app, key)
     while time.monotonic() - sent < within:
@@ -104,9 +102,6 @@ async def drained(app, limit: float = 60.0) -> bool:
     """Whether every lab job is done and on screen within `limit` seconds: a guard, so that a
     frozen app (issue 23: its jobs waited for a UI that waited for them) fails a test instead
     of hanging it, not a timing (jobs take a fraction of it)."""
-    import asyncio
-    import time
-
     start = time.monotonic()
     while app.busy:
         if time.monotonic() - start > limit:
