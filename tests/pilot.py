@@ -1,6 +1,9 @@
 """Helpers shared by the pilot tests: an app with animations off, keys that wait for work, and
 what the app says (its notifications, by severity)."""
 
+import asyncio
+import time
+
 from tui_lab import Lab
 from tui_lab.tui.app import LabApp
 
@@ -64,6 +67,47 @@ def burst(app, *keys: str) -> None:
         event = events.Key(key, chars.get(key, key if len(key) == 1 else None))
         event.set_sender(app)
         app.post_message(event)  # queued at once, as the driver would
+
+
+def count_frames(app) -> list[float]:
+    """From now on, the time of every frame the app paints (the list grows as it paints).
+    App._display is Textual's one door to the terminal (private, but there is no public hook)."""
+    frames: list[float] = []
+    display = app._display
+
+    def counted(screen, renderable) -> None:
+        if screen is app.screen and renderable is not None:
+            frames.append(time.monotonic())
+        display(screen, renderable)
+
+    app._display = counted
+    return frames
+
+
+async def answers(app, frames: list[float], key: str, done, within: float = 1.0) -> bool:
+    """Whether the app answers key within `within` seconds: done() (what the key does) comes
+    true and a frame is painted after the key. Issue 23: a frozen app ignored every key and
+    never painted again. The key is sent as the terminal sends it, not with pilot.press, which
+    would wait 30 s for a frozen app. The one timing the tests assert: liveness, not speed."""
+    sent = time.monotonic()
+    burst(app, key)
+    while time.monotonic() - sent < within:
+        await asyncio.sleep(0.01)
+        if done() and frames and frames[-1] > sent:
+            return True
+    return False
+
+
+async def drained(app, limit: float = 60.0) -> bool:
+    """Whether every lab job is done and on screen within `limit` seconds: a guard, so that a
+    frozen app (issue 23: its jobs waited for a UI that waited for them) fails a test instead
+    of hanging it, not a timing (jobs take a fraction of it)."""
+    start = time.monotonic()
+    while app.busy:
+        if time.monotonic() - start > limit:
+            return False
+        await asyncio.sleep(0.05)
+    return True
 
 
 def text_of(widget, width: int = 400) -> str:

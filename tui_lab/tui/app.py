@@ -1,8 +1,8 @@
 """The Textual app over the controller: key -> action -> Lab call in a worker -> snapshot -> panels.
 
-Every Lab call runs in a thread worker, one at a time and in the order the keys were pressed
-(jobs.py: Lab is not thread-safe). After each call the worker takes `lab.snapshot()` and posts
-it to the UI thread, where the panels render it. The UI thread reads only that latest
+Every Lab call runs on the lab's own thread, one at a time and in the order the keys were
+pressed (jobs.py: Lab is not thread-safe). After each call the job takes `lab.snapshot()` and
+posts it to the UI thread, where the panels render it. The UI thread reads only that latest
 snapshot, never the lab; widgets never compute. View actions (panels, scrolling) live on the
 lab screen (screens/lab.py); files and dialogs in file_actions.py, the saved session in
 session_actions.py, the trained-model actions in model_actions.py, the batch row in focus and

@@ -1,29 +1,37 @@
-"""The one path from the UI to the lab: serialized thread workers, and the messages they send back.
+"""The one path from the UI to the lab: jobs in order on the lab's own thread, and their messages.
 
 The lab (core.lab.Lab, trained.lab.ModelLab) is not thread-safe, so it is touched only here,
-inside thread workers that run one at a time in the order their tickets were taken on the UI
-thread (a fair lock: `Turns`). The UI thread never reads the lab: it renders the latest
-`Snapshot`, which each worker takes after its operation and posts back in a `StatesReady`
-message. Workers report only through typed messages (no call_from_thread):
+on a thread of its own, by jobs that run one at a time in the order their tickets were taken
+on the UI thread (`Turns`). A job is a Textual worker on the UI's event loop, not a thread
+worker: it waits for its turn, and for the UI to show its result, as a coroutine, and holds
+the lab's thread only while the lab computes. (Issue 23: thread workers waited in the threads
+of asyncio's default executor, 6 on 2 cores, which Textual also needs: it parses the help's
+Markdown there. With keys queued they filled it; esc on the help then made the UI await the
+help's removal, which awaited that parse: no result was ever shown and the app froze.)
+The UI thread never reads the lab: it renders the latest `Snapshot`, which each job takes
+after its operation and posts back in a `StatesReady` message. Jobs report only through
+typed messages:
 
 - `StatesReady`: the operation's snapshot; with `swap`, a new lab (a model opened or closed, a
-  layer changed) that the UI thread makes the app's lab. The worker keeps its turn until then,
-  so the next worker reads the new lab.
+  layer changed) that the UI thread makes the app's lab. The job keeps its turn until then,
+  so the next job reads the new lab.
 - `JobFailed`: a LabError (or a surprise) as a notification; the lab keeps what it had.
 - `JobProgress`: a long run's progress for the status bar (a newer one replaces a waiting one).
 - `JobNotice`: something to say once the work is done ("stopped at step 3").
 - `BesideReady`: the result of work on an object beside the lab (the side-by-side
   comparison), shown by the callback given with it instead of a new snapshot of the lab.
 
-TensorFlow is never imported here: `lab.build()` (in a worker) imports it quietly.
+TensorFlow is never imported here: `lab.build()` (on the lab thread) imports it quietly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import threading
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -36,53 +44,48 @@ BUSY_DELAY = 0.15  # seconds before the status bar says what is running
 
 
 class Turns:
-    """A fair lock: workers run in the order their tickets were taken (on the UI thread).
+    """A fair lock on the UI's event loop: jobs run in the order their tickets were taken.
 
-    A turn can be held past its block (`hold`) until `release()` (a lab swap waits for the UI
-    thread); `close()` lets every waiting worker go (the app is shutting down)."""
+    Waiting is a coroutine, never a thread (see the module's docstring). A job cancelled
+    before its turn (the app closing) gives it up: the jobs after it still come in order.
+    `close()` lets every waiting job go (the app is shutting down)."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._next = 0
-        self._serving = 0
-        self._owed = 0  # what the current turn waits for: its block's end, and a release()
+        self._next = 0  # the next ticket to hand out
+        self._serving = 0  # the ticket whose turn it is
+        self._finished: set[int] = set()  # tickets done (or given up) before their turn came
+        self._waiting: dict[int, asyncio.Future] = {}
         self.closed = False
 
     def ticket(self) -> int:
-        with self._cond:
-            self._next += 1
-            return self._next - 1
+        self._next += 1
+        return self._next - 1
 
-    @contextmanager
-    def turn(self, ticket: int):
+    @asynccontextmanager
+    async def turn(self, ticket: int):
         """Wait for the ticket's turn; yields False once the queue is closed (do nothing)."""
-        with self._cond:
-            self._cond.wait_for(lambda: self.closed or self._serving == ticket)
-            self._owed = 1
         try:
+            if not self.closed and self._serving != ticket:
+                self._waiting[ticket] = asyncio.get_running_loop().create_future()
+                await self._waiting[ticket]
             yield not self.closed
         finally:
-            self._done()
-
-    def hold(self) -> None:
-        """Inside a turn: keep it past the block's end, until release() (from any thread)."""
-        with self._cond:
-            self._owed += 1
-
-    def release(self) -> None:
-        self._done()
-
-    def _done(self) -> None:
-        with self._cond:
-            self._owed -= 1
-            if self._owed == 0:
+            self._waiting.pop(ticket, None)
+            self._finished.add(ticket)
+            while self._serving in self._finished:
+                self._finished.discard(self._serving)
                 self._serving += 1
-                self._cond.notify_all()
+            self._wake(self._waiting.get(self._serving))
 
     def close(self) -> None:
-        with self._cond:
-            self.closed = True
-            self._cond.notify_all()
+        self.closed = True
+        for waiting in self._waiting.values():
+            self._wake(waiting)
+
+    @staticmethod
+    def _wake(waiting: asyncio.Future | None) -> None:
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
 
 
 @contextmanager
@@ -122,12 +125,13 @@ class Swap:
 
 
 class Result(Message):
-    """A worker's last word. The worker ends only once the UI thread has handled it (`shown`),
-    so a finished worker means its result is on screen (what tests and the benchmark wait for)."""
+    """A job's last word. The job's worker ends only once the UI thread has handled it
+    (`shown`), so a finished worker means its result is on screen (what tests and the
+    benchmark wait for)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.shown = threading.Event()
+        self.shown = asyncio.Event()
 
 
 class StatesReady(Result):
@@ -188,6 +192,12 @@ class Jobs:
     def _start_jobs(self) -> None:
         self._turns = Turns()
         self._cancel = threading.Event()  # esc: stop a long run at the next step
+        # The lab's own thread: every lab call runs on it, one at a time. Not the event loop's
+        # default executor, which Textual itself needs free (the module's docstring).
+        self._lab_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tui-lab")
+
+    async def _on_lab_thread(self, function: Callable, *args) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._lab_thread, function, *args)
 
     @property
     def busy(self) -> bool:
@@ -237,68 +247,71 @@ class Jobs:
         self._job_started(label)
         self._call_beside(self._turns.ticket(), label, operation, show)
 
-    @work(thread=True, group="lab")
-    def _call_beside(self, ticket: int, label: str, operation, show) -> None:
-        with self._turns.turn(ticket) as open_:
+    @work(group="lab")
+    async def _call_beside(self, ticket: int, label: str, operation, show) -> None:
+        async with self._turns.turn(ticket) as open_:
             if not open_:
                 return
             lab = self.lab
             try:
-                report = BesideReady(operation(lab), show)
+                report = BesideReady(await self._on_lab_thread(operation, lab), show)
             except Exception as error:
                 report = JobFailed(label, failure(error), lab.is_built)
-        self._report(report)
+        await self._report(report)
 
     def _build_lab(self) -> None:
         self._job_started()
         self._build(self._turns.ticket())
 
-    @work(thread=True, exclusive=True, group="build")
-    def _build(self, ticket: int) -> None:
-        with self._turns.turn(ticket) as open_:
+    @work(group="build")
+    async def _build(self, ticket: int) -> None:
+        async with self._turns.turn(ticket) as open_:
             if not open_:
                 return
             lab = self.lab
-            try:
+
+            def build():
                 lab.build()
                 # The first states do not wait for the Keras layer's check (tf.function
-                # tracing takes a few hundred ms): it follows in the next worker.
-                snapshot = lab.snapshot(layer=False)
-            except Exception as error:  # never let a surprise kill the terminal session
-                self._report(JobFailed("Loading the lab", failure(error), lab.is_built))
-            else:
-                self._report(StatesReady(snapshot, first=True))
+                # tracing takes a few hundred ms): it follows in the next job.
+                return lab.snapshot(layer=False)
 
-    @work(thread=True, group="lab")
-    def _call(self, ticket: int, label: str, operation, done: str | None) -> None:
-        with self._turns.turn(ticket) as open_:
+            try:
+                snapshot = await self._on_lab_thread(build)
+            except Exception as error:  # never let a surprise kill the terminal session
+                await self._report(JobFailed("Loading the lab", failure(error), lab.is_built))
+            else:
+                await self._report(StatesReady(snapshot, first=True))
+
+    @work(group="lab")
+    async def _call(self, ticket: int, label: str, operation, done: str | None) -> None:
+        async with self._turns.turn(ticket) as open_:
             if not open_:
                 return
             lab = self.lab
             try:
-                result = operation(lab)
-                swap = result if isinstance(result, Swap) else None
-                snapshot = (swap.lab if swap else lab).snapshot()
+                swap, snapshot = await self._on_lab_thread(self._operate, lab, operation)
             except Exception as error:
                 report = JobFailed(label, failure(error), lab.is_built)
             else:
-                if swap is not None and swap.lab is lab:
-                    swap = None
                 report = StatesReady(snapshot, done, swap)
                 if swap is not None:
-                    # The next worker must see the new lab: keep the turn until the UI has it.
-                    self._turns.hold()
-        self._report(report)
+                    # The next job must see the new lab: keep the turn until the UI has it.
+                    await self._report(report)
+                    return
+        await self._report(report)
 
-    def _report(self, message: Result) -> None:
-        """Post a worker's result and wait until the UI thread has handled it."""
-        if not self.post_message(message):  # the app is closing
-            if isinstance(message, StatesReady) and message.swap is not None:
-                self._turns.release()
-            return
-        while not message.shown.wait(0.1):
-            if self._turns.closed:
-                return
+    @staticmethod
+    def _operate(lab, operation: Callable) -> tuple[Swap | None, Any]:
+        """On the lab thread: operation(lab), then the snapshot of the lab it leaves."""
+        result = operation(lab)
+        swap = result if isinstance(result, Swap) and result.lab is not lab else None
+        return swap, (swap.lab if swap else lab).snapshot()
+
+    async def _report(self, message: Result) -> None:
+        """Post a job's result and wait until the UI thread has handled it."""
+        if self.post_message(message):  # (False: the app is closing)
+            await message.shown.wait()
 
     def progress(self, what: str, done: int, total: int, text: str | None = None) -> None:
         """From a worker: show how far a long run is (coalesced). text: the status bar's
@@ -318,7 +331,6 @@ class Jobs:
                 self.lab = message.swap.lab
                 if message.swap.model_options is not None:
                     self._model_options = message.swap.model_options
-                self._turns.release()
             self._job_done()
             if message.first:
                 self._show_first(message.snapshot)
@@ -357,5 +369,7 @@ class Jobs:
                     timeout=message.timeout)
 
     def _stop_jobs(self) -> None:
-        """The app is closing: let every waiting worker go without touching the lab."""
+        """The app is closing: let every waiting job go without touching the lab (a lab call
+        under way finishes on the lab thread; none queued after it starts)."""
         self._turns.close()
+        self._lab_thread.shutdown(wait=False, cancel_futures=True)
