@@ -66,9 +66,10 @@ def keras_io_lstm_classifier(path, length=10, train=True):
     vectorizer = _vectorizer(length)
     inputs = keras.Input(shape=(1,), dtype="string")
     x = vectorizer(inputs)
-    x = keras.layers.Embedding(40, 8)(x)
-    x = keras.layers.LSTM(4)(x)
-    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+    # Named: Keras numbers unnamed layers per process (lstm_1 ...), which a snapshot shows.
+    x = keras.layers.Embedding(40, 8, name="embedding")(x)
+    x = keras.layers.LSTM(4, name="lstm")(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid", name="head")(x)
     model = keras.Model(inputs, outputs)
     if train:  # (untrained: Keras' seeded initial weights, the same on any machine)
         _fit(model, _texts(), LABELS, "binary_crossentropy")
