@@ -171,6 +171,7 @@ async def test_cell_units_backwards_mask_and_reseed():
         assert app.lab.config.cell == "lstm"
         await press(pilot, "plus")
         assert app.lab.config.units == 5
+        assert app.snapshot.t == 1  # new weights, the same step (as with a new cell)
         await press(pilot, "minus", "minus", "minus", "minus", "minus")
         assert app.lab.config.units == 1
         assert any("units must be at least 1" in m for m in errors(app))

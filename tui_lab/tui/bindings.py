@@ -96,7 +96,7 @@ LAB_BINDINGS = [
       "trained SimpleRNN, LSTM and GRU stepped together on a memory task: what each "
       "remembers, measured"),
     B("e", "export", "Export", "export"),
-    B("s", "settings", "Setup", "settings", True, None,
+    B("s", "settings", "Settings", "settings", True, None,
       "settings: every option of the lab (cell, units, padding, masking, dropout ...), digits"),
     B("question_mark", "help", "Help", "help", True, "?"),
     B("f1", "help", "Help", "help.f1"),

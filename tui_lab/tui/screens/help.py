@@ -22,6 +22,10 @@ underlined before the first step). A long line is cut around that position with 
   word_index: every word's id and count, what num_words turns into `<OOV>`; type to search. The current position is
   highlighted, the next one underlined; *step* says which step reads each position.
 - **Embed**: the vector x_t that the Embedding layer gives each position (one row of its table).
+  Here its rows are random, from the lab's seed (*r* takes the next): the notebook's Embedding
+  was random too, from its own seed, so its numbers differ from these. The pad id 0 has a
+  random row like any other: while mask_padding is off a pad step reads it as x_t; with it on
+  (*z*) no step reads it (Keras carries the state over a masked step).
 - **States**: row 0 is the initial state the first step reads (h_0, and c_0 for LSTM: zeros
   unless one is given), then h_t (and c_t) after every step so far; ▶ marks the current step. Blue is
   negative, red positive, stronger colour = larger |value|; the numbers carry their sign, so

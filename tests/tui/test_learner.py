@@ -1,0 +1,40 @@
+"""Pilot tests of what a learner meets (issue 23): each drives the real app at 80x24 or
+160x48 and reads what is on screen (screen_rows) or what the app does."""
+
+from __future__ import annotations
+
+import pytest
+
+from pilot import look_at, make_app, press, screen_rows, settle
+
+pytestmark = pytest.mark.asyncio
+
+
+def on_screen(app) -> str:
+    return "\n".join(screen_rows(app))
+
+
+# ----- 10: small ones ---------------------------------------------------------------------------
+async def test_the_footer_says_settings_as_everything_else_does():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = screen_rows(app)[-1]
+        assert "s Settings" in footer and "Setup" not in footer
+        assert app.screen.query_one("Footer").max_scroll_x == 0  # and it still fits
+
+
+async def test_embed_says_where_its_rows_come_from_and_whether_the_pad_row_is_read():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "j")  # line 2: two pad positions
+        await look_at(pilot, "embeddings")
+        shown = " ".join(on_screen(app).split())
+        assert "random from seed 0 (the notebook's was random too, from its own seed" in shown
+        assert "pad id 0: a random row too, read by pad steps while mask is off" in shown
+        await press(pilot, "z")
+        shown = " ".join(on_screen(app).split())
+        assert "pad id 0: a random row too, never read while mask is on" in shown
+        await press(pilot, "k")  # line 1 has no padding: nothing to say about it
+        assert "pad id 0" not in on_screen(app)
