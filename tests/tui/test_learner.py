@@ -38,3 +38,28 @@ async def test_embed_says_where_its_rows_come_from_and_whether_the_pad_row_is_re
         assert "pad id 0: a random row too, never read while mask is on" in shown
         await press(pilot, "k")  # line 1 has no padding: nothing to say about it
         assert "pad id 0" not in on_screen(app)
+
+
+# ----- 5: "row" is a batch row ------------------------------------------------------------------
+async def test_states_first_line_is_t_0_and_a_row_is_always_a_batch_row():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "t = 0: initial h_0, c_0 (zeros)" in on_screen(app)
+        assert "row 0" not in on_screen(app)
+        await press(pilot, "m", "j", "m", "space", "y")
+        assert "row 2/2" in screen_rows(app)[0]  # the status bar: batch row 2 of 2
+        await look_at(pilot, "gates")
+        rows = screen_rows(app)
+        header = next(row for row in rows if "unit" in row and "h_t" in row)
+        assert header.split()[:4] == ["batch", "row:unit", "i", "f"]  # every gate in view
+        assert any(row.split()[:1] == ["2:0"] for row in rows)  # batch row 2, unit 0
+
+
+async def test_gates_says_row_unit_where_the_longer_title_would_hide_a_column():
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "m", "j", "m", "space")
+        header = next(row for row in screen_rows(app) if "row:unit" in row)
+        assert "batch row:unit" not in header and header.rstrip(" │").endswith("h_t")

@@ -26,7 +26,7 @@ underlined before the first step). A long line is cut around that position with 
   was random too, from its own seed, so its numbers differ from these. The pad id 0 has a
   random row like any other: while mask_padding is off a pad step reads it as x_t; with it on
   (*z*) no step reads it (Keras carries the state over a masked step).
-- **States**: row 0 is the initial state the first step reads (h_0, and c_0 for LSTM: zeros
+- **States**: t = 0 is the initial state the first step reads (h_0, and c_0 for LSTM: zeros
   unless one is given), then h_t (and c_t) after every step so far; ▶ marks the current step. Blue is
   negative, red positive, stronger colour = larger |value|; the numbers carry their sign, so
   they read the same without colour. Below: one sparkline per unit (zero at half height).

@@ -1,6 +1,7 @@
 """Gates of the current step, one row per unit, with the update written out and the lesson's names.
 
-In a batch it shows the batch row in focus (y cycles it); its rows are labelled 'row:unit'."""
+In a batch it shows the batch row in focus (y cycles it); its rows are labelled
+'row:unit' (batch row 2, unit 0: '2:0')."""
 
 from __future__ import annotations
 
@@ -103,5 +104,14 @@ class GatesPanel(Vertical, ScrollFocus, can_focus=True):
             text += f" · rows {rows} masked: state carried"
         self._show_where(text)
         prefix = f"{row + 1}:" if many else ""
-        grid.set_data(snapshot.units, lambda unit: f"{prefix}{unit}", gate_blocks(snapshot, row),
-                      None, 6, title="row:unit" if many else "unit", digits=view.digits)
+        blocks = gate_blocks(snapshot, row)
+        grid.set_data(snapshot.units, lambda unit: f"{prefix}{unit}", blocks, None, 6,
+                      title=self._title(many, len(blocks), view), digits=view.digits)
+
+    def _title(self, many: bool, columns: int, view: View) -> str:
+        """'unit'; in a batch, 'batch row:unit' (the labels are '2:0': row 2, unit 0), or
+        'row:unit' where the longer title would push a gate's column out of view."""
+        if not many:
+            return "unit"
+        room = (self.content_region.width or 80) - columns * view.cell
+        return "batch row:unit" if len("batch row:unit") + 2 <= room else "row:unit"

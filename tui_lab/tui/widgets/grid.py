@@ -245,7 +245,11 @@ class NumberGrid(TruecolorLines, ScrollView, can_focus=False):
                 block = self.blocks[b]
                 style = FOCUSED_COLUMN_STYLE if block.focused else COLUMN_STYLE
                 for unit in range(first, stop):
-                    segments.append(Segment(block.header(unit).rjust(cell - 1) + " ", style))
+                    # Exactly a column wide: a name one longer than its numbers ('c_{t-1}'
+                    # over '+0.123') fills its gap rather than push every header after it
+                    # off its numbers.
+                    header = (block.header(unit).rjust(cell - 1) + " ")[:cell]
+                    segments.append(Segment(header, style))
             return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
         is_current = row == self.current
         label = ("▶" if is_current else " ") + self.label(row)

@@ -49,7 +49,7 @@ def state_blocks(snapshot, focus: int = 0) -> list[Block]:
 
 
 def initial_label(snapshot) -> str:
-    """Row 0 of the state table: before any step, the state the first step reads."""
+    """The state table's first line, t = 0: before any step, the state the first step reads."""
     width = max(2, len(str(snapshot.timesteps)))
     mark = "✎" if any(edit.step == 0 for edit in snapshot.edits) else " "  # (step_label's)
     return f"{0:>{width}}{mark}{'·':>{width}} initial"
@@ -66,7 +66,8 @@ def legend(snapshot, colour: bool = True) -> str:
     names = "h_0, c_0" if snapshot.c is not None else "h_0"
     given = {"zeros": "zeros", "given": "as given"}.get(snapshot.initial_state_origin,
                                                         snapshot.initial_state_origin)
-    return f"{title}: {what} · row 0: initial {names} ({given}) · space steps"
+    # t = 0, not "row 0": a row is a batch row everywhere else (status bar, Gates, y).
+    return f"{title}: {what} · t = 0: initial {names} ({given}) · space steps"
 
 
 class Trajectories(TruecolorLines, ScrollView, can_focus=False):
