@@ -38,7 +38,7 @@ async def test_every_binding_has_an_id_and_the_footer_keys_fit_80_columns():
     ids = [b.id for b in LAB_BINDINGS]
     assert all(ids) and len(ids) == len(set(ids))
     shown = [b for b in LAB_BINDINGS if b.show]
-    assert {b.action for b in shown} >= {"app.step", "app.back", "app.play", "app.help", "app.quit"}
+    assert {b.action for b in shown} >= {"app.step", "app.back", "app.settings", "app.help", "app.quit"}
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

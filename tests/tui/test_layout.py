@@ -91,7 +91,7 @@ async def test_footer_keys_are_never_cut(size):
         footer = app.screen.query_one("Footer")
         assert footer.max_scroll_x == 0
         row = screen_rows(app)[-1]
-        for label in ("Step", "Back", "End", "Play", "Cell", "Setup", "Help", "Quit"):
+        for label in ("Step", "Back", "End", "Cell", "Settings", "Help", "Quit"):
             assert f" {label}" in row, (label, row)
         assert ("palette" in row) == (size[0] >= 80)  # ctrl+p still works, and is in help
 

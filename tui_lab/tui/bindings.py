@@ -27,7 +27,9 @@ LAB_BINDINGS = [
     B("g", "start", "Start", "start.vim"),
     B("end", "end", "End", "end", True, None, "run to the end of the sequence"),
     B("G", "end", "End", "end.vim"),
-    B("p", "play", "Play", "play", True, None, "play / pause auto-stepping"),
+    # Not in the Footer: with "s Settings" the keys there would not fit 60 columns (help,
+    # ctrl+p and the README list p).
+    B("p", "play", "Play", "play", False, None, "play / pause auto-stepping"),
     B("escape", "cancel", "Stop", "stop", False, "esc", "stop running / playing"),
     B("down", "next_line", "Next line", "line.next", False, "↓"),
     B("j", "next_line", "Next line", "line.next.vim"),
