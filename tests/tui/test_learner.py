@@ -63,3 +63,14 @@ async def test_gates_says_row_unit_where_the_longer_title_would_hide_a_column():
         await press(pilot, "m", "j", "m", "space")
         header = next(row for row in screen_rows(app) if "row:unit" in row)
         assert "batch row:unit" not in header and header.rstrip(" │").endswith("h_t")
+
+
+# ----- 4: go_backwards in Layer -----------------------------------------------------------------
+async def test_the_go_backwards_explanation_shows_whole_at_80_columns():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "b", "space")
+        await look_at(pilot, "layer")
+        assert any("sequence[:, k] is the state after position T-1-k (read last to first)"
+                   in row for row in screen_rows(app))

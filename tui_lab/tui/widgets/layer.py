@@ -150,8 +150,9 @@ class LayerPanel(Vertical):
         else:
             body.append(f"final output and states: step to the end ({snapshot.t}/{T}) to fill them in\n",
                         "italic")
-        order = ("processing order: sequence[:, k] is the state after input position T-1-k "
-                 "(reversed)" if config.go_backwards else "sequence[:, k] is the state after position k")
+        # One short line: Layer never wraps, and at 80 columns all of it must show.
+        order = ("sequence[:, k] is the state after position T-1-k (read last to first)"
+                 if config.go_backwards else "sequence[:, k] is the state after position k")
         # The layer runs the input unedited: with edits, States differs from here on purpose.
         unedited = " (the layer, unedited: W compares)" if snapshot.edits else ""
         body.append(f"sequence{row}{unedited}:\n", "bold")
