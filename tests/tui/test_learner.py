@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tui_lab.tui.widgets.layer import LayerPanel
+
 from pilot import look_at, make_app, press, screen_rows, settle
 
 pytestmark = pytest.mark.asyncio
@@ -74,3 +76,22 @@ async def test_the_go_backwards_explanation_shows_whole_at_80_columns():
         await look_at(pilot, "layer")
         assert any("sequence[:, k] is the state after position T-1-k (read last to first)"
                    in row for row in screen_rows(app))
+
+
+# ----- 9: the max |error| itself ---------------------------------------------------------------
+async def test_layer_says_bit_for_bit_and_a_gives_the_exact_values():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "end")
+        await look_at(pilot, "layer")
+        shown = app.screen.query_one(LayerPanel).content.plain  # (its last lines scroll at 80x24)
+        snapshot = app.snapshot
+        assert snapshot.max_abs_error == 0  # the same float32 operations, in the same order
+        assert "max |error| steps vs layer: 0 ✓ bit for bit" in shown
+        assert "numpy equations vs cell: < 1e-5 ✓ (a: the exact values)" in shown
+        await press(pilot, "a")
+        note = next(n for n in app.notifications if n.title == "Max |error|, exactly")
+        assert note.message.startswith(
+            f"the steps vs the Keras layer: 0 · the numpy equations vs the cell: "
+            f"{snapshot.gate_max_abs_error:.3g} (float32")

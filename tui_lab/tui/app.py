@@ -380,6 +380,21 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
         if not any(isinstance(s, WhyScreen) for s in self.screen_stack):
             self.push_screen(WhyScreen(self.submit_beside))
 
+    def action_agreement(self) -> None:
+        """a: the exact max |error|s behind Layer's checks, in a note (Layer shows them at a
+        fixed resolution, so that no screen depends on the machine's last digits)."""
+        from tui_lab.tui.widgets.style import exact
+
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        steps = ("the steps before the first edit vs the Keras layer" if snapshot.edits
+                 else "the steps vs the Keras layer")
+        self.notify(f"{steps}: {exact(snapshot.max_abs_error)} · the numpy equations vs the "
+                    f"cell: {exact(snapshot.gate_max_abs_error)} (float32; differences this "
+                    f"small vary with the CPU and its threads)", title="Max |error|, exactly",
+                    timeout=10)
+
     def get_system_commands(self, screen):
         return system_commands(self, super().get_system_commands(screen))
 

@@ -73,6 +73,9 @@ LAB_BINDINGS = [
     B("T", "train", "Train", "train", False, None, "train a next-word model on the open text"),
     B("x", "close_model", "Close model", "model.close", False, None,
       "back to the lesson's random weights"),
+    B("a", "agreement", "Max |error|", "agreement", False, None,
+      "the exact max |error| of the steps vs the Keras layer and of the numpy equations "
+      "vs the cell (Layer shows them at a fixed resolution)"),
     B("v", "vocabulary", "Vocabulary", "vocabulary", False, None,
       "the word_index: every word's id and count, searchable"),
     # The debugger (debug_actions.py): hidden in the Footer, listed in help and ctrl+p.

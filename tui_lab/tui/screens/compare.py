@@ -19,7 +19,7 @@ from tui_lab.tui.view import View
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import printable, step_label, step_title
 from tui_lab.tui.widgets.states import initial_label
-from tui_lab.tui.widgets.style import agreement
+from tui_lab.tui.widgets.style import layer_agreement
 
 # What 1, 2 and 3 compare (core.compare.KINDS), as the choice line says it.
 CHOICES = (("cells", "SimpleRNN · LSTM · GRU"), ("seeds", "two seeds"), ("units", "two unit counts"))
@@ -47,8 +47,8 @@ def describe_columns(comparison) -> Text:
         config = column.snapshot.config
         text.append(f" {column.letter} ", "bold reverse")
         text.append(f" = {column.layer_title}, seed {config.seed} · max|err| ")
-        error = agreement(column.max_abs_error)
-        text.append(error, "bold" if error.endswith("✓") else "bold red")
+        error = layer_agreement(column.max_abs_error, zero="0 ✓")  # (short: 80 columns)
+        text.append(error, "bold" if "✓" in error else "bold red")
         if index < len(comparison.columns) - 1:
             text.append("\n")
     return text

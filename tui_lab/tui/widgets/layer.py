@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import View
 from tui_lab.tui.widgets.static import show_text
-from tui_lab.tui.widgets.style import agreement, number, shape
+from tui_lab.tui.widgets.style import agreement, layer_agreement, number, shape
 from tui_lab.tui.widgets.text_lines import TextLines
 
 SEQUENCE_ROWS = 8
@@ -48,7 +48,7 @@ def _stateful_lines(body: Text, snapshot: Snapshot) -> None:
         shown = (["…"] if len(calls) > CHAIN_SHOWN else []) + list(calls[-CHAIN_SHOWN:])
         body.append(f"called on {' → '.join(shown)} ({len(calls)} call"
                     f"{'s' if len(calls) > 1 else ''} since reset)\n  its outputs vs the steps: ")
-        body.append(agreement(snapshot.max_abs_error, "not run yet"), "bold")
+        body.append(layer_agreement(snapshot.max_abs_error, "not run yet"), "bold")
         body.append("\n")
     else:
         body.append("the layer has not run on this input yet\n", "italic")
@@ -167,13 +167,14 @@ class LayerPanel(Vertical):
                 body.append("   ·  not reached yet\n", "dim")
         if snapshot.edits:  # the layer runs unedited: only the steps before the edit compare
             body.append("max |error| steps before the first edit vs layer: ", "bold")
-            body.append(agreement(snapshot.max_abs_error, "no step before it"))
+            body.append(layer_agreement(snapshot.max_abs_error, "no step before it"))
         else:
             body.append(f"max |error| steps vs {'stateful ' if config.stateful else ''}layer: ",
                         "bold")
-            body.append(agreement(snapshot.max_abs_error, "layer not run yet"))
+            body.append(layer_agreement(snapshot.max_abs_error, "layer not run yet"))
         body.append("\nnumpy equations vs cell: ", "bold")
         body.append(agreement(snapshot.gate_max_abs_error))
+        body.append(" (a: the exact values)", "italic")
         widest = max(cell_len(line) for part in (head, body) for line in part.plain.split("\n"))
         if self.styles.min_width is None or self.styles.min_width.value != widest:
             self.styles.min_width = widest  # wider than the panel: it scrolls sideways
