@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tui_lab.tui.widgets.gates import GatesPanel
+from tui_lab.tui.widgets.grid import NumberGrid
 from tui_lab.tui.widgets.layer import LayerPanel
 
 from pilot import look_at, make_app, press, screen_rows, settle
@@ -95,3 +97,44 @@ async def test_layer_says_bit_for_bit_and_a_gives_the_exact_values():
         assert note.message.startswith(
             f"the steps vs the Keras layer: 0 · the numpy equations vs the cell: "
             f"{snapshot.gate_max_abs_error:.3g} (float32")
+
+
+# ----- 8: edits and clamps marked where their values are ----------------------------------------
+def typed(text: str) -> tuple[str, ...]:
+    return tuple("space" if char == " " else char for char in text)
+
+
+async def test_a_clamped_gate_is_marked_in_gates():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "E", *typed("forget[2] = 1"), "enter", "space")
+        await look_at(pilot, "gates")
+        rows = screen_rows(app)
+        assert "✎ a value an edit set or a clamp holds" in rows[5]
+        grid = app.screen.query_one(GatesPanel).query_one(NumberGrid)
+        assert "+1.000✎" in grid.draw_row(2).text  # forget[2] held at 1, unit 2's row
+        assert "✎" not in grid.draw_row(1).text
+        assert grid.draw_row(2).text in "\n".join(rows)  # (as on screen)
+
+
+async def test_an_edited_state_is_marked_in_states_and_gates_and_layer_shows_both_runs():
+    from tui_lab.tui.widgets.style import number
+
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "E", *typed("h[1] = 0.5"), "enter")
+        shown = on_screen(app)
+        assert "+0.500✎" in shown  # States: h1 after step 2
+        assert " 2✎" in shown  # and its step
+        gates = app.screen.query_one(GatesPanel).query_one(NumberGrid)
+        assert gates.draw_row(1).text.rstrip().endswith("✎")  # h_t of unit 1, the last column
+        assert "✎" not in gates.draw_row(0).text
+        await press(pilot, "end")
+        layer = app.screen.query_one(LayerPanel).content.plain
+        assert "final values, last step of the Keras layer, unedited:" in layer
+        edited = app.snapshot.h[-1, 0]
+        assert ("the edited run's final state (States, ✎):\n  h ✎                      "
+                + " ".join(number(float(v)) for v in edited)) in layer
+        assert list(edited) != list(app.snapshot.layer_states[0][0])  # they do differ

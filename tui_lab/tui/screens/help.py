@@ -54,9 +54,11 @@ underlined before the first step). A long line is cut around that position with 
 - **The debugger**: *B* lists breakpoints, conditions such as `forget[2] < 0.1` (the cell is
   forgetting), `h[0] > 0.5`, `token == pretender`, `dh > 0.3` (with a model open also
   `next == love`, `p(love) > 0.5`); *u* runs until one holds and
-  says which. *E* sets a unit of h or c at the current step (marked ✎ in *States* and the
-  status bar), or clamps a gate of a unit (`forget[1] = 0`) in every following step; the
-  steps after are computed by the same Keras cell call. *W* shows how far
+  says which. *E* sets a unit of h or c at the current step (✎ beside the value in *States*
+  and *Gates*, and in the status bar), or clamps a gate of a unit (`forget[1] = 0`) in every
+  following step (✎ beside the gate's value in *Gates*); the steps after are computed by the
+  same Keras cell call. *Layer* runs the Keras layer unedited: at the end it shows that
+  layer's final values and, below them, the edited run's. *W* shows how far
   the edit travels (edited minus unedited run, per step), *U* undoes it, *J* jumps to any step.
   With a model open, edits need its last recurrent layer, one direction; *W* then also gives
   the next-word change per step (TV = ½Σ|p−q|, max|Δp|, the top word unedited → edited: the

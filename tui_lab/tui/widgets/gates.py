@@ -37,14 +37,43 @@ EQUATIONS = {
 }
 
 
+# Each clampable gate's column (core/edits.py CLAMPABLE names the gates).
+GATE_COLUMNS = {"input": "i", "forget": "f", "output": "o", "update": "z", "reset": "r"}
+CANDIDATE_COLUMN = {"lstm": "g", "gru": "h~"}
+
+
+def marked_units(snapshot, row: int) -> dict[str, set[int]]:
+    """Column -> the units whose value there an edit set or a clamp holds, at the current
+    step of batch row `row`: a clamped gate, an edited h_t / c_t (an edit after this step)
+    and h_{t-1} / c_{t-1} (an edit after the step before)."""
+    marks: dict[str, set[int]] = {}
+    t = snapshot.t
+    for edit in snapshot.edits:
+        if edit.row not in (None, row):
+            continue
+        if edit.kind == "clamp":
+            if edit.step > t - 1:  # (a clamp holds in the steps after the one it was made at)
+                continue
+            column = (CANDIDATE_COLUMN[snapshot.config.cell] if edit.state == "candidate"
+                      else GATE_COLUMNS[edit.state])
+        elif edit.step in (t, t - 1):
+            column = f"{edit.state}_t" if edit.step == t else f"{edit.state}_{{t-1}}"
+        else:
+            continue
+        marks.setdefault(column, set()).add(edit.unit)
+    return marks
+
+
 def gate_blocks(snapshot, row: int = 0) -> list[Block]:
     """Columns for the latest step of batch row `row`; one row per unit."""
     k = snapshot.t - 1
     gates, terms = snapshot.gates, snapshot.step_terms
     h_prev, c_prev = snapshot.previous_state
+    marks = marked_units(snapshot, row)
 
     def col(name: str, array) -> Block:  # array: (batch, units)
-        return Block("", array[row].reshape(-1, 1), name)
+        marked = frozenset((unit, 0) for unit in marks.get(name, ()))
+        return Block("", array[row].reshape(-1, 1), name, marked=marked)
 
     cell = snapshot.config.cell
     if cell == "lstm":
@@ -96,6 +125,8 @@ class GatesPanel(Vertical, ScrollFocus, can_focus=True):
                 else f"x[{position}]")  # raw vectors: no token to name
         text = (f"{snapshot.config.cell_title} step {snapshot.t}/{snapshot.timesteps}: "
                 f"{which}position {position} {read}")
+        if marked_units(snapshot, row):
+            text += " · ✎ a value an edit set or a clamp holds"
         masked = snapshot.masked[k]
         if masked.all():
             text += " · masked: state carried (padding, the cell was not called)"

@@ -36,6 +36,7 @@ FOCUSED_COLUMN_STYLE = Style(bold=True, reverse=True)
 CURRENT_STYLE = Style(reverse=True, bold=True)
 LABEL_STYLES = {False: Style(dim=False), True: Style(dim=True)}  # by dim_row(row)
 GAP = Segment(" ", PLAIN)
+EDITED = Segment("✎", Style(bold=True))
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class Block:
     # that a step does not copy the whole history into a new array.
     first: np.ndarray | None = None  # (n,)
     focused: bool = False  # the columns of the batch row in focus: their headers stand out
+    # (row, column) cells whose value an edit set or a clamp holds: ✎ follows the number, in
+    # its gap (so the columns stay where they are).
+    marked: frozenset = frozenset()
 
     def header(self, unit: int) -> str:
         return self.name if self.name is not None else f"{self.prefix}{unit}"
@@ -260,11 +264,13 @@ class NumberGrid(TruecolorLines, ScrollView, can_focus=False):
         digits = self.digits
         nan, negative, positive = tints(base, is_current)
         for b, first, stop in self._slices:
-            for value in self.blocks[b].row(row)[first:stop].tolist():
+            marked = self.blocks[b].marked
+            for column, value in enumerate(self.blocks[b].row(row)[first:stop].tolist(), first):
                 text = number(value, cell - 1, digits)
                 used += len(text) + 1
                 style = nan if value != value else (positive if value >= 0 else negative)[level(value)]
-                segments += (Segment(text, style), GAP)
+                segments += (Segment(text, style),
+                             EDITED if marked and (row, column) in marked else GAP)
         return fitted(segments, used, width)  # (a huge value's exponent may widen its cell)
 
 

@@ -137,7 +137,10 @@ class LayerPanel(Vertical):
         if snapshot.at_end and layer_ready:
             final = snapshot.layer_states
             hint = " (y: next row)" if B > 1 else ""  # the key that no row was reachable by
-            body.append(f"final values{row}, last step of the layer{hint}:\n", "bold")
+            # The layer runs unedited: with edits its values are not States' (said, and the
+            # edited run's beside them).
+            layer = "the Keras layer, unedited" if snapshot.edits else "the layer"
+            body.append(f"final values{row}, last step of {layer}{hint}:\n", "bold")
             body.append("  output = sequence[:, -1] ")
             body.append(_values(snapshot.layer_sequence[r, -1], digits) + "\n")
             body.append("  state h                  ")
@@ -147,6 +150,13 @@ class LayerPanel(Vertical):
                 body.append(_values(final[1][r], digits) + "\n")
             body.append("  (h = output: the output IS h" +
                         ("; c, the cell state, is never output)\n" if lstm else ")\n"), "italic")
+            if snapshot.edits:
+                body.append("the edited run's final state (States, ✎):\n", "bold")
+                body.append("  h ✎                      ")
+                body.append(_values(snapshot.h[-1, r], digits) + "\n")
+                if lstm:
+                    body.append("  c ✎                      ")
+                    body.append(_values(snapshot.c[-1, r], digits) + "\n")
         else:
             body.append(f"final output and states: step to the end ({snapshot.t}/{T}) to fill them in\n",
                         "italic")

@@ -41,11 +41,19 @@ def state_blocks(snapshot, focus: int = 0) -> list[Block]:
         prefix = f"{b + 1}:" if many else ""
         focused = many and b == focus
         blocks.append(Block(prefix + "h", snapshot.h[:, b, :], first=snapshot.h0[b],
-                            focused=focused))
+                            focused=focused, marked=edited_cells(snapshot, "h", b)))
         if snapshot.c is not None:
             blocks.append(Block(prefix + "c", snapshot.c[:, b, :], first=snapshot.c0[b],
-                                focused=focused))
+                                focused=focused, marked=edited_cells(snapshot, "c", b)))
     return blocks
+
+
+def edited_cells(snapshot, state: str, row: int) -> frozenset:
+    """(table row, unit) of the values of `state` in batch row `row` that an edit set: the
+    table's row s is the state after step s (0: the initial state)."""
+    return frozenset((edit.step, edit.unit) for edit in snapshot.edits
+                     if edit.kind == "set" and edit.state == state
+                     and edit.row in (None, row))
 
 
 def initial_label(snapshot) -> str:
