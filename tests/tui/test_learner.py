@@ -138,3 +138,25 @@ async def test_an_edited_state_is_marked_in_states_and_gates_and_layer_shows_bot
         assert ("the edited run's final state (States, ✎):\n  h ✎                      "
                 + " ".join(number(float(v)) for v in edited)) in layer
         assert list(edited) != list(app.snapshot.layer_states[0][0])  # they do differ
+
+
+# ----- 6: words not shown for want of room are not truncated ones -------------------------------
+async def test_tokens_count_the_words_with_no_room_apart_from_the_truncated_ones():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, *["j"] * 14)  # line 15: 12 words, maxlen 7 cuts 5
+        await look_at(pilot, "tokens")
+        words = next(row for row in screen_rows(app) if row.startswith("words"))
+        assert words.split()[1:5] == ["pretending:17", "that:18", "you're:43", "still:21"]
+        assert words.rstrip().endswith("still:21 +8 not shown ✂ 5 truncated")
+        assert "…" not in words
+
+
+async def test_a_row_cut_for_room_only_says_so_without_truncation():
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, *["j"] * 20)  # line 21: 7 words, nothing truncated
+        words = next(row for row in screen_rows(app) if "words   pretending" in row)
+        assert "+2 not shown" in words and "✂" not in words and "…" not in words

@@ -18,7 +18,8 @@ underlined before the first step). A long line is cut around that position with 
   several lines to step as one batch, *enter* steps just the cursor line, *t* types your own
   sentence (unknown words are marked OOV: the tokenizer maps them to id 1, `<OOV>`).
 - **Tokens**: each word with its id, then the padded ids (`pad_sequences`): `pad` columns are
-  zeros added by padding, struck-out words were cut by truncation. *v* lists the whole
+  zeros added by padding, struck-out words were cut by truncation (✂ counts them); "+3 not
+  shown" counts the words there was no room for here (the Lines panel has them all). *v* lists the whole
   word_index: every word's id and count, what num_words turns into `<OOV>`; type to search. The current position is
   highlighted, the next one underlined; *step* says which step reads each position.
 - **Embed**: the vector x_t that the Embedding layer gives each position (one row of its table).
