@@ -160,3 +160,27 @@ async def test_a_row_cut_for_room_only_says_so_without_truncation():
         await press(pilot, *["j"] * 20)  # line 21: 7 words, nothing truncated
         words = next(row for row in screen_rows(app) if "words   pretending" in row)
         assert "+2 not shown" in words and "✂" not in words and "…" not in words
+
+
+# ----- 7: notes over the numbers ----------------------------------------------------------------
+async def test_a_note_of_what_was_done_is_short_and_brief(tmp_path, monkeypatch):
+    """'opened seq46.npy' sat over Layer's lines for 5 s, in a box of 4 rows: now 2 rows (its
+    title and its words) for 2.5 s. A warning keeps Textual's time: it asks for something."""
+    import numpy as np
+
+    monkeypatch.chdir(tmp_path)
+    path = "seq46.npy"
+    np.save(path, np.zeros((6, 4), np.float32))
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:  # toasts drawn
+        await settle(pilot)
+        await press(pilot, "o", "ctrl+u", *path, "enter")
+        note = next(n for n in app.notifications if n.message == f"opened {path}")
+        assert note.severity == "information" and note.timeout == 2.5
+        await pilot.pause(0.3)  # (the toast is mounted, then styled)
+        from textual.widgets._toast import Toast
+
+        assert [toast.outer_size.height for toast in app.screen.query(Toast)] == [2]
+        await press(pilot, "y")  # one row: y says how to make a batch
+        warning = next(n for n in app.notifications if n.severity == "warning")
+        assert warning.timeout == app.NOTIFICATION_TIMEOUT == 5

@@ -48,6 +48,9 @@ from tui_lab.tui.widgets.lines import LinesPanel
 from tui_lab.tui.widgets.status import StatusBar
 
 RUN_CHUNK = 256  # steps between progress reports when running to the end
+# A note that only says what was done ("opened seq46.npy") sits over the panels' numbers:
+# shown for this long (Textual's default is 5 s); warnings and errors keep theirs.
+INFORMATION_SECONDS = 2.5
 
 
 class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileActions,
@@ -105,6 +108,8 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
                timeout: float | None = None, markup: bool = True) -> None:
         """Notifications carry file names, typed text and error messages: never markup (a
         name with [/] in it would be a MarkupError), and no control characters."""
+        if timeout is None and severity == "information":
+            timeout = INFORMATION_SECONDS
         super().notify(printable(str(message)), title=printable(str(title)), severity=severity,
                        timeout=timeout, markup=False)
 
