@@ -184,3 +184,28 @@ async def test_a_note_of_what_was_done_is_short_and_brief(tmp_path, monkeypatch)
         await press(pilot, "y")  # one row: y says how to make a batch
         warning = next(n for n in app.notifications if n.severity == "warning")
         assert warning.timeout == app.NOTIFICATION_TIMEOUT == 5
+
+
+# ----- 3: side by side at 80 columns ------------------------------------------------------------
+async def test_side_by_side_says_which_cells_are_past_the_edge_and_the_key_to_them():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "C", "space")
+        more = "\n".join(row for row in screen_rows(app) if "scrolls" in row)
+        assert "→ B.c (LSTM), C.h (GRU): ] scrolls right" in more and "←" not in more
+        await press(pilot, "right_square_bracket")
+        more = "\n".join(row for row in screen_rows(app) if "scrolls" in row)
+        assert "← A.h (SimpleRNN): [ scrolls left · → C.h (GRU): ] scrolls right" in more
+        await press(pilot, "right_square_bracket", "right_square_bracket")
+        more = "\n".join(row for row in screen_rows(app) if "scrolls" in row)
+        assert "← A.h (SimpleRNN), B.h (LSTM): [ scrolls left" in more and "→" not in more
+
+
+async def test_side_by_side_says_nothing_when_every_column_fits():
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "C", "space")
+        assert not any("scrolls" in row for row in screen_rows(app))
+        assert "C.h3" in on_screen(app)

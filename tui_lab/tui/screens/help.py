@@ -74,7 +74,8 @@ underlined before the first step). A long line is cut around that position with 
 - **Side by side** (*C*): SimpleRNN, LSTM and GRU read the same x_t (the lab's line, the same
   Embedding rows), each stepped by its own Keras cell from zero states; their h (and c) in
   aligned columns A, B, C at every step. Space / → steps all, ← back, home / end, [ ] scroll
-  sideways, *>* *<* digits, *y* batch row; *2* compares the lab's cell with two seeds, *3*
+  sideways (at 80 columns not all fit: the line under the table names the columns past each
+  edge), *>* *<* digits, *y* batch row; *2* compares the lab's cell with two seeds, *3*
   with two unit counts, *1* the three cells. Each column names the Keras layer it equals and
   its check (`< 1e-5 ✓`). The lab itself does not move; esc closes.
 - **Reach** (*R*): how far back the current state reaches. One bar per input read so far:

@@ -161,6 +161,25 @@ class NumberGrid(TruecolorLines, ScrollView, can_focus=False):
         self._column = column
         self.call_after_refresh(self._scroll_to_wanted)
 
+    def out_of_view(self) -> tuple[list[tuple[Block, list[int]]], list[tuple[Block, list[int]]]]:
+        """The columns not on screen, left and right of those shown, as (block, its units)
+        in order (a column is on screen only whole)."""
+        self._check_view()
+        shown = {self._starts[b] + unit for b, first, stop in self._slices
+                 for unit in range(first, stop)}
+        first = min(shown, default=self.columns)
+        left, right = [], []
+        for b, block in enumerate(self.blocks):
+            start = self._starts[b]
+            units = range(block.values.shape[1])
+            before = [unit for unit in units if start + unit < first]
+            after = [unit for unit in units if start + unit >= first and start + unit not in shown]
+            if before:
+                left.append((block, before))
+            if after:
+                right.append((block, after))
+        return left, right
+
     def on_resize(self) -> None:
         self._scroll_to_wanted()
         if self.scrollable_content_region.height > 1:  # (hidden: no rows to keep in view)
