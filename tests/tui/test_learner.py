@@ -209,3 +209,44 @@ async def test_side_by_side_says_nothing_when_every_column_fits():
         await press(pilot, "C", "space")
         assert not any("scrolls" in row for row in screen_rows(app))
         assert "C.h3" in on_screen(app)
+
+
+# ----- 2: jump to a line ------------------------------------------------------------------------
+async def test_colon_steps_the_line_typed_and_refuses_others_in_the_dialog():
+    from tui_lab.tui.screens.prompt import LineScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for typed_keys, refusal in [((), "type a line number, 1..21"),
+                                    (("3", "0"), "the text has 21 lines: 1..21, not 30"),
+                                    (("0",), "the text has 21 lines: 1..21, not 0")]:
+            await press(pilot, "colon", *typed_keys, "enter")
+            assert isinstance(app.screen, LineScreen)  # it stays open, saying why in one row
+            assert [row.strip(" │") for row in screen_rows(app) if refusal in row] == [refusal]
+            await press(pilot, "escape")
+        assert app.snapshot.selection == (1,)
+        await press(pilot, "colon", "2", "1", "enter")
+        assert not isinstance(app.screen, LineScreen)
+        assert app.snapshot.selection == (21,) and app.line_cursor == 21
+        assert "line 21" in screen_rows(app)[0]
+
+
+async def test_a_blank_line_is_refused_and_the_palette_finds_go_to_line(tmp_path):
+    from tui_lab import Lab
+    from tui_lab.tui.palette import lab_commands
+    from tui_lab.tui.screens.prompt import LineScreen
+
+    from pilot import BLANKS
+
+    path = tmp_path / "blanks.txt"
+    path.write_bytes(BLANKS)  # 6 lines: 3 and 6 have words
+    app = make_app(Lab(text=path))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "colon", "5", "enter")
+        assert isinstance(app.screen, LineScreen)
+        assert "line 5 is blank: there is nothing to step" in on_screen(app)
+        await press(pilot, "backspace", "6", "enter")
+        assert app.snapshot.selection == (6,)
+    assert ("Go to line (type a line's number and step it)", "go_to_line", ":") in lab_commands()

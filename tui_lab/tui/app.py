@@ -316,6 +316,21 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
             number = self.line_cursor
             self.submit(f"Line {number}", lambda lab: self.choose_lines(lab, [number]))
 
+    def action_go_to_line(self) -> None:
+        """: asks for a line number and steps that line (j 20 times reaches line 21)."""
+        from tui_lab.tui.screens.prompt import LineScreen
+
+        if not self._need_lines():
+            return
+
+        def chosen(number: int | None) -> None:
+            if number is not None:
+                self.line_cursor = number
+                self.action_choose_line()
+
+        lines = self.snapshot.lines if self.snapshot else self._lines
+        self.push_screen(LineScreen(lines, self.line_cursor), chosen)
+
     def on_lines_panel_chosen(self, message: LinesPanel.Chosen) -> None:
         """A click on a line does what enter does on it."""
         self.line_cursor = message.number

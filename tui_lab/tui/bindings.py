@@ -36,6 +36,8 @@ LAB_BINDINGS = [
     B("up", "previous_line", "Prev line", "line.previous", False, "↑"),
     B("k", "previous_line", "Prev line", "line.previous.vim"),
     B("enter", "choose_line", "Choose line", "line.choose"),
+    B("colon", "go_to_line", "Go to line", "line.go_to", False, ":",
+      "type a line's number and step it"),
     B("m", "mark_line", "Mark line", "line.mark", False, None, "add/remove the line from the batch"),
     # View state (view_actions.py): no Lab call, the step and the weights stay.
     B("y", "batch_row(1)", "Next batch row", "batch_row.next", False, None,

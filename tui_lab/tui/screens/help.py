@@ -14,7 +14,8 @@ PANELS = """\
 Below 120 columns the panels are tabs, and two rows above them always show the line being
 stepped: its words and its padded ids, the current position highlighted (the next one
 underlined before the first step). A long line is cut around that position with ….
-- **Lines**: the text's lines. ▶ is the line cursor (j/k), ● the lines being stepped. *m* marks
+- **Lines**: the text's lines. ▶ is the line cursor (j/k; *:* and a number goes straight to a
+  line and steps it), ● the lines being stepped. *m* marks
   several lines to step as one batch, *enter* steps just the cursor line, *t* types your own
   sentence (unknown words are marked OOV: the tokenizer maps them to id 1, `<OOV>`).
 - **Tokens**: each word with its id, then the padded ids (`pad_sequences`): `pad` columns are
