@@ -250,3 +250,60 @@ async def test_a_blank_line_is_refused_and_the_palette_finds_go_to_line(tmp_path
         await press(pilot, "backspace", "6", "enter")
         assert app.snapshot.selection == (6,)
     assert ("Go to line (type a line's number and step it)", "go_to_line", ":") in lab_commands()
+
+
+# ----- 1: back to the built-in lyrics -----------------------------------------------------------
+async def test_o_lyrics_after_vectors_brings_the_lyrics_back_with_the_settings(tmp_path,
+                                                                                 monkeypatch):
+    import numpy as np
+
+    from tui_lab.core.text import LYRICS_NAME
+
+    monkeypatch.chdir(tmp_path)
+    np.save("seq46.npy", np.zeros((6, 4), np.float32))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "plus", "o", "ctrl+u", *"seq46.npy", "enter")
+        assert app.snapshot.source_kind == "vectors"
+        await press(pilot, "t")  # a sentence needs a text: it says how to get one
+        assert any("o lyrics the built-in lyrics" in n.message for n in app.notifications)
+        await press(pilot, "o", "ctrl+u", *"lyrics", "enter")
+        snapshot = app.snapshot
+        assert snapshot.source_name == LYRICS_NAME and len(snapshot.lines) == 21
+        assert snapshot.selection == (1,) and snapshot.config.units == 5  # settings kept
+        assert "line 1  oh oh yes i'm the great pretender" in screen_rows(app)[1]
+
+
+async def test_a_file_named_lyrics_in_the_working_directory_wins(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lyrics").write_text("my own words\n")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "o", "ctrl+u", *"lyrics", "enter")
+        assert app.snapshot.lines == ("my own words",)
+
+
+async def test_the_palettes_built_in_lyrics_close_a_model_and_keep_the_settings(keras):
+    from tui_lab.core.text import LYRICS_NAME
+    from tui_lab.trained.loading import shipped_model_path
+
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "c")  # GRU: the settings before the model
+        app.open_model_file(shipped_model_path())
+        await settle(pilot)
+        assert app.snapshot.model is not None and app.snapshot.config.units == 32
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"built-in lyrics")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        snapshot = app.snapshot
+        assert snapshot.model is None and snapshot.source_name == LYRICS_NAME
+        assert (snapshot.config.cell, snapshot.config.units) == ("gru", 4)
+        assert snapshot.weights_source == "seed 0"

@@ -284,7 +284,8 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
     def _need_lines(self) -> bool:
         lines = self.snapshot.lines if self.snapshot else self._lines
         if not lines:
-            self.notify("the input is raw vectors: there are no text lines", severity="warning")
+            self.notify("the input is raw vectors: there are no text lines (o opens a text; "
+                        "o lyrics the built-in lyrics)", severity="warning")
         return bool(lines)
 
     def _move_line(self, delta: int) -> None:
@@ -381,7 +382,8 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
     def action_vocabulary(self) -> None:
         """The word_index on screen: fetched from the lab in a worker, shown when it comes."""
         if not (self.snapshot.lines if self.snapshot else self._lines):
-            self.notify("the input is raw vectors: there is no vocabulary (open a text with o)",
+            self.notify("the input is raw vectors: there is no vocabulary (o opens a text; o "
+                        "lyrics the built-in lyrics)",
                         title="Vocabulary", severity="warning")
             return
         self.submit_beside("Vocabulary",

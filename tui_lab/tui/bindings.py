@@ -61,7 +61,8 @@ LAB_BINDINGS = [
     B("ctrl+r", "reset_states", "Reset states", "stateful.reset", False, None,
       "zero the carried state (reset_states): back to the initial state"),
     B("t", "type_sentence", "Type", "type"),
-    B("o", "open_file", "Open", "open", False, None, "a text, vectors (.npy/.json) or a model (.keras)"),
+    B("o", "open_file", "Open", "open", False, None,
+      "a text, vectors (.npy/.json) or a model (.keras); lyrics: the built-in lyrics"),
     # Trained models (model_actions.py): hidden in the Footer, listed in help and ctrl+p.
     B("L", "pick_layer", "Layer", "model.layer", False, None,
       "trained model: which recurrent layer (and direction) to step"),
