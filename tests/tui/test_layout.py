@@ -71,7 +71,7 @@ async def test_prompt_titles_are_whole_and_their_details_wrap(size):
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         for key, title, detail in (
-                ("o", "Open a file", "or a trained model (.keras)."),
+                ("o", "Open a file", "a trained model (.keras); lyrics: the built-in lyrics."),
                 ("t", "Type a sentence", "unknown words become <OOV>."),
                 ("e", "Export the trace", "(the suffix picks the format).")):
             await press(pilot, key)
