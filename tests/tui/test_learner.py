@@ -299,7 +299,14 @@ async def test_the_palettes_built_in_lyrics_close_a_model_and_keep_the_settings(
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"built-in lyrics")
-        await pilot.pause(0.3)
+        from textual.widgets import OptionList
+
+        for _ in range(50):  # the palette searches in the background: wait for its answer
+            await pilot.pause(0.1)
+            options = app.screen.query_one(OptionList)
+            if options.option_count:
+                break
+        assert str(options.get_option_at_index(0).prompt).startswith("The built-in lyrics")
         await pilot.press("enter")
         await pilot.pause(0.2)
         await settle(pilot)

@@ -62,7 +62,7 @@ LAB_BINDINGS = [
       "zero the carried state (reset_states): back to the initial state"),
     B("t", "type_sentence", "Type", "type"),
     B("o", "open_file", "Open", "open", False, None,
-      "a text, vectors (.npy/.json) or a model (.keras); lyrics: the built-in lyrics"),
+      "a text, vectors (.npy/.json), a model (.keras), or lyrics: the lesson's text"),
     # Trained models (model_actions.py): hidden in the Footer, listed in help and ctrl+p.
     B("L", "pick_layer", "Layer", "model.layer", False, None,
       "trained model: which recurrent layer (and direction) to step"),
