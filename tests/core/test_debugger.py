@@ -125,7 +125,7 @@ def test_a_cancelled_run_stops_at_the_last_chunk():
 
 @pytest.mark.parametrize("condition, where", [
     ("forget[9] < 0.1", "column 8 ('9'): the cell has 5 units, so a unit is 0..4"),
-    ("update[0] < 0.1", "column 1 ('update'): not something a lstm step has"),
+    ("update[0] < 0.1", "column 1 ('update'): not something LSTM steps have"),
     ("h < 0.1", "h needs a unit"),
     ("step[1] == 3", "step has no units"),
     ("h[1] > big", "column 8 ('big'): expected a number"),
@@ -206,7 +206,7 @@ def test_steps_and_positions_are_refused_beyond_the_input_and_its_ends_are_kept(
 
 
 def test_cell_state_and_tokens_only_where_they_exist():
-    with pytest.raises(LabError, match="not something a gru step has"):
+    with pytest.raises(LabError, match="not something GRU steps have"):
         Lab(LabConfig(cell="gru")).run_until("c[0] > 0")
     vectors = Lab(LabConfig(), vectors=np.zeros((4, 2)))
     with pytest.raises(LabError, match="raw vectors: there are no tokens"):

@@ -113,7 +113,7 @@ async def test_an_edit_is_marked_followed_and_undone():
         assert " 2✎" in grid.draw_row(2).text and "✎" not in grid.draw_row(1).text
         await press(pilot, "end")
         layer = app.lab_screen.query_one("#layer-body").content.plain
-        assert "max |error| steps before the first edit vs layer: < 1e-5 ✓" in layer
+        assert "max |error| steps before the first edit vs layer: 0 ✓ bit for bit" in layer
         plain.run_to_end()
         diff = app.snapshot.what_if
         np.testing.assert_allclose(diff.dc, app.snapshot.c - plain.snapshot().c, atol=1e-5)

@@ -71,7 +71,7 @@ async def test_prompt_titles_are_whole_and_their_details_wrap(size):
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         for key, title, detail in (
-                ("o", "Open a file", "or a trained model (.keras)."),
+                ("o", "Open a file", "a trained model (.keras); lyrics: the built-in lyrics."),
                 ("t", "Type a sentence", "unknown words become <OOV>."),
                 ("e", "Export the trace", "(the suffix picks the format).")):
             await press(pilot, key)
@@ -91,7 +91,7 @@ async def test_footer_keys_are_never_cut(size):
         footer = app.screen.query_one("Footer")
         assert footer.max_scroll_x == 0
         row = screen_rows(app)[-1]
-        for label in ("Step", "Back", "End", "Play", "Cell", "Setup", "Help", "Quit"):
+        for label in ("Step", "Back", "End", "Cell", "Settings", "Help", "Quit"):
             assert f" {label}" in row, (label, row)
         assert ("palette" in row) == (size[0] >= 80)  # ctrl+p still works, and is in help
 

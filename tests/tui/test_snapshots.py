@@ -51,6 +51,17 @@ CASES = {
     "debugger_clamp_what_if": ("space", "space", "E", *typed("forget[1] = 0"), "enter", "end",
                                "W"),
     "debugger_jump": ("space", "J", "5"),
+    # What a learner meets (issue 23): a clamped gate marked ✎ in Gates; the unedited layer's
+    # final values beside the edited run's; Embed's notes on its random rows and the pad row;
+    # line 15's words with no room counted apart from the truncated ones; ':' refusing a
+    # line past the text.
+    "gates_clamped": ("space", "space", "E", *typed("forget[2] = 1"), "enter", "space", "tab",
+                      "tab"),
+    "layer_after_an_edit": ("space", "space", "E", *typed("c[1] = 0.5"), "enter", "end", "tab",
+                            "pagedown"),
+    "embed_padding": ("j", "shift+tab"),
+    "tokens_no_room": (*["j"] * 14, "shift+tab", "shift+tab"),
+    "go_to_line_refused": ("colon", "3", "0", "enter"),
 }
 
 

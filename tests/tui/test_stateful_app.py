@@ -37,8 +37,8 @@ async def test_S_carries_the_final_state_into_the_next_line_and_ctrl_r_resets_it
         layer = text_of(app.screen.query_one(LayerPanel))
         assert "stateful=True" in layer
         assert ("called on line 1 → line 2 (2 calls since reset)\n"
-                "  its outputs vs the steps: < 1e-5 ✓") in layer
-        assert "max |error| steps vs stateful layer: < 1e-5 ✓" in layer
+                "  its outputs vs the steps: 0 ✓ bit for bit") in layer
+        assert "max |error| steps vs stateful layer: 0 ✓ bit for bit" in layer
         await press(pilot, "ctrl+r")
         assert app.snapshot.initial_state_origin == "zeros" and not app.snapshot.h0.any()
         assert app.snapshot.t == app.snapshot.timesteps  # the step is kept

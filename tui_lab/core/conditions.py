@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tui_lab.config import CELL_TITLES
 from tui_lab.errors import LabError
 
 OPERATORS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
@@ -206,7 +207,8 @@ def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],
                      f"{name} takes no (...): only p(WORD) does")
     if name not in known:
         raise _error(text, match.start("name"), match["name"],
-                     f"not something a {cell} step has; use one of {', '.join(known)}")
+                     f"not something {CELL_TITLES.get(cell, cell)} steps have; use one of "
+                     f"{', '.join(known)}")
     has_unit = name in ("h", "c") + gate_names
     unit = None
     if has_unit:

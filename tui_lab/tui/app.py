@@ -48,6 +48,9 @@ from tui_lab.tui.widgets.lines import LinesPanel
 from tui_lab.tui.widgets.status import StatusBar
 
 RUN_CHUNK = 256  # steps between progress reports when running to the end
+# A note that only says what was done ("opened seq46.npy") sits over the panels' numbers:
+# shown for this long (Textual's default is 5 s); warnings and errors keep theirs.
+INFORMATION_SECONDS = 2.5
 
 
 class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileActions,
@@ -105,6 +108,8 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
                timeout: float | None = None, markup: bool = True) -> None:
         """Notifications carry file names, typed text and error messages: never markup (a
         name with [/] in it would be a MarkupError), and no control characters."""
+        if timeout is None and severity == "information":
+            timeout = INFORMATION_SECONDS
         super().notify(printable(str(message)), title=printable(str(title)), severity=severity,
                        timeout=timeout, markup=False)
 
@@ -279,7 +284,8 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
     def _need_lines(self) -> bool:
         lines = self.snapshot.lines if self.snapshot else self._lines
         if not lines:
-            self.notify("the input is raw vectors: there are no text lines", severity="warning")
+            self.notify("the input is raw vectors: there are no text lines (o opens a text; "
+                        "o lyrics the built-in lyrics)", severity="warning")
         return bool(lines)
 
     def _move_line(self, delta: int) -> None:
@@ -310,6 +316,21 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
             self.marks.clear()
             number = self.line_cursor
             self.submit(f"Line {number}", lambda lab: self.choose_lines(lab, [number]))
+
+    def action_go_to_line(self) -> None:
+        """: asks for a line number and steps that line (j 20 times reaches line 21)."""
+        from tui_lab.tui.screens.prompt import LineScreen
+
+        if not self._need_lines():
+            return
+
+        def chosen(number: int | None) -> None:
+            if number is not None:
+                self.line_cursor = number
+                self.action_choose_line()
+
+        lines = self.snapshot.lines if self.snapshot else self._lines
+        self.push_screen(LineScreen(lines, self.line_cursor), chosen)
 
     def on_lines_panel_chosen(self, message: LinesPanel.Chosen) -> None:
         """A click on a line does what enter does on it."""
@@ -361,7 +382,8 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
     def action_vocabulary(self) -> None:
         """The word_index on screen: fetched from the lab in a worker, shown when it comes."""
         if not (self.snapshot.lines if self.snapshot else self._lines):
-            self.notify("the input is raw vectors: there is no vocabulary (open a text with o)",
+            self.notify("the input is raw vectors: there is no vocabulary (o opens a text; o "
+                        "lyrics the built-in lyrics)",
                         title="Vocabulary", severity="warning")
             return
         self.submit_beside("Vocabulary",
@@ -379,6 +401,21 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
 
         if not any(isinstance(s, WhyScreen) for s in self.screen_stack):
             self.push_screen(WhyScreen(self.submit_beside))
+
+    def action_agreement(self) -> None:
+        """a: the exact max |error|s behind Layer's checks, in a note (Layer shows them at a
+        fixed resolution, so that no screen depends on the machine's last digits)."""
+        from tui_lab.tui.widgets.style import exact
+
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        steps = ("the steps before the first edit vs the Keras layer" if snapshot.edits
+                 else "the steps vs the Keras layer")
+        self.notify(f"{steps}: {exact(snapshot.max_abs_error)} · the numpy equations vs the "
+                    f"cell: {exact(snapshot.gate_max_abs_error)} (float32; differences this "
+                    f"small vary with the CPU and its threads)", title="Max |error|, exactly",
+                    timeout=10)
 
     def get_system_commands(self, screen):
         return system_commands(self, super().get_system_commands(screen))

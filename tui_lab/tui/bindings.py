@@ -27,13 +27,17 @@ LAB_BINDINGS = [
     B("g", "start", "Start", "start.vim"),
     B("end", "end", "End", "end", True, None, "run to the end of the sequence"),
     B("G", "end", "End", "end.vim"),
-    B("p", "play", "Play", "play", True, None, "play / pause auto-stepping"),
+    # Not in the Footer: with "s Settings" the keys there would not fit 60 columns (help,
+    # ctrl+p and the README list p).
+    B("p", "play", "Play", "play", False, None, "play / pause auto-stepping"),
     B("escape", "cancel", "Stop", "stop", False, "esc", "stop running / playing"),
     B("down", "next_line", "Next line", "line.next", False, "↓"),
     B("j", "next_line", "Next line", "line.next.vim"),
     B("up", "previous_line", "Prev line", "line.previous", False, "↑"),
     B("k", "previous_line", "Prev line", "line.previous.vim"),
     B("enter", "choose_line", "Choose line", "line.choose"),
+    B("colon", "go_to_line", "Go to line", "line.go_to", False, ":",
+      "type a line's number and step it"),
     B("m", "mark_line", "Mark line", "line.mark", False, None, "add/remove the line from the batch"),
     # View state (view_actions.py): no Lab call, the step and the weights stay.
     B("y", "batch_row(1)", "Next batch row", "batch_row.next", False, None,
@@ -57,7 +61,8 @@ LAB_BINDINGS = [
     B("ctrl+r", "reset_states", "Reset states", "stateful.reset", False, None,
       "zero the carried state (reset_states): back to the initial state"),
     B("t", "type_sentence", "Type", "type"),
-    B("o", "open_file", "Open", "open", False, None, "a text, vectors (.npy/.json) or a model (.keras)"),
+    B("o", "open_file", "Open", "open", False, None,
+      "a text, vectors (.npy/.json), a model (.keras), or lyrics: the lesson's text"),
     # Trained models (model_actions.py): hidden in the Footer, listed in help and ctrl+p.
     B("L", "pick_layer", "Layer", "model.layer", False, None,
       "trained model: which recurrent layer (and direction) to step"),
@@ -71,6 +76,9 @@ LAB_BINDINGS = [
     B("T", "train", "Train", "train", False, None, "train a next-word model on the open text"),
     B("x", "close_model", "Close model", "model.close", False, None,
       "back to the lesson's random weights"),
+    B("a", "agreement", "Max |error|", "agreement", False, None,
+      "the exact max |error| of the steps vs the Keras layer and of the numpy equations "
+      "vs the cell (Layer shows them at a fixed resolution)"),
     B("v", "vocabulary", "Vocabulary", "vocabulary", False, None,
       "the word_index: every word's id and count, searchable"),
     # The debugger (debug_actions.py): hidden in the Footer, listed in help and ctrl+p.
@@ -96,7 +104,7 @@ LAB_BINDINGS = [
       "trained SimpleRNN, LSTM and GRU stepped together on a memory task: what each "
       "remembers, measured"),
     B("e", "export", "Export", "export"),
-    B("s", "settings", "Setup", "settings", True, None,
+    B("s", "settings", "Settings", "settings", True, None,
       "settings: every option of the lab (cell, units, padding, masking, dropout ...), digits"),
     B("question_mark", "help", "Help", "help", True, "?"),
     B("f1", "help", "Help", "help.f1"),

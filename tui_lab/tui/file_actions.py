@@ -10,9 +10,13 @@ from textual.message import Message
 
 from tui_lab import Lab
 from tui_lab.errors import LabError
+from tui_lab.tui.jobs import Swap
 from tui_lab.tui.screens.confirm import ReplaceScreen, existing
 from tui_lab.tui.screens.prompt import PromptScreen
 from tui_lab.tui.widgets.labels import printable
+
+
+LYRICS = "lyrics"  # what o takes for the built-in lyrics (as --model lyrics names a model)
 
 
 class VectorsOpened(Message):
@@ -49,6 +53,12 @@ class FileActions:
         self._vectors_file = message.path  # for the session
 
     def action_type_sentence(self) -> None:
+        if not (self.snapshot.lines if self.snapshot else self._lines):
+            self.notify("the input is raw vectors: a sentence is tokenized with a text's "
+                        "tokenizer (o opens a text; o lyrics the built-in lyrics)",
+                        title="Type a sentence", severity="warning")
+            return
+
         def typed(sentence: str | None) -> None:
             if sentence is not None:
                 self.marks.clear()
@@ -64,6 +74,9 @@ class FileActions:
     def action_open_file(self) -> None:
         def chosen(path: str | None) -> None:
             if path is None:
+                return
+            if path == LYRICS and not Path(path).exists():  # (a file of that name wins)
+                self.open_lyrics(close_model=False)
                 return
             target = Path(path).expanduser()
             if target.suffix.lower() == ".keras":
@@ -83,12 +96,42 @@ class FileActions:
 
         self.ask_path("open", PromptScreen("Open a file", "A text file (one sequence per line), "
                                            "input vectors (.npy / .json), or a trained model "
-                                           "(.keras).", placeholder="path/to/file.txt",
+                                           "(.keras); lyrics: the built-in lyrics.",
+                                           placeholder="path/to/file.txt",
                                            empty="type the path of a file to open"), chosen)
+
+    def action_open_lyrics(self) -> None:
+        """The palette's 'The built-in lyrics': the lesson's text again, a model closed."""
+        self.open_lyrics(close_model=True)
+
+    def open_lyrics(self, close_model: bool) -> None:
+        """The built-in lyrics in the lab, its settings kept. With a model open, o lyrics
+        steps the model on them (as o does any text); close_model goes back to the lab's
+        random weights too, with the settings from before the model, as x does."""
+        self.marks.clear()
+        self.line_cursor = 1
+        if not (close_model and self._model_view() is not None):
+            self.submit("Lyrics", lambda lab: lab.use_lyrics(), "opened the built-in lyrics")
+            return
+        settings = self._settings_before_model
+
+        def reopen(lab) -> Swap:
+            from dataclasses import replace
+
+            from tui_lab import LabConfig
+
+            new = Lab(replace(settings or LabConfig(), engine=lab.config.engine))
+            new.build()
+            return Swap(new)
+
+        self.submit("Lyrics", reopen, "opened the built-in lyrics (the model is closed)")
 
     def action_export(self) -> None:
         def chosen(path: str | None) -> None:
             if path is None:
+                return
+            if path == LYRICS and not Path(path).exists():  # (a file of that name wins)
+                self.open_lyrics(close_model=False)
                 return
             target = Path(path).expanduser()
 

@@ -25,6 +25,9 @@ def lab_commands() -> list[tuple[str, str, str]]:
     commands = [(f"{names[a][:1].upper()}{names[a][1:]}", a, " / ".join(k)) for a, k in keys.items()]
     commands += [(f"Cell: {title}", f"set_cell({cell!r})", "c cycles")
                  for cell, title in CELL_TITLES.items()]
+    # (no key of its own: o lyrics opens them too, keeping a model open)
+    commands.append(("The built-in lyrics (the lesson's text; a model open is closed, the "
+                     "settings stay)", "open_lyrics", "o lyrics"))
     return commands
 
 

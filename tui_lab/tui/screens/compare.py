@@ -7,6 +7,8 @@ app, which runs every call on the comparison in its worker queue. It never touch
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,7 +21,7 @@ from tui_lab.tui.view import View
 from tui_lab.tui.widgets.grid import Block, NumberGrid
 from tui_lab.tui.widgets.labels import printable, step_label, step_title
 from tui_lab.tui.widgets.states import initial_label
-from tui_lab.tui.widgets.style import agreement
+from tui_lab.tui.widgets.style import layer_agreement
 
 # What 1, 2 and 3 compare (core.compare.KINDS), as the choice line says it.
 CHOICES = (("cells", "SimpleRNN · LSTM · GRU"), ("seeds", "two seeds"), ("units", "two unit counts"))
@@ -47,8 +49,8 @@ def describe_columns(comparison) -> Text:
         config = column.snapshot.config
         text.append(f" {column.letter} ", "bold reverse")
         text.append(f" = {column.layer_title}, seed {config.seed} · max|err| ")
-        error = agreement(column.max_abs_error)
-        text.append(error, "bold" if error.endswith("✓") else "bold red")
+        error = layer_agreement(column.max_abs_error, zero="0 ✓")  # (short: 80 columns)
+        text.append(error, "bold" if "✓" in error else "bold red")
         if index < len(comparison.columns) - 1:
             text.append("\n")
     return text
@@ -60,6 +62,31 @@ def title(comparison) -> str:
     labels = first.batch.labels
     what = ", ".join(labels[:3]) + (f" (+{len(labels) - 3})" if len(labels) > 3 else "")
     return f"Side by side · {printable(what)} · the same x_t to every cell · h_0 = c_0 = 0"
+
+
+def out_of_view_line(left, right, cells: dict[str, str]) -> Text:
+    """Which columns are off screen and the key that shows them (NumberGrid.out_of_view's
+    answer; cells: each column letter's cell, 'B' -> 'LSTM'). At 80 columns the three cells'
+    states do not fit side by side: this line says what is past the edge."""
+    def named(hidden) -> str:
+        parts = []
+        for letter, blocks in groupby(hidden, key=lambda item: item[0].prefix[0]):
+            spans = []
+            for block, units in blocks:
+                whole = len(units) == block.values.shape[1]
+                spans.append(block.prefix if whole else f"{block.prefix}{units[0]}"
+                             + (f"–{units[-1]}" if len(units) > 1 else ""))
+            parts.append(f"{', '.join(spans)} ({cells.get(letter, letter)})")
+        return ", ".join(parts)
+
+    text = Text()
+    if left:
+        text.append(f"← {named(left)}: [ scrolls left", "bold")
+    if left and right:
+        text.append(" · ")
+    if right:
+        text.append(f"→ {named(right)}: ] scrolls right", "bold")
+    return text
 
 
 def choice_line(kind: str | None) -> Text:
@@ -103,7 +130,24 @@ class CompareScreen(Dialog[None]):
             yield Static(choice_line(self.kind), id="compare-choice")
             yield Static(Text("making the comparison…", style="italic"), id="compare-columns")
             yield NumberGrid("step pos token", id="compare-grid")
+            yield Static("", id="compare-more")
             yield Static(KEYS, id="compare-keys")
+
+    def on_mount(self) -> None:
+        self.watch(self.grid, "scroll_x", lambda: self.call_after_refresh(self._say_out_of_view),
+                   init=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._say_out_of_view)
+
+    def _say_out_of_view(self) -> None:
+        """The line under the table: the columns past its edges, and the key to each."""
+        if self.comparison is None:
+            return
+        cells = {column.letter: column.snapshot.config.cell_title
+                 for column in self.comparison.columns}
+        self.query_one("#compare-more", Static).update(
+            out_of_view_line(*self.grid.out_of_view(), cells))
 
     @property
     def grid(self) -> NumberGrid:
@@ -138,6 +182,7 @@ class CompareScreen(Dialog[None]):
             first.t + 1, lambda k: step_label(first, k - 1, row) if k else initial,
             column_blocks(comparison, row), first.t, width, title=step_title(first, row),
             key=key, capacity=first.timesteps + 1, digits=view.digits)
+        self.call_after_refresh(self._say_out_of_view)
 
     def action_sideways(self, direction: int) -> None:
         grid = self.grid  # 4 columns at a time, as the lab's panels scroll

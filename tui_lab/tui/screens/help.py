@@ -14,15 +14,21 @@ PANELS = """\
 Below 120 columns the panels are tabs, and two rows above them always show the line being
 stepped: its words and its padded ids, the current position highlighted (the next one
 underlined before the first step). A long line is cut around that position with ….
-- **Lines**: the text's lines. ▶ is the line cursor (j/k), ● the lines being stepped. *m* marks
+- **Lines**: the text's lines. ▶ is the line cursor (j/k; *:* and a number goes straight to a
+  line and steps it), ● the lines being stepped. *m* marks
   several lines to step as one batch, *enter* steps just the cursor line, *t* types your own
   sentence (unknown words are marked OOV: the tokenizer maps them to id 1, `<OOV>`).
 - **Tokens**: each word with its id, then the padded ids (`pad_sequences`): `pad` columns are
-  zeros added by padding, struck-out words were cut by truncation. *v* lists the whole
+  zeros added by padding, struck-out words were cut by truncation (✂ counts them); "+3 not
+  shown" counts the words there was no room for here (the Lines panel has them all). *v* lists the whole
   word_index: every word's id and count, what num_words turns into `<OOV>`; type to search. The current position is
   highlighted, the next one underlined; *step* says which step reads each position.
 - **Embed**: the vector x_t that the Embedding layer gives each position (one row of its table).
-- **States**: row 0 is the initial state the first step reads (h_0, and c_0 for LSTM: zeros
+  Here its rows are random, from the lab's seed (*r* takes the next): the notebook's Embedding
+  was random too, from its own seed, so its numbers differ from these. The pad id 0 has a
+  random row like any other: while mask_padding is off a pad step reads it as x_t; with it on
+  (*z*) no step reads it (Keras carries the state over a masked step).
+- **States**: t = 0 is the initial state the first step reads (h_0, and c_0 for LSTM: zeros
   unless one is given), then h_t (and c_t) after every step so far; ▶ marks the current step. Blue is
   negative, red positive, stronger colour = larger |value|; the numbers carry their sign, so
   they read the same without colour. Below: one sparkline per unit (zero at half height).
@@ -50,9 +56,11 @@ underlined before the first step). A long line is cut around that position with 
 - **The debugger**: *B* lists breakpoints, conditions such as `forget[2] < 0.1` (the cell is
   forgetting), `h[0] > 0.5`, `token == pretender`, `dh > 0.3` (with a model open also
   `next == love`, `p(love) > 0.5`); *u* runs until one holds and
-  says which. *E* sets a unit of h or c at the current step (marked ✎ in *States* and the
-  status bar), or clamps a gate of a unit (`forget[1] = 0`) in every following step; the
-  steps after are computed by the same Keras cell call. *W* shows how far
+  says which. *E* sets a unit of h or c at the current step (✎ beside the value in *States*
+  and *Gates*, and in the status bar), or clamps a gate of a unit (`forget[1] = 0`) in every
+  following step (✎ beside the gate's value in *Gates*); the steps after are computed by the
+  same Keras cell call. *Layer* runs the Keras layer unedited: at the end it shows that
+  layer's final values and, below them, the edited run's. *W* shows how far
   the edit travels (edited minus unedited run, per step), *U* undoes it, *J* jumps to any step.
   With a model open, edits need its last recurrent layer, one direction; *W* then also gives
   the next-word change per step (TV = ½Σ|p−q|, max|Δp|, the top word unedited → edited: the
@@ -67,7 +75,8 @@ underlined before the first step). A long line is cut around that position with 
 - **Side by side** (*C*): SimpleRNN, LSTM and GRU read the same x_t (the lab's line, the same
   Embedding rows), each stepped by its own Keras cell from zero states; their h (and c) in
   aligned columns A, B, C at every step. Space / → steps all, ← back, home / end, [ ] scroll
-  sideways, *>* *<* digits, *y* batch row; *2* compares the lab's cell with two seeds, *3*
+  sideways (at 80 columns not all fit: the line under the table names the columns past each
+  edge), *>* *<* digits, *y* batch row; *2* compares the lab's cell with two seeds, *3*
   with two unit counts, *1* the three cells. Each column names the Keras layer it equals and
   its check (`< 1e-5 ✓`). The lab itself does not move; esc closes.
 - **Reach** (*R*): how far back the current state reaches. One bar per input read so far:

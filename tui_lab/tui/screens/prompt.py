@@ -1,4 +1,5 @@
-"""A one-line question (a sentence to type, a file to open, a path to export to)."""
+"""A one-line question (a sentence to type, a file to open, a path to export to), and the
+line number to step (:)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Callable
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from rich.text import Text
 from textual.widgets import Input, Label, Static
 
 from tui_lab.tui.screens.dialog import Dialog
@@ -57,6 +59,50 @@ class PromptScreen(Dialog[str | None]):
             self.dismiss(value)
             return
         self._refused = (value, now)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class LineScreen(Dialog[int | None]):
+    """Which line to step: its number, as the Lines panel shows it. A number that is not a
+    line with words is refused on one line in the dialog, which stays open to correct it."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="line.cancel")]
+
+    def __init__(self, lines, current: int) -> None:
+        super().__init__()
+        self.lines, self.current = lines, current
+
+    def compose(self) -> ComposeResult:
+        last = len(self.lines)
+        with Vertical(id="prompt"):
+            yield Label("Step a line", id="prompt-question")
+            yield Static(f"Its number, 1..{last} (the Lines panel's); now line {self.current}.",
+                         classes="legend")
+            yield Input(placeholder=f"1..{last}", id="line-input", restrict=r"\d*",
+                        max_length=len(str(last)))
+            yield Static("", id="line-error", classes="form-error")
+            yield Static("enter: step it · escape: cancel", classes="legend")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        refusal = self.refusal(event.value.strip())
+        self.query_one("#line-error", Static).update(Text(refusal or ""))
+        if refusal is None:
+            self.dismiss(int(event.value))
+
+    def refusal(self, text: str) -> str | None:
+        """Why `text` is not a line to step (None: it is)."""
+        last = len(self.lines)
+        if not text:
+            return f"type a line number, 1..{last}"
+        number = int(text)
+        if not 1 <= number <= last:
+            return f"the text has {last} line{'s' if last > 1 else ''}: 1..{last}, not {number}"
+        if not self.lines[number - 1].strip():
+            return f"line {number} is blank: there is nothing to step"
+        return None
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -19,6 +19,26 @@ from tui_lab.tui.widgets.labels import row_prefix, token_at
 from tui_lab.tui.widgets.static import show_text
 
 
+def embedding_legend(snapshot: Snapshot, padded: bool) -> str:
+    """What the table is, where its numbers come from and, when the row has padding, whether
+    a step reads the pad id's row (a learner comparing with the notebook asks both)."""
+    config = snapshot.config
+    legend = (f"Embedding(input_dim={config.num_words}, output_dim={snapshot.batch.x.shape[2]}):"
+              f" x_t = row id")
+    if snapshot.model is not None:
+        return legend + " of its table, trained with the model"
+    if not snapshot.weights_source.startswith("seed"):
+        return legend + f" of its table, from {snapshot.weights_source}"
+    legend += (f", random from {snapshot.weights_source} (the notebook's was random too, from "
+               f"its own seed: other numbers)")
+    if padded:  # the pad id's row is as random as any other: say whether a step reads it
+        legend += ("\npad id 0: a random row too, never read while mask is on (now; z: off)"
+                   if config.mask_padding else
+                   "\npad id 0: a random row too, read by pad steps while mask is off (now; "
+                   "z: on)")
+    return legend
+
+
 class EmbeddingsPanel(Vertical, ScrollFocus, can_focus=True):
     """One row per padded position; a step only moves the ▶ marker (the rows stay)."""
 
@@ -37,8 +57,7 @@ class EmbeddingsPanel(Vertical, ScrollFocus, can_focus=True):
         blocks = [Block(prefix + "x", x[row])]
         rows = batch.rows
         if rows is not None:
-            legend = (f"Embedding(input_dim={snapshot.config.num_words}, output_dim="
-                      f"{x.shape[2]}): row id of the table = x_t; trained with the model")
+            legend = embedding_legend(snapshot, bool(batch.pad_mask[row].any()))
         else:
             legend = f"raw input vectors: {x.shape[2]} features per timestep"
         show_text(self.query_one("#embeddings-legend", Static), legend)

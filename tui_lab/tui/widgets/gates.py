@@ -1,6 +1,7 @@
 """Gates of the current step, one row per unit, with the update written out and the lesson's names.
 
-In a batch it shows the batch row in focus (y cycles it); its rows are labelled 'row:unit'."""
+In a batch it shows the batch row in focus (y cycles it); its rows are labelled
+'row:unit' (batch row 2, unit 0: '2:0')."""
 
 from __future__ import annotations
 
@@ -36,14 +37,43 @@ EQUATIONS = {
 }
 
 
+# Each clampable gate's column (core/edits.py CLAMPABLE names the gates).
+GATE_COLUMNS = {"input": "i", "forget": "f", "output": "o", "update": "z", "reset": "r"}
+CANDIDATE_COLUMN = {"lstm": "g", "gru": "h~"}
+
+
+def marked_units(snapshot, row: int) -> dict[str, set[int]]:
+    """Column -> the units whose value there an edit set or a clamp holds, at the current
+    step of batch row `row`: a clamped gate, an edited h_t / c_t (an edit after this step)
+    and h_{t-1} / c_{t-1} (an edit after the step before)."""
+    marks: dict[str, set[int]] = {}
+    t = snapshot.t
+    for edit in snapshot.edits:
+        if edit.row not in (None, row):
+            continue
+        if edit.kind == "clamp":
+            if edit.step > t - 1:  # (a clamp holds in the steps after the one it was made at)
+                continue
+            column = (CANDIDATE_COLUMN[snapshot.config.cell] if edit.state == "candidate"
+                      else GATE_COLUMNS[edit.state])
+        elif edit.step in (t, t - 1):
+            column = f"{edit.state}_t" if edit.step == t else f"{edit.state}_{{t-1}}"
+        else:
+            continue
+        marks.setdefault(column, set()).add(edit.unit)
+    return marks
+
+
 def gate_blocks(snapshot, row: int = 0) -> list[Block]:
     """Columns for the latest step of batch row `row`; one row per unit."""
     k = snapshot.t - 1
     gates, terms = snapshot.gates, snapshot.step_terms
     h_prev, c_prev = snapshot.previous_state
+    marks = marked_units(snapshot, row)
 
     def col(name: str, array) -> Block:  # array: (batch, units)
-        return Block("", array[row].reshape(-1, 1), name)
+        marked = frozenset((unit, 0) for unit in marks.get(name, ()))
+        return Block("", array[row].reshape(-1, 1), name, marked=marked)
 
     cell = snapshot.config.cell
     if cell == "lstm":
@@ -95,6 +125,8 @@ class GatesPanel(Vertical, ScrollFocus, can_focus=True):
                 else f"x[{position}]")  # raw vectors: no token to name
         text = (f"{snapshot.config.cell_title} step {snapshot.t}/{snapshot.timesteps}: "
                 f"{which}position {position} {read}")
+        if marked_units(snapshot, row):
+            text += " · ✎ a value an edit set or a clamp holds"
         masked = snapshot.masked[k]
         if masked.all():
             text += " · masked: state carried (padding, the cell was not called)"
@@ -103,5 +135,14 @@ class GatesPanel(Vertical, ScrollFocus, can_focus=True):
             text += f" · rows {rows} masked: state carried"
         self._show_where(text)
         prefix = f"{row + 1}:" if many else ""
-        grid.set_data(snapshot.units, lambda unit: f"{prefix}{unit}", gate_blocks(snapshot, row),
-                      None, 6, title="row:unit" if many else "unit", digits=view.digits)
+        blocks = gate_blocks(snapshot, row)
+        grid.set_data(snapshot.units, lambda unit: f"{prefix}{unit}", blocks, None, 6,
+                      title=self._title(many, len(blocks), view), digits=view.digits)
+
+    def _title(self, many: bool, columns: int, view: View) -> str:
+        """'unit'; in a batch, 'batch row:unit' (the labels are '2:0': row 2, unit 0), or
+        'row:unit' where the longer title would push a gate's column out of view."""
+        if not many:
+            return "unit"
+        room = (self.content_region.width or 80) - columns * view.cell
+        return "batch row:unit" if len("batch row:unit") + 2 <= room else "row:unit"

@@ -36,6 +36,7 @@ FOCUSED_COLUMN_STYLE = Style(bold=True, reverse=True)
 CURRENT_STYLE = Style(reverse=True, bold=True)
 LABEL_STYLES = {False: Style(dim=False), True: Style(dim=True)}  # by dim_row(row)
 GAP = Segment(" ", PLAIN)
+EDITED = Segment("✎", Style(bold=True))
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class Block:
     # that a step does not copy the whole history into a new array.
     first: np.ndarray | None = None  # (n,)
     focused: bool = False  # the columns of the batch row in focus: their headers stand out
+    # (row, column) cells whose value an edit set or a clamp holds: ✎ follows the number, in
+    # its gap (so the columns stay where they are).
+    marked: frozenset = frozenset()
 
     def header(self, unit: int) -> str:
         return self.name if self.name is not None else f"{self.prefix}{unit}"
@@ -157,6 +161,25 @@ class NumberGrid(TruecolorLines, ScrollView, can_focus=False):
         self._column = column
         self.call_after_refresh(self._scroll_to_wanted)
 
+    def out_of_view(self) -> tuple[list[tuple[Block, list[int]]], list[tuple[Block, list[int]]]]:
+        """The columns not on screen, left and right of those shown, as (block, its units)
+        in order (a column is on screen only whole)."""
+        self._check_view()
+        shown = {self._starts[b] + unit for b, first, stop in self._slices
+                 for unit in range(first, stop)}
+        first = min(shown, default=self.columns)
+        left, right = [], []
+        for b, block in enumerate(self.blocks):
+            start = self._starts[b]
+            units = range(block.values.shape[1])
+            before = [unit for unit in units if start + unit < first]
+            after = [unit for unit in units if start + unit >= first and start + unit not in shown]
+            if before:
+                left.append((block, before))
+            if after:
+                right.append((block, after))
+        return left, right
+
     def on_resize(self) -> None:
         self._scroll_to_wanted()
         if self.scrollable_content_region.height > 1:  # (hidden: no rows to keep in view)
@@ -245,7 +268,11 @@ class NumberGrid(TruecolorLines, ScrollView, can_focus=False):
                 block = self.blocks[b]
                 style = FOCUSED_COLUMN_STYLE if block.focused else COLUMN_STYLE
                 for unit in range(first, stop):
-                    segments.append(Segment(block.header(unit).rjust(cell - 1) + " ", style))
+                    # Exactly a column wide: a name one longer than its numbers ('c_{t-1}'
+                    # over '+0.123') fills its gap rather than push every header after it
+                    # off its numbers.
+                    header = (block.header(unit).rjust(cell - 1) + " ")[:cell]
+                    segments.append(Segment(header, style))
             return Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
         is_current = row == self.current
         label = ("▶" if is_current else " ") + self.label(row)
@@ -256,11 +283,13 @@ class NumberGrid(TruecolorLines, ScrollView, can_focus=False):
         digits = self.digits
         nan, negative, positive = tints(base, is_current)
         for b, first, stop in self._slices:
-            for value in self.blocks[b].row(row)[first:stop].tolist():
+            marked = self.blocks[b].marked
+            for column, value in enumerate(self.blocks[b].row(row)[first:stop].tolist(), first):
                 text = number(value, cell - 1, digits)
                 used += len(text) + 1
                 style = nan if value != value else (positive if value >= 0 else negative)[level(value)]
-                segments += (Segment(text, style), GAP)
+                segments += (Segment(text, style),
+                             EDITED if marked and (row, column) in marked else GAP)
         return fitted(segments, used, width)  # (a huge value's exponent may widen its cell)
 
 

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from tui_lab.core.snapshot import Snapshot
 from tui_lab.tui.view import View
 from tui_lab.tui.widgets.static import show_text
-from tui_lab.tui.widgets.style import agreement, number, shape
+from tui_lab.tui.widgets.style import agreement, layer_agreement, number, shape
 from tui_lab.tui.widgets.text_lines import TextLines
 
 SEQUENCE_ROWS = 8
@@ -48,7 +48,7 @@ def _stateful_lines(body: Text, snapshot: Snapshot) -> None:
         shown = (["…"] if len(calls) > CHAIN_SHOWN else []) + list(calls[-CHAIN_SHOWN:])
         body.append(f"called on {' → '.join(shown)} ({len(calls)} call"
                     f"{'s' if len(calls) > 1 else ''} since reset)\n  its outputs vs the steps: ")
-        body.append(agreement(snapshot.max_abs_error, "not run yet"), "bold")
+        body.append(layer_agreement(snapshot.max_abs_error, "not run yet"), "bold")
         body.append("\n")
     else:
         body.append("the layer has not run on this input yet\n", "italic")
@@ -150,7 +150,10 @@ class LayerPanel(Vertical):
         if snapshot.at_end and layer_ready:
             final = snapshot.layer_states
             hint = " (y: next row)" if B > 1 else ""  # the key that no row was reachable by
-            body.append(f"final values{row}, last step of the layer{hint}:\n", "bold")
+            # The layer runs unedited: with edits its values are not States' (said, and the
+            # edited run's beside them).
+            layer = "the Keras layer, unedited" if snapshot.edits else "the layer"
+            body.append(f"final values{row}, last step of {layer}{hint}:\n", "bold")
             body.append("  output = sequence[:, -1] ")
             body.append(_values(snapshot.layer_sequence[r, -1], digits) + "\n")
             body.append("  state h                  ")
@@ -160,11 +163,19 @@ class LayerPanel(Vertical):
                 body.append(_values(final[1][r], digits) + "\n")
             body.append("  (h = output: the output IS h" +
                         ("; c, the cell state, is never output)\n" if lstm else ")\n"), "italic")
+            if snapshot.edits:
+                body.append("the edited run's final state (States, ✎):\n", "bold")
+                body.append("  h ✎                      ")
+                body.append(_values(snapshot.h[-1, r], digits) + "\n")
+                if lstm:
+                    body.append("  c ✎                      ")
+                    body.append(_values(snapshot.c[-1, r], digits) + "\n")
         else:
             body.append(f"final output and states: step to the end ({snapshot.t}/{T}) to fill them in\n",
                         "italic")
-        order = ("processing order: sequence[:, k] is the state after input position T-1-k "
-                 "(reversed)" if config.go_backwards else "sequence[:, k] is the state after position k")
+        # One short line: Layer never wraps, and at 80 columns all of it must show.
+        order = ("sequence[:, k] is the state after position T-1-k (read last to first)"
+                 if config.go_backwards else "sequence[:, k] is the state after position k")
         # The layer runs the input unedited: with edits, States differs from here on purpose.
         unedited = " (the layer, unedited: W compares)" if snapshot.edits else ""
         body.append(f"sequence{row}{unedited}:\n", "bold")
@@ -179,13 +190,14 @@ class LayerPanel(Vertical):
                 body.append("   ·  not reached yet\n", "dim")
         if snapshot.edits:  # the layer runs unedited: only the steps before the edit compare
             body.append("max |error| steps before the first edit vs layer: ", "bold")
-            body.append(agreement(snapshot.max_abs_error, "no step before it"))
+            body.append(layer_agreement(snapshot.max_abs_error, "no step before it"))
         else:
             body.append(f"max |error| steps vs {'stateful ' if config.stateful else ''}layer: ",
                         "bold")
-            body.append(agreement(snapshot.max_abs_error, "layer not run yet"))
+            body.append(layer_agreement(snapshot.max_abs_error, "layer not run yet"))
         body.append("\nnumpy equations vs cell: ", "bold")
         body.append(agreement(snapshot.gate_max_abs_error))
+        body.append(" (a: the exact values)", "italic")
         widest = max(cell_len(line) for part in (head, body) for line in part.plain.split("\n"))
         if self.styles.min_width is None or self.styles.min_width.value != widest:
             self.styles.min_width = widest  # wider than the panel: it scrolls sideways

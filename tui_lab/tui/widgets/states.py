@@ -41,15 +41,23 @@ def state_blocks(snapshot, focus: int = 0) -> list[Block]:
         prefix = f"{b + 1}:" if many else ""
         focused = many and b == focus
         blocks.append(Block(prefix + "h", snapshot.h[:, b, :], first=snapshot.h0[b],
-                            focused=focused))
+                            focused=focused, marked=edited_cells(snapshot, "h", b)))
         if snapshot.c is not None:
             blocks.append(Block(prefix + "c", snapshot.c[:, b, :], first=snapshot.c0[b],
-                                focused=focused))
+                                focused=focused, marked=edited_cells(snapshot, "c", b)))
     return blocks
 
 
+def edited_cells(snapshot, state: str, row: int) -> frozenset:
+    """(table row, unit) of the values of `state` in batch row `row` that an edit set: the
+    table's row s is the state after step s (0: the initial state)."""
+    return frozenset((edit.step, edit.unit) for edit in snapshot.edits
+                     if edit.kind == "set" and edit.state == state
+                     and edit.row in (None, row))
+
+
 def initial_label(snapshot) -> str:
-    """Row 0 of the state table: before any step, the state the first step reads."""
+    """The state table's first line, t = 0: before any step, the state the first step reads."""
     width = max(2, len(str(snapshot.timesteps)))
     mark = "✎" if any(edit.step == 0 for edit in snapshot.edits) else " "  # (step_label's)
     return f"{0:>{width}}{mark}{'·':>{width}} initial"
@@ -66,7 +74,8 @@ def legend(snapshot, colour: bool = True) -> str:
     names = "h_0, c_0" if snapshot.c is not None else "h_0"
     given = {"zeros": "zeros", "given": "as given"}.get(snapshot.initial_state_origin,
                                                         snapshot.initial_state_origin)
-    return f"{title}: {what} · row 0: initial {names} ({given}) · space steps"
+    # t = 0, not "row 0": a row is a batch row everywhere else (status bar, Gates, y).
+    return f"{title}: {what} · t = 0: initial {names} ({given}) · space steps"
 
 
 class Trajectories(TruecolorLines, ScrollView, can_focus=False):

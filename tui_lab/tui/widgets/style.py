@@ -51,6 +51,24 @@ def agreement(value: float | None, missing: str = "n/a") -> str:
     return f"{value:.1e} ✗ above 1e-5"
 
 
+def layer_agreement(value: float | None, missing: str = "n/a",
+                    zero: str = "0 ✓ bit for bit") -> str:
+    """The steps against the Keras layer. Both call the same float32 operations in the same
+    order, so they usually agree to the last bit: then it says `zero` (an exact 0 does not
+    depend on the machine); else agreement's fixed resolution."""
+    if value == 0:
+        return zero
+    return agreement(value, missing)
+
+
+def exact(value: float | None) -> str:
+    """A max |error| as it is, for a note (never a snapshot: its last digits depend on the
+    machine's threads and CPU): '0', '2.98e-08'."""
+    if value is None:
+        return "not measured yet"
+    return "0" if value == 0 else f"{value:.3g}"
+
+
 def level(value: float) -> int:
     """Colour intensity 0..LEVELS on a square-root scale of |value| (1.0 and above: full)."""
     if value != value:

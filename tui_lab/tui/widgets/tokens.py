@@ -30,6 +30,11 @@ def focused_label(text: Text, label: str, focused: bool) -> None:
         text.append(label, "bold")
 
 
+def unshown(words: int) -> str:
+    """What stands for the words of a row there is no room for."""
+    return f"+{words} not shown "
+
+
 class TokensPanel(TextLines):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
@@ -76,10 +81,15 @@ class TokensPanel(TextLines):
                 dropped = set(row.dropped)
                 note = f"✂ {len(row.dropped)} truncated" if row.dropped else ""
                 used = 8 + cell_len(note)  # the note stays in view: the words give way
+                count = len(row.tokens)
                 for i, (word, ident, oov) in enumerate(zip(row.tokens, row.ids, row.oov)):
                     shown = f"{clip(printable(word), TOKEN_CELLS)}:{ident}"
-                    if used + cell_len(shown) + 3 > room:  # more words than fit (and '… '): stop here
-                        text.append("… ", "dim")
+                    # Words there is no room for are counted, in words, so that they do not
+                    # read as truncated ones (✂: pad_sequences cut those).
+                    after = count - i - 1
+                    room_after = cell_len(unshown(after)) if after else 0
+                    if used + cell_len(shown) + 1 + room_after > room:
+                        text.append(unshown(count - i), "dim")
                         break
                     style = "red bold" if oov else ""
                     if i in dropped:
