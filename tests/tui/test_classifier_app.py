@@ -73,3 +73,37 @@ def test_classifier_snapshot_at_the_end(snap_compare, classifier):
 
     assert snap_compare(classifier_app(classifier), run_before=run_before,
                         terminal_size=(80, 24))
+
+
+@pytest.mark.asyncio
+async def test_states_and_embed_say_what_they_show(classifier, tmp_path):
+    from pilot import look_at, text_of
+
+    app = classifier_app(classifier)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "end")
+        await look_at(pilot, "states")
+        step, pads, distance = app.snapshot.after_text(0)
+        legend = text_of(app.lab_screen.query_one("#states-legend"))
+        assert f"{pads} pad steps after the text (no mask) moved h: ‖h_10 − h_{step}‖ = " \
+               f"{distance:.3f}" in " ".join(legend.split())
+        await look_at(pilot, "embeddings")
+        legend = text_of(app.lab_screen.query_one("#embeddings-legend"))
+        assert "the model's Embedding(input_dim=40, output_dim=8)" in " ".join(legend.split())
+    # One-hot characters: tokens are characters, and Embed says where each x_t has its 1.
+    path, chars = recipes.char_generator(tmp_path / "char.keras")
+    text = tmp_path / "text.txt"
+    text.write_text(recipes.TEXT, encoding="utf-8")
+    from tui_lab import Lab
+
+    app = LabApp(Lab(text=text), model={"path": path, "fit_text": text})
+    app.animation_level = "none"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        row = app.snapshot.batch.rows[0]
+        assert "".join(row.tokens) == recipes.TEXT.splitlines()[0].lower()
+        await look_at(pilot, "embeddings")
+        legend = " ".join(text_of(app.lab_screen.query_one("#embeddings-legend")).split())
+        assert legend.startswith("one-hot characters: x_t is 1 at column id − 1")
+        assert not errors(app)

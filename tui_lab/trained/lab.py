@@ -66,6 +66,7 @@ class ModelView:
     final: tuple[tuple[str, float], ...] = ()  # model(ids) for row 1, read as the head means
     after_text: tuple[str, int, float, float] | None = None  # trailing padding stepped (row 1,
     #   no mask): (the last word, pad steps, the head's value at it, the value after them)
+    reads: str = ""  # what x_t is for this layer, in words (Embed's legend)
 
     @property
     def name(self) -> str:
@@ -220,7 +221,21 @@ class ModelLab(ModelDebugger):
                          run.head_error, output, next_words, generation,
                          edit_refusal(self.model, self.info), bool(self.lab.edits),
                          step_reading, self._final(predicted_row=self._check[3]),
-                         self._after_text(step_reading))
+                         self._after_text(step_reading), self._reads())
+
+    def _reads(self) -> str:
+        """What the shown layer reads at each step, in words."""
+        model, info = self.model, self.info
+        if info is not model.layers[0]:
+            below = model.layers[model.layers.index(info) - 1]
+            return f"x_t = the output of layer {below.name} at that position (the layers below)"
+        if model.reads_characters:
+            return ("one-hot characters: x_t is 1 at column id − 1 (the character's place in "
+                    "sorted(set(text))), 0 elsewhere; padding is a row of zeros")
+        embedding = model.embedding
+        mask = ", mask_zero=True" if model.mask_zero else ""
+        return (f"the model's Embedding(input_dim={embedding.input_dim}, output_dim="
+                f"{embedding.output_dim}{mask}): x_t = row id of its table, trained with it")
 
     def _reading(self) -> Reading:
         """The head on the state after each step so far (row 1), kept while the run and the

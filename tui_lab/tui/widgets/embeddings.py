@@ -26,7 +26,7 @@ def embedding_legend(snapshot: Snapshot, padded: bool) -> str:
     legend = (f"Embedding(input_dim={config.num_words}, output_dim={snapshot.batch.x.shape[2]}):"
               f" x_t = row id")
     if snapshot.model is not None:
-        return legend + " of its table, trained with the model"
+        return snapshot.model.reads or legend + " of its table, trained with the model"
     if not snapshot.weights_source.startswith("seed"):
         return legend + f" of its table, from {snapshot.weights_source}"
     legend += (f", random from {snapshot.weights_source} (the notebook's was random too, from "

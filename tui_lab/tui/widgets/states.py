@@ -63,11 +63,17 @@ def initial_label(snapshot) -> str:
     return f"{0:>{width}}{mark}{'·':>{width}} initial"
 
 
-def legend(snapshot, colour: bool = True) -> str:
+def legend(snapshot, colour: bool = True, row: int = 0) -> str:
     """colour: False under NO_COLOR, where the values are not tinted: the legend then says
-    what marks them instead (their sign)."""
+    what marks them instead (their sign). After the text, with padding stepped after it (no
+    mask), how far those pad steps moved h."""
     title = snapshot.config.cell_title
     what = "h = output, c = cell state" if snapshot.c is not None else "h = output = state"
+    after = snapshot.after_text(row) if snapshot.t else None
+    if after is not None:
+        step, pads, distance = after
+        return (f"{title}: {pads} pad step{'s' if pads != 1 else ''} after the text (no mask) "
+                f"moved h: ‖h_{snapshot.t} − h_{step}‖ = {distance:.3f}")
     if snapshot.t:
         scale = "blue < 0 < red" if colour else "sign: − below 0, + above"
         return f"{title}: {what} · {scale} · ▶ current step"
@@ -153,7 +159,8 @@ class StatesPanel(Vertical, ScrollFocus, can_focus=True):
     def show(self, snapshot: Snapshot, view: View = View()) -> None:
         row = view.row
         blocks = state_blocks(snapshot, row)
-        show_text(self.query_one("#states-legend", Static), legend(snapshot, not self.app.no_color))
+        show_text(self.query_one("#states-legend", Static),
+                  legend(snapshot, not self.app.no_color, row))
         # The lab's History is filled forward only and replaced whenever what a step computes
         # changes (the initial state included): while its id is the same, so is a row.
         history = snapshot.history_id
