@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pilot import errors, make_app, press, settle
+from pilot import errors, press, settle
 from tui_lab.trained.lab import ModelLab
 from tui_lab.tui.app import LabApp
 

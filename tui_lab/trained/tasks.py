@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from tui_lab.config import CELL_TITLES, CELLS
+from tui_lab.config import CELLS
 from tui_lab.core import checks, files
 from tui_lab.core.text import assets_dir
 from tui_lab.errors import LabError
@@ -154,7 +154,3 @@ def read_task(path: str | Path) -> list[tuple[str, str]]:
 def task_text(rows: list[tuple[str, str]]) -> str:
     """The .tsv text of (words, answer) rows."""
     return "".join(f"{words}\t{answer}\n" for words, answer in rows)
-
-
-def cell_title(cell: str) -> str:
-    return CELL_TITLES[cell]
