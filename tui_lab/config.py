@@ -74,7 +74,8 @@ class LabConfig:
                 object.__setattr__(self, f.name, float(value))
         for name in ("dropout", "recurrent_dropout"):  # 0 and 0.0 are the same setting
             value = getattr(self, name)
-            if isinstance(value, int) and not isinstance(value, bool):
+            # An int beyond any float (10**400) stays an int: validate() refuses it by name.
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**1000:
                 object.__setattr__(self, name, float(value))
         validate(self)
 
