@@ -356,3 +356,72 @@ def test_a_format_the_file_name_contradicts_is_refused(tmp_path, name, fmt):
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert f"names a .{name.split('.')[1].lower()} file" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+# ----- a read-only file is refused (issue 23, item 2) -----------------------------------------
+def test_a_read_only_trace_file_is_refused_unless_forced(tmp_path, capfd):
+    """The lab judges the mode bits itself: as root (which the kernel lets write anything)
+    the refusal is the same as for a user, and the file, its content and mode are kept."""
+    path = tmp_path / "t.json"
+    path.write_text("mine")
+    path.chmod(0o444)
+    (tmp_path / "link.json").symlink_to("t.json")  # a link to it: its target is judged
+    for target in (path, tmp_path / "link.json"):
+        assert main(["trace", "-o", str(target)]) == 2
+        out, err = capfd.readouterr()
+        assert out == "" and err == (f"tui-lab trace: error: cannot write {target}: it is "
+                                     f"read-only (-r--r--r--), so it was left as it is "
+                                     f"(--force replaces it)\n")
+    assert path.read_text() == "mine"
+    assert main(["trace", "--force", "-o", str(path)]) == 0
+    assert json.loads(path.read_text())["config"]["cell"] == "lstm"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o444  # kept, as for any file replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "t.json"]
+
+
+def test_a_file_the_group_or_others_may_write_is_judged_by_whose_it_is(tmp_path):
+    from tui_lab.core.files import read_only
+
+    def judged(mode, uid, gid):
+        return read_only(os.stat_result((stat.S_IFREG | mode, 0, 0, 1, uid, gid, 0, 0, 0, 0)))
+
+    me, group = os.geteuid(), os.getegid()
+    stranger, other_group = me + 12345, group + 12345
+    assert judged(0o644, me, group) is False and judged(0o444, me, group) is True
+    assert judged(0o464, stranger, group) is False and judged(0o644, stranger, group) is True
+    assert judged(0o446, stranger, other_group) is False
+    assert judged(0o664, stranger, other_group) is True
+
+
+SETPRIV = ["setpriv", "--inh-caps=-all", "--bounding-set=-all"]
+
+
+def without_root_override():
+    """Skip unless setpriv can drop every capability here (CAP_DAC_OVERRIDE among them)."""
+    import shutil
+
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv is not installed")
+    probe = subprocess.run([*SETPRIV, sys.executable, "-c", "pass"], capture_output=True,
+                           timeout=60)
+    if probe.returncode != 0:
+        pytest.skip(f"setpriv cannot drop capabilities here: {probe.stderr[:200]!r}")
+
+
+def test_a_read_only_file_is_refused_by_a_process_without_roots_override(tmp_path):
+    """Without CAP_DAC_OVERRIDE the kernel refuses opening the file for writing, but the
+    atomic writer renames over it (the folder is writable), so only the lab's own check
+    keeps it: `--force` shows that the rename itself is allowed."""
+    without_root_override()
+    path = tmp_path / "t.json"
+    path.write_text("mine")
+    path.chmod(0o444)
+    command = [*SETPRIV, sys.executable, "-m", "tui_lab", "trace", "-o", str(path)]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == (f"tui-lab trace: error: cannot write {path}: it is read-only "
+                              f"(-r--r--r--), so it was left as it is (--force replaces it)\n")
+    assert path.read_text() == "mine"
+    forced = subprocess.run(command + ["--force"], capture_output=True, text=True, timeout=120)
+    assert forced.returncode == 0 and forced.stderr == ""
+    assert json.loads(path.read_text())["config"]["cell"] == "lstm"

@@ -152,6 +152,26 @@ def test_outputs_that_are_not_files_are_refused_before_training(text, tmp_path):
     assert stat.S_ISFIFO(os.stat(tmp_path / "p.keras").st_mode)
 
 
+@pytest.mark.parametrize("read_only", ["m.keras", "m.word_index.json"])
+def test_a_read_only_model_or_word_index_is_refused_before_training(keras, text, tmp_path,
+                                                                    capfd, read_only):
+    for name in ("m.keras", "m.word_index.json"):
+        (tmp_path / name).write_text("mine")
+    (tmp_path / read_only).chmod(0o444)
+    argv = ["train", str(text), "--units", "2", "--embedding-dim", "2", "--epochs", "1", "-o",
+            str(tmp_path / "m.keras")]
+    assert main(argv) == 2
+    out, err = capfd.readouterr()
+    assert out == "" and err == (f"tui-lab train: error: cannot write {tmp_path / read_only}: "
+                                 f"it is read-only (-r--r--r--), so it was left as it is "
+                                 f"(--force replaces it)\n")  # before any epoch
+    assert all((tmp_path / name).read_text() == "mine" for name in ("m.keras", "m.word_index.json"))
+    assert main(argv + ["--force"]) == 0
+    assert "cat" in json.loads((tmp_path / "m.word_index.json").read_text())
+    assert open_model(tmp_path / "m.keras").layers[0].units == 2
+    assert stat.S_IMODE(os.stat(tmp_path / read_only).st_mode) == 0o444
+
+
 def test_training_settings_are_bounded(text, tmp_path):
     for kwargs, message in (({"units": 10**9}, "units must be a whole number from 1 to 4,096"),
                             ({"embedding_dim": 10**9}, "embedding_dim .* from 1 to 4,096"),

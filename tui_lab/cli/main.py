@@ -61,7 +61,10 @@ def _main(command: str | None, argv: list[str], prog: str) -> int:
     except SystemExit as exit_:  # argparse: --help (0) or a usage error (2), already printed
         return exit_.code if isinstance(exit_.code, int) else USAGE_ERROR
     except LabError as error:
-        sys.stderr.write(f"{prog}: error: {error}\n")
+        from tui_lab.core.files import ReadOnlyFile
+
+        hint = " (--force replaces it)" if isinstance(error, ReadOnlyFile) else ""
+        sys.stderr.write(f"{prog}: error: {error}{hint}\n")
         return USAGE_ERROR
     except KeyboardInterrupt as interrupt:  # ctrl+c, or SIGTERM (Terminated): files cleaned up
         from tui_lab.core.interrupts import Terminated

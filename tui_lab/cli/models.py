@@ -49,6 +49,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="same seed, same weights, 0-2**32-1 (default 0)")
     parser.add_argument("-o", "--output", default="model.keras", metavar="FILE.keras",
                         help="the model (default model.keras); word_index goes beside it")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the model and its word_index even if read-only (refused "
+                             "otherwise)")
 
 
 def run_train(args) -> int:
@@ -57,7 +60,7 @@ def run_train(args) -> int:
     result = train(args.file, args.output, cell=args.cell, units=args.units,
                    embedding_dim=args.embedding_dim, bidirectional=args.bidirectional,
                    epochs=args.epochs, seed=args.seed, learning_rate=args.learning_rate,
-                   progress=sys.stderr)
+                   progress=sys.stderr, force=args.force)
     print(f"wrote {result.model_path} and {result.word_index_path} "
           f"(loss {result.loss:.4f}, accuracy {result.accuracy:.4f} after {result.epochs} epochs)")
     return 0

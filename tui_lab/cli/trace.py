@@ -18,6 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 "and the Keras layer's own output with the max |error|.")
     add_lab_options(parser)
     parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace FILE even if it is read-only (refused otherwise)")
     parser.add_argument("--format", choices=("json", "npz"),
                         help="json (default) or npz (npz needs -o; implied by a .npz file name)")
     parser.add_argument("--until", metavar="COND", action="append",
@@ -59,7 +61,8 @@ def run(argv: list[str]) -> int:
     if notice:  # the trace is still right for the text as read: a warning, not an error
         sys.stderr.write(f"{PROG} trace: warning: {notice}\n")
     if args.output and not files.is_stdout(args.output):
-        _, stop = trace.write_trace_until(lab, args.output, fmt, args.until, args.sensitivity)
+        _, stop = trace.write_trace_until(lab, args.output, fmt, args.until, args.sensitivity,
+                                          args.force)
     else:
         trace.check_size(lab, fmt, args.sensitivity)
         data, stop = trace.trace_bytes(lab, fmt, args.until, args.sensitivity)
@@ -99,7 +102,8 @@ def run_model_trace(args) -> int:
     from tui_lab.errors import LabError
 
     if args.output and not files.is_stdout(args.output):
-        files.AtomicFile(args.output, "trace file")  # a bad -o is refused before TensorFlow
+        # A bad -o is refused before TensorFlow.
+        files.AtomicFile(args.output, "trace file", force=args.force)
     if args.until:
         raise LabError("--until steps the lab's own cell; with --model it is not supported yet")
     if args.inputs or args.weights or args.initial_state:
@@ -143,7 +147,7 @@ def run_model_trace(args) -> int:
     }
     text = json.dumps(result, allow_nan=False)
     if args.output and not files.is_stdout(args.output):
-        files.write_atomic(args.output, text, "trace file")
+        files.write_atomic(args.output, text, "trace file", args.force)
     else:
         files.write_stdout(text + "\n")
     return 0

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tui_lab.core import files, resources, sensitivity as reach
+from tui_lab.core import checks, files, resources, sensitivity as reach
 from tui_lab.core.lab import Lab, Snapshot
 from tui_lab.errors import LabError
 
@@ -251,27 +251,32 @@ def check_size(lab: Lab, fmt: str, sensitivity: bool = False) -> None:
 
 
 def write_trace(lab: Lab, path: str | Path, fmt: str | None = None,
-                until: list[str] | None = None, sensitivity: bool = False) -> Path:
+                until: list[str] | None = None, sensitivity: bool = False,
+                force: bool = False) -> Path:
     """Write the whole trace to path atomically (files.AtomicFile): the old file or the
     complete new one, never half of one, and no temporary file left behind. until:
     conditions that end the trace at the first step where one holds (stopped_snapshot);
-    sensitivity: add each step's ||dh/dx_j||_F."""
-    return write_trace_until(lab, path, fmt, until, sensitivity)[0]
+    sensitivity: add each step's ||dh/dx_j||_F; force: replace a read-only file."""
+    return write_trace_until(lab, path, fmt, until, sensitivity, force)[0]
 
 
-def check_output(path: str | Path) -> Path:
+def check_output(path: str | Path, force: bool = False) -> Path:
     """The file write_trace would write (a link's target); LabError now, as the write itself
-    would give it, for a folder, a device (or a link to one) or a missing folder: a dialog can
-    refuse the path before it asks whether to replace the file."""
-    return files.AtomicFile(path, TRACE_FILE).path
+    would give it, for a folder, a device (or a link to one), a missing folder or (unless
+    force) a read-only file: a dialog can refuse the path before it asks whether to replace
+    the file."""
+    return files.AtomicFile(path, TRACE_FILE, force=checks.boolean(force, "force")).path
 
 
 def write_trace_until(lab: Lab, path: str | Path, fmt: str | None,
                       until: list[str] | None,
-                      sensitivity: bool = False) -> tuple[Path, dict | None]:
+                      sensitivity: bool = False, force: bool = False
+                      ) -> tuple[Path, dict | None]:
     """write_trace, also returning the trace's `until` record (None without conditions)."""
     fmt = format_for(path, fmt)
-    with files.AtomicFile(path, TRACE_FILE) as out:  # refuses a folder or a device first
+    force = checks.boolean(force, "force")
+    # Refuses a folder, a device or a read-only file before anything is computed.
+    with files.AtomicFile(path, TRACE_FILE, force=force) as out:
         check_size(lab, fmt, sensitivity)
         data, stop = trace_bytes(lab, fmt, until, sensitivity)
         out.write(data)
