@@ -33,6 +33,7 @@ __all__ = ["COMMANDS", "INTERRUPTED", "PROG", "TERMINATED", "USAGE_ERROR", "app_
 
 
 def main(argv: list[str] | None = None) -> int:
+    as_program = argv is None  # the entry point or `python -m tui_lab`, not a caller's test
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
     prog = f"{PROG} {command}" if command else PROG
@@ -47,7 +48,13 @@ def main(argv: list[str] | None = None) -> int:
                 warnings.simplefilter("ignore")
             return _main(command, argv, prog)
     finally:
-        if restore is not None:
+        if restore is not None and as_program:
+            # The exit code is decided. The process still has TensorFlow's teardown ahead
+            # (about a second): with the old handlers back, a signal there would kill it as
+            # 130/143 with no word, or print a traceback from an atexit hook, after the
+            # files were written. Until it ends, a signal is only noted.
+            interrupts.settle()
+        elif restore is not None:
             restore()
 
 
