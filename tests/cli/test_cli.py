@@ -425,3 +425,79 @@ def test_a_read_only_file_is_refused_by_a_process_without_roots_override(tmp_pat
     forced = subprocess.run(command + ["--force"], capture_output=True, text=True, timeout=120)
     assert forced.returncode == 0 and forced.stderr == ""
     assert json.loads(path.read_text())["config"]["cell"] == "lstm"
+
+
+# ----- options the input contradicts are refused, not dropped (issue 23, item 6) -------------
+def weights_file(tmp_path, name, units=4, gru_bias=None):
+    """An .npz of LSTM weights (4 features), or GRU ones with bias shape (2, 3u) (made with
+    reset_after) or (3u,) (without)."""
+    rng = np.random.default_rng(0)
+    blocks = 4 if gru_bias is None else 3
+    arrays = {"kernel": rng.normal(size=(4, blocks * units)).astype(np.float32),
+              "recurrent_kernel": rng.normal(size=(units, blocks * units)).astype(np.float32)}
+    arrays["bias"] = np.zeros((2, 3 * units) if gru_bias == "reset_after" else blocks * units,
+                              np.float32)
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    return str(path)
+
+
+CONTRADICTIONS = [
+    (["trace", "--weights", "{lstm}", "--units", "8"],
+     "--units 8 contradicts {lstm}: its weights have 4 units"),
+    (["trace", "--weights", "{lstm}", "--embedding-dim", "8"],
+     "--embedding-dim 8 contradicts {lstm}: its kernel reads 4 features (embedding_dim 4)"),
+    (["trace", "--weights", "{lstm}", "--no-bias"],
+     "--no-bias contradicts {lstm}: its weights have a bias"),
+    (["trace", "--cell", "gru", "--weights", "{gru}", "--reset-after"],
+     "--reset-after contradicts {gru}: its GRU bias was made with reset_after=False"),
+    (["trace", "--cell", "gru", "--weights", "{gru_ra}", "--no-reset-after"],
+     "--no-reset-after contradicts {gru_ra}: its GRU bias was made with reset_after=True"),
+    (["trace", "--model", "lyrics", "--cell", "gru"],
+     "--cell gru does not go with --model: the model fixes its recurrent layer's cell"),
+    (["trace", "--model", "lyrics", "--units", "8"],
+     "--units 8 does not go with --model: the model fixes its recurrent layer's units"),
+    (["trace", "--model", "lyrics", "--maxlen", "none"],
+     "--maxlen none does not go with --model: the model fixes its input length"),
+    (["trace", "--model", "lyrics", "--engine", "numpy"],
+     "--engine numpy does not go with --model: a model's trace steps with the keras engine"),
+    (["trace", "--model", "lyrics", "--ids", "1,2", "--text", "oh"],
+     "give either --ids or --text, not both: --ids are the input"),
+    (["trace", "--ids", "1,2"], "--ids goes with --model FILE.keras"),
+    (["--model", "lyrics", "--units", "8"],
+     "--units 8 does not go with --model: the model fixes its recurrent layer's units"),
+    (["--model", "lyrics", "--cell", "gru"],
+     "--cell gru does not go with --model: the model fixes its recurrent layer's cell"),
+    (["--weights", "{lstm}", "--units", "8"], "--units 8 contradicts {lstm}: its weights have 4 units"),
+]
+
+
+@pytest.mark.parametrize("argv, message", CONTRADICTIONS)
+def test_an_option_the_weights_or_model_contradict_is_refused(tmp_path, capfd, monkeypatch,
+                                                              argv, message):
+    from tui_lab.tui.app import LabApp
+
+    monkeypatch.setattr(LabApp, "run", lambda app: None)  # (were one not refused)
+    paths = {"lstm": weights_file(tmp_path, "lstm.npz"),
+             "gru": weights_file(tmp_path, "gru.npz", gru_bias="plain"),
+             "gru_ra": weights_file(tmp_path, "gru_ra.npz", gru_bias="reset_after")}
+    argv = [arg.format(**paths) for arg in argv]
+    assert main(argv) == 2
+    out, err = capfd.readouterr()
+    prog = "tui-lab trace" if argv[0] == "trace" else "tui-lab"
+    assert out == "" and err.startswith(f"{prog}: error: {message.format(**paths)}")
+    assert err.count("\n") == 1, err
+
+
+def test_options_not_given_or_agreeing_with_the_file_are_no_contradiction(tmp_path, capfd):
+    """Only options typed count: the defaults (--units 4, --reset-after, bias on) differ
+    from these files without being refused, and a value the file has is fine."""
+    weights = weights_file(tmp_path, "w.npz", units=6)
+    gru = weights_file(tmp_path, "gru.npz", gru_bias="plain")
+    for argv in (["trace", "--weights", weights], ["trace", "--weights", weights, "--units", "6"],
+                 ["trace", "--cell", "gru", "--weights", gru],
+                 ["trace", "--cell", "gru", "--weights", gru, "--no-reset-after"]):
+        assert main(argv + ["-o", str(tmp_path / "t.json")]) == 0, capfd.readouterr().err
+    trace = json.loads((tmp_path / "t.json").read_text())
+    assert (trace["config"]["units"], trace["config"]["reset_after"]) == (4, False)
+    assert capfd.readouterr().err == ""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tui_lab import LabError
 from tui_lab.tui import session
 from tui_lab.cli.main import app_from_args
 from tui_lab.trained.lab import ModelLab
@@ -163,6 +164,21 @@ async def test_fresh_skips_the_session_and_given_options_win(text, tmp_path):
         await settle(pilot)
         assert app.snapshot.source_name == str(other) and app.snapshot.t == 0
         assert app.snapshot.config.cell == "gru" and app.snapshot.selection == (1,)
+
+
+def test_a_sessions_settings_never_contradict_weights_given(text, tmp_path):
+    """The session's units are not typed: weights given with other units win, with no
+    refusal; typed units that the weights contradict are refused (tests/cli)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    weights = tmp_path / "w.npz"
+    np.savez(weights, kernel=rng.normal(size=(4, 24)).astype(np.float32),
+             recurrent_kernel=rng.normal(size=(6, 24)).astype(np.float32))
+    session.save(session.Session(text=str(text), selection=(3,), settings={"units": 8}))
+    assert start(["--weights", str(weights)]).lab.config.units == 6
+    with pytest.raises(LabError, match="--units 8 contradicts .*w.npz: its weights have 6 units"):
+        start(["--weights", str(weights), "--units", "8"])
 
 
 @pytest.mark.asyncio

@@ -158,9 +158,80 @@ def add_lab_options(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--initial-state", metavar="FILE.npz", help="initial state: keys h (and c)")
 
 
-def make_lab(args, fmt: str | None = None):
+def given_options(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
+    """The options (by dest) given on the command line, whatever their values: a default
+    never counts. `parser` is changed (its defaults dropped): pass a fresh one."""
+    for action in parser._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(parser.parse_args(argv)))
+
+
+def flag(dest: str, value) -> str:
+    """An option as the user typed it: '--units 8', '--no-bias', '--no-reset-after'."""
+    name = "--" + dest.replace("_", "-")
+    if dest == "use_bias":
+        return "--no-bias"  # (the only way to give it)
+    if dest == "reset_after":
+        return name if value else "--no-reset-after"
+    if isinstance(value, bool):
+        return name
+    return f"{name} {'none' if value is None else value}"
+
+
+# What a weights file fixes (weights_from_npz, Lab.use_weights), in words.
+WEIGHTS_FIX = {
+    "units": lambda v: f"its weights have {v} units",
+    "embedding_dim": lambda v: f"its kernel reads {v} features (embedding_dim {v})",
+    "num_words": lambda v: f"its embedding has {v} rows (num_words {v})",
+    "use_bias": lambda v: "its weights have a bias" if v else "its weights have no bias",
+    "reset_after": lambda v: f"its GRU bias was made with reset_after={v}",
+}
+
+# What a trained model fixes of the lab's settings: given with --model they would be dropped.
+MODEL_FIXES = {
+    "cell": "its recurrent layer's cell",
+    "units": "its recurrent layer's units",
+    "use_bias": "its recurrent layer's bias",
+    "reset_after": "its recurrent layer's reset_after",
+    "go_backwards": "its recurrent layer's go_backwards",
+    "embedding_dim": "its Embedding's output_dim",
+    "num_words": "its Embedding's input_dim (the ids it takes)",
+    "mask_padding": "its Embedding's mask_zero",
+    "maxlen": "its input length (it pads 'pre' to it)",
+    "padding": "its padding (always 'pre', to its input length)",
+    "truncating": "its input length (it pads 'pre' to it)",
+    "seed": "its weights (they are its own)",
+}
+
+
+def refuse_model_settings(args, given: set[str], also: dict[str, str] | None = None) -> None:
+    """LabError for the first lab setting given explicitly with --model: the model fixes it
+    (`also`: more settings the command cannot use with a model, and why)."""
+    from tui_lab.errors import LabError
+
+    reasons = {dest: f"the model fixes {what}" for dest, what in MODEL_FIXES.items()}
+    reasons.update(also or {})
+    for dest, reason in reasons.items():
+        if dest in given:
+            raise LabError(f"{flag(dest, getattr(args, dest))} does not go with --model: "
+                           f"{reason}")
+
+
+def _agrees_with_weights(config, args, given: set[str]) -> None:
+    """LabError for an option given explicitly that the weights file contradicts (it would
+    be dropped: the file's shapes win)."""
+    from tui_lab.errors import LabError
+
+    for dest, fact in WEIGHTS_FIX.items():
+        if dest in given and getattr(config, dest) != getattr(args, dest):
+            raise LabError(f"{flag(dest, getattr(args, dest))} contradicts {args.weights}: "
+                           f"{fact(getattr(config, dest))}")
+
+
+def make_lab(args, fmt: str | None = None, given: set[str] = frozenset()):
     """A Lab set up from the lab's options; nothing is built (no TensorFlow) yet, and the
-    memory it (and its trace in fmt) would take is checked."""
+    memory it (and its trace in fmt) would take is checked. `given`: the options given
+    explicitly (given_options), refused where the weights file fixes another value."""
     from tui_lab.config import LabConfig
     from tui_lab.core import inputs
     from tui_lab.core.lab import Lab
@@ -184,6 +255,7 @@ def make_lab(args, fmt: str | None = None):
         lab = Lab(config, text=args.file)
     if args.weights:
         lab.load_weights(args.weights)
+        _agrees_with_weights(lab.config, args, given)
     if args.initial_state:
         lab.load_initial_state(args.initial_state)
     _check_memory(lab, args, vectors, fmt)

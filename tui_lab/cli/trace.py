@@ -8,7 +8,7 @@ import json
 import sys
 
 from tui_lab.cli.options import PROG, USAGE_ERROR, Parser, add_lab_options, add_model_options, \
-    line_numbers, make_lab, open_model
+    given_options, line_numbers, make_lab, open_model, refuse_model_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,13 +49,19 @@ def run(argv: list[str]) -> int:
     from tui_lab.core import files, trace
 
     args = build_parser().parse_args(argv)
+    given = given_options(build_parser(), argv)
     fmt = trace.format_for(args.output, args.format)
     if fmt == "npz" and not args.output:
         sys.stderr.write(f"{PROG} trace: error: --format npz needs -o FILE (or -o - for stdout)\n")
         return USAGE_ERROR
     if args.model:
-        return run_model_trace(args)
-    lab = make_lab(args, fmt)
+        return run_model_trace(args, given)
+    model_only = sorted(given & {"layer", "word_index", "fit_text", "ids"})
+    if model_only:
+        from tui_lab.errors import LabError
+
+        raise LabError(f"--{model_only[0].replace('_', '-')} goes with --model FILE.keras")
+    lab = make_lab(args, fmt, given)
     chain_lines(lab, args)
     notice = decode_notice(lab, args.file)
     if notice:  # the trace is still right for the text as read: a warning, not an error
@@ -94,7 +100,7 @@ def chain_lines(lab, args) -> None:
         lab.select_lines(numbers)
 
 
-def run_model_trace(args) -> int:
+def run_model_trace(args, given: set[str]) -> int:
     """The trace of one recurrent layer of a model: the lab's trace per direction, plus the
     model's checks. JSON only (to stdout or -o)."""
     from tui_lab.core import files, trace
@@ -115,6 +121,12 @@ def run_model_trace(args) -> int:
                        "cell")
     if trace.format_for(args.output, args.format) != "json":
         raise LabError("a model's trace is written as JSON; give a .json file or no -o")
+    refuse_model_settings(args, given, {"engine": "a model's trace steps with the keras engine"})
+    if args.ids is not None:
+        others = [name for name, dest in (("FILE", "file"), ("--text", "text"),
+                                          ("--line", "line")) if dest in given]
+        if others:
+            raise LabError(f"give either --ids or {others[0]}, not both: --ids are the input")
     model = open_model(args)
     text = None
     if args.ids is not None:
