@@ -501,3 +501,39 @@ def test_options_not_given_or_agreeing_with_the_file_are_no_contradiction(tmp_pa
     trace = json.loads((tmp_path / "t.json").read_text())
     assert (trace["config"]["units"], trace["config"]["reset_after"]) == (4, False)
     assert capfd.readouterr().err == ""
+
+
+# ----- small ones (issue 23, item 8) -----------------------------------------------------------
+@pytest.mark.parametrize("argv, option", [
+    (["trace", "-o", ""], "-o/--output"), (["trace", "-o", " "], "-o/--output"),
+    (["train", "-o", ""], "-o/--output"), (["trace", ""], "FILE"),
+    (["trace", "--weights", ""], "--weights"), (["trace", "--inputs", ""], "--inputs"),
+    (["trace", "--initial-state", ""], "--initial-state"), (["trace", "--model", ""], "--model"),
+    (["generate", "--model", ""], "--model"), (["generate", "--word-index", ""], "--word-index"),
+    (["--fit-text", ""], "--fit-text"),
+])
+def test_an_empty_file_name_is_refused_not_read_as_none(capfd, monkeypatch, tmp_path, argv,
+                                                        option):
+    """`-o ''` wrote the trace to stdout with exit 0; an empty --weights was dropped."""
+    from tui_lab.tui.app import LabApp
+
+    monkeypatch.chdir(tmp_path)  # (`-o ' '` names a file here)
+    monkeypatch.setattr(LabApp, "run", lambda app: None)  # (were one not refused)
+    assert main(argv) == 2
+    out, err = capfd.readouterr()
+    prog = "tui-lab" if argv[0].startswith("-") else f"tui-lab {argv[0]}"
+    assert out == "" and err == (f"{prog}: error: argument {option}: expected a file name, not "
+                                 f"an empty one (see {prog} --help)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["", "trace", "train", "generate", "bench"])
+def test_help_that_cannot_be_written_is_said(command):
+    """argparse ignored the failed write: `--help > /dev/full` exited 0, silently."""
+    prog = f"tui-lab {command}".strip()
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "tui_lab", *([command] if command else []),
+                               "--help"], stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == f"{prog}: error: cannot write the output: No space left on device\n"

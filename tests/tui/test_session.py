@@ -81,6 +81,52 @@ def test_a_broken_session_is_set_aside_never_fatal(tmp_path, content, reason):
     assert session.load(path) == (None, None)
 
 
+@pytest.mark.parametrize("content", ["{" + "x" * 50_000_000,
+                                     json.dumps({"version": 1, "sentence": "oh yes " * 7_500_000})],
+                         ids=["not JSON", "a 50 MB sentence"])
+def test_a_50_mb_session_is_set_aside_unread(tmp_path, content):
+    """Not read whole and restored (a 50 MB sentence, or 16 million selected lines, held
+    the start up for seconds): refused by its size, kept aside, with a notice."""
+    path = tmp_path / "session.json"
+    path.write_text(content)
+    result, notice = session.load(path)
+    assert result is None and "session.json.bad" in notice
+    assert f"is {len(content) / 2**20:.3g} MiB; the lab reads a session file of at most 4 MiB" \
+        in notice
+    assert not path.exists() and (tmp_path / "session.json.bad").stat().st_size == len(content)
+
+
+@pytest.mark.parametrize("read_only", ["config", "tui-lab", "session.json"])
+def test_a_read_only_config_folder_or_session_is_left_alone(own_config_dirs, read_only):
+    """Judged by the mode bits, so as root too (whom the kernel lets write anyway): the
+    session is not written, and the app says so once and runs on."""
+    folder = session.session_path().parent
+    folder.parent.mkdir(parents=True)
+    if read_only != "config":
+        folder.mkdir()
+    kept = session.Session(step=3).to_json()
+    if read_only == "session.json":
+        session.session_path().write_text(kept)
+    target = {"config": folder.parent, "tui-lab": folder,
+              "session.json": session.session_path()}[read_only]
+    target.chmod(0o555 if target.is_dir() else 0o444)
+    try:
+        with pytest.raises(PermissionError, match=f"{target} is read-only"):
+            session.save(session.Session(step=1))
+        app = start([])
+        app.snapshot = type("S", (), {})()  # any snapshot: session_now is replaced below
+        app.session_now = lambda: session.Session(step=1)
+        notes = []
+        app.notify = lambda message, **kw: notes.append(message)
+        app.save_session()
+        app.save_session()
+        assert notes == [f"the session cannot be saved in {folder}: {target} is read-only"]
+        assert not folder.exists() or not list(folder.glob(".session.*"))
+        assert read_only != "session.json" or session.session_path().read_text() == kept
+    finally:
+        target.chmod(0o755 if target.is_dir() else 0o644)
+
+
 def test_unknown_settings_from_a_newer_lab_are_ignored(tmp_path):
     path = tmp_path / "session.json"
     path.write_text('{"version": 1, "settings": {"units": 6, "warp_speed": 9}}')

@@ -62,11 +62,13 @@ def _main(command: str | None, argv: list[str], prog: str) -> int:
     from tui_lab.errors import LabError
 
     try:
-        code = _run(command, argv)
-        sys.stdout.flush()  # `> /dev/full`: report it here, not as noise at exit
+        try:
+            code = _run(command, argv)
+        except SystemExit as exit_:  # argparse: --help (0) or a usage error (2), printed
+            code = exit_.code if isinstance(exit_.code, int) else USAGE_ERROR
+        # `> /dev/full`: report it here (the help too), not as noise or silence at exit.
+        sys.stdout.flush()
         return code
-    except SystemExit as exit_:  # argparse: --help (0) or a usage error (2), already printed
-        return exit_.code if isinstance(exit_.code, int) else USAGE_ERROR
     except LabError as error:
         from tui_lab.core.files import ReadOnlyFile
 

@@ -30,6 +30,12 @@ class Parser(argparse.ArgumentParser):
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(USAGE_ERROR)
 
+    def _print_message(self, message, file=None):
+        # argparse swallows an OSError here, so `--help > /dev/full` would exit 0 having
+        # written nothing: let it through, and main() says the output could not be written.
+        if message:
+            (file or sys.stderr).write(message)
+
 
 # ----- argument types -----------------------------------------------------------------------
 def whole_number(text: str) -> int:
@@ -66,6 +72,14 @@ def float_in(low: float, high: float):
         return value
 
     return parse
+
+
+def file_name(text: str) -> str:
+    """An argparse type for a file name: an empty one (`-o ''`) is refused, not read as
+    'none given' (it would write to stdout, or drop the option)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file name, not an empty one")
+    return text
 
 
 def maxlen(text: str) -> int | None:
@@ -105,14 +119,14 @@ token_ids = comma_numbers("ids", "1,2,3")
 # ----- the lab's options (the app and trace) ------------------------------------------------
 def add_lab_options(parser: argparse.ArgumentParser) -> None:
     """The settings shared by the app and the trace, with Keras' names."""
-    parser.add_argument("file", nargs="?", metavar="FILE",
+    parser.add_argument("file", nargs="?", metavar="FILE", type=file_name,
                         help="a UTF-8 text file, one sequence per line (default: the lesson's lyrics)")
     source = parser.add_argument_group("input")
     source.add_argument("--line", type=line_numbers, metavar="N[,N...]",
                         help="1-based line number to step; several (2,5) step as one batch")
     source.add_argument("--text", metavar="SENTENCE",
                         help="step this sentence, tokenized with the tokenizer fitted on FILE")
-    source.add_argument("--inputs", metavar="FILE.npy|.json",
+    source.add_argument("--inputs", metavar="FILE.npy|.json", type=file_name,
                         help="step raw input vectors, shape (T, features) or (B, T, features)")
     model = parser.add_argument_group("cell and weights (Keras names)")
     model.add_argument("--cell", default="lstm", help="simple_rnn, lstm or gru (default lstm)")
@@ -153,9 +167,9 @@ def add_lab_options(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--training", action="store_true",
                        help="call the cell with training=True: dropout masks drawn from --seed "
                             "apply (without it, none, as in Keras)")
-    model.add_argument("--weights", metavar="FILE.npz",
+    model.add_argument("--weights", metavar="FILE.npz", type=file_name,
                        help="kernel, recurrent_kernel, optional bias and embedding (Keras layout)")
-    model.add_argument("--initial-state", metavar="FILE.npz", help="initial state: keys h (and c)")
+    model.add_argument("--initial-state", metavar="FILE.npz", type=file_name, help="initial state: keys h (and c)")
 
 
 def given_options(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
@@ -303,9 +317,9 @@ def add_model_options(parser: argparse.ArgumentParser, *, title: str = "trained 
     group.add_argument("--model", metavar="FILE.keras", type=model_file,
                        help=f"{model_help}; 'lyrics': the shipped lyrics model")
     group.add_argument("--layer", help=layer_help)
-    group.add_argument("--word-index", metavar="FILE.json",
+    group.add_argument("--word-index", metavar="FILE.json", type=file_name,
                        help="word -> id for the model (default: MODEL.word_index.json beside it)")
-    group.add_argument("--fit-text", metavar="FILE",
+    group.add_argument("--fit-text", metavar="FILE", type=file_name,
                        help="fit the tokenizer on this text instead of a saved word_index")
     if ids:
         group.add_argument("--ids", type=token_ids, metavar="1,2,3",
@@ -320,6 +334,7 @@ def model_file(value: str) -> str:
     wherever it is installed), unless a file of that name is in the working directory."""
     from pathlib import Path
 
+    value = file_name(value)
     if value == SHIPPED_MODEL_NAME and not Path(value).exists():
         from tui_lab.trained.loading import shipped_model_path
 

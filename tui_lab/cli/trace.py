@@ -8,7 +8,7 @@ import json
 import sys
 
 from tui_lab.cli.options import PROG, USAGE_ERROR, Parser, add_lab_options, add_model_options, \
-    given_options, line_numbers, make_lab, open_model, refuse_model_settings
+    file_name, given_options, line_numbers, make_lab, open_model, refuse_model_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 "tokens, ids, padded ids, weights, every step's x, h, c and gates, "
                                 "and the Keras layer's own output with the max |error|.")
     add_lab_options(parser)
-    parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument("-o", "--output", metavar="FILE", type=file_name,
+                        help="write here (default: stdout; - for stdout too)")
     parser.add_argument("--force", action="store_true",
                         help="replace FILE even if it is read-only (refused otherwise)")
     parser.add_argument("--format", choices=("json", "npz"),
