@@ -48,14 +48,17 @@ def main(argv: list[str] | None = None) -> int:
                 warnings.simplefilter("ignore")
             return _main(command, argv, prog)
     finally:
-        if restore is not None and as_program:
-            # The exit code is decided. The process still has TensorFlow's teardown ahead
-            # (about a second): with the old handlers back, a signal there would kill it as
-            # 130/143 with no word, or print a traceback from an atexit hook, after the
-            # files were written. Until it ends, a signal is only noted.
-            interrupts.settle()
-        elif restore is not None:
+        if restore is not None:
             restore()
+            if as_program:
+                # The exit code is decided, but the process still has TensorFlow's teardown
+                # ahead (about a second): with the default handlers a signal there would
+                # kill it as 130/143 with no word, or print a traceback from an atexit
+                # hook, after the files were written. Until it ends, signals are ignored.
+                import signal
+
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _main(command: str | None, argv: list[str], prog: str) -> int:
