@@ -303,7 +303,7 @@ def test_numpy_numbers_are_accepted_by_models_and_generation(model):
 def test_messages_do_not_print_huge_numbers(lab):
     with pytest.raises(LabError) as refused:
         lab.configure(units=10**400)
-    assert str(refused.value) == "units must be at most 4096, not a 401-digit number"
+    assert str(refused.value) == "units must be at most 1024, not a 401-digit number"
     with pytest.raises(LabError) as refused:  # past Python's 4,300-digit limit for str(int)
         lab.seek(-10**5000)
     assert str(refused.value) == ("the step must be within the sequence, not a negative "

@@ -174,8 +174,8 @@ def test_a_read_only_model_or_word_index_is_refused_before_training(keras, text,
 
 
 def test_training_settings_are_bounded(text, tmp_path):
-    for kwargs, message in (({"units": 10**9}, "units must be a whole number from 1 to 4,096"),
-                            ({"embedding_dim": 10**9}, "embedding_dim .* from 1 to 4,096"),
+    for kwargs, message in (({"units": 10**9}, "units must be a whole number from 1 to 1,024"),
+                            ({"embedding_dim": 10**9}, "embedding_dim .* from 1 to 1,024"),
                             ({"epochs": 10**9}, "epochs .* from 1 to 100,000"),
                             ({"seed": 2**32}, "seed .* from 0 to 4,294,967,295"),
                             ({"learning_rate": float("inf")}, "learning rate must be above 0"),

@@ -67,16 +67,56 @@ def run(argv: list[str]) -> int:
     notice = decode_notice(lab, args.file)
     if notice:  # the trace is still right for the text as read: a warning, not an error
         sys.stderr.write(f"{PROG} trace: warning: {notice}\n")
-    if args.output and not files.is_stdout(args.output):
-        _, stop = trace.write_trace_until(lab, args.output, fmt, args.until, args.sensitivity,
-                                          args.force)
-    else:
-        trace.check_size(lab, fmt, args.sensitivity)
-        data, stop = trace.trace_bytes(lab, fmt, args.until, args.sensitivity)
-        files.write_stdout(data + b"\n" if fmt == "json" else data)
+    progress = Progress()
+    try:
+        if args.output and not files.is_stdout(args.output):
+            _, stop = trace.write_trace_until(lab, args.output, fmt, args.until,
+                                              args.sensitivity, args.force, progress)
+        else:
+            trace.check_size(lab, fmt, args.sensitivity)
+            data, stop = trace.trace_bytes(lab, fmt, args.until, args.sensitivity, progress)
+            progress.end()
+            files.write_stdout(data + b"\n" if fmt == "json" else data)
+    finally:
+        progress.end()
     if stop is not None:
         sys.stderr.write(f"{PROG} trace: {trace.stop_message(stop)}\n")
     return 0
+
+
+class Progress:
+    """A progress line on stderr for the long parts of a trace: the steps (computed in
+    chunks) and --sensitivity (one backward pass per step, so its work grows with the
+    steps squared), one line per part. A part's line shows once SHOW_AFTER seconds have
+    passed since its first update (after TensorFlow's import and the first, traced, call),
+    and never for the update that ends it: a short trace prints nothing. Ctrl+C stops it
+    between two updates. Writing the trace (the Keras layer's check, the JSON) has no line."""
+
+    SHOW_AFTER = 2.0  # seconds
+
+    def __init__(self):
+        import time
+
+        self.clock = time.monotonic
+        self.started: dict[str, float] = {}  # each part's first update
+        self.part: str | None = None  # the part whose line is on screen
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        started = self.started.setdefault(what, self.clock())
+        if self.part != what and (done >= total or self.clock() - started < self.SHOW_AFTER):
+            return
+        if self.part is not None and self.part != what:
+            sys.stderr.write("\n")  # the part before keeps its last line
+        self.part = what
+        sys.stderr.write(f"\r{PROG} trace: {what} {done:,}/{total:,} steps")
+        sys.stderr.flush()
+
+    def end(self) -> None:
+        """End the line (before an error, the result or more output)."""
+        if self.part is not None:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.part = None
 
 
 def chain_lines(lab, args) -> None:

@@ -36,8 +36,8 @@ NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems
 STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 READ_CHUNK = 1 << 20
 REAL_KINDS = "biuf"  # numpy dtype kinds that are real numbers: bool, int, uint, float
-# The largest .npz of weights: 4096 units x 4 gates, kernel and recurrent kernel from 4096
-# inputs and a 64M-value embedding, even as float64.
+# Past the largest .npz of weights the lab uses (1,024 units x 4 gates, kernel and recurrent
+# kernel from 1,024 inputs and a 16M-value embedding), with room for float64 and more.
 MAX_NPZ_VALUES = 256_000_000
 MAX_NPZ_BYTES = 2 << 30
 

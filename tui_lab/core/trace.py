@@ -55,10 +55,11 @@ def _list(array):
     return array.tolist()
 
 
-def full_snapshot(lab: Lab) -> Snapshot:
-    """The snapshot at the end of the sequence, leaving the lab's cursor where it was."""
+def full_snapshot(lab: Lab, progress=None) -> Snapshot:
+    """The snapshot at the end of the sequence, leaving the lab's cursor where it was
+    (progress(done, total) while the steps are computed, in chunks)."""
     cursor = lab.t
-    lab.run_to_end()
+    lab.run_to_end(progress)
     snapshot = lab.snapshot()
     lab.seek(cursor)
     return snapshot
@@ -87,9 +88,9 @@ def stopped_snapshot(lab: Lab, conditions: list[str]) -> tuple[Snapshot, dict]:
     return lab.snapshot(), until
 
 
-def with_sensitivity(lab: Lab, snapshot: Snapshot) -> np.ndarray:
+def with_sensitivity(lab: Lab, snapshot: Snapshot, progress=None) -> np.ndarray:
     """(t, B, t) ||dh_(k+1)/dx_j||_F for the snapshot's steps (sensitivity.every_step)."""
-    return reach.every_step(lab, snapshot.t)
+    return reach.every_step(lab, snapshot.t, progress)
 
 
 def trace_dict(snapshot: Snapshot, until: dict | None = None,
@@ -227,11 +228,16 @@ def npz_bytes(snapshot: Snapshot, until: dict | None = None,
 
 
 def trace_bytes(lab: Lab, fmt: str, until: list[str] | None = None,
-                sensitivity: bool = False) -> tuple[bytes, dict | None]:
+                sensitivity: bool = False, progress=None) -> tuple[bytes, dict | None]:
     """The whole trace (to the end, or with `until` to where a condition held) as the bytes
-    of its format, and the `until` record (None without conditions)."""
-    snapshot, stop = stopped_snapshot(lab, until) if until else (full_snapshot(lab), None)
-    table = with_sensitivity(lab, snapshot) if sensitivity else None
+    of its format, and the `until` record (None without conditions). progress(what, done,
+    total), if given, hears how the long parts go: "stepping", "sensitivity"."""
+    def part(what):
+        return None if progress is None else (lambda done, total: progress(what, done, total))
+
+    snapshot, stop = stopped_snapshot(lab, until) if until else \
+        (full_snapshot(lab, part("stepping")), None)
+    table = with_sensitivity(lab, snapshot, part("sensitivity")) if sensitivity else None
     if fmt == "json":
         return trace_json(snapshot, stop, table).encode(), stop
     return npz_bytes(snapshot, stop, table), stop
@@ -270,15 +276,16 @@ def check_output(path: str | Path, force: bool = False) -> Path:
 
 def write_trace_until(lab: Lab, path: str | Path, fmt: str | None,
                       until: list[str] | None,
-                      sensitivity: bool = False, force: bool = False
+                      sensitivity: bool = False, force: bool = False, progress=None
                       ) -> tuple[Path, dict | None]:
-    """write_trace, also returning the trace's `until` record (None without conditions)."""
+    """write_trace, also returning the trace's `until` record (None without conditions);
+    progress: as trace_bytes."""
     fmt = format_for(path, fmt)
     force = checks.boolean(force, "force")
     # Refuses a folder, a device or a read-only file before anything is computed.
     with files.AtomicFile(path, TRACE_FILE, force=force) as out:
         check_size(lab, fmt, sensitivity)
-        data, stop = trace_bytes(lab, fmt, until, sensitivity)
+        data, stop = trace_bytes(lab, fmt, until, sensitivity, progress)
         out.write(data)
         files.commit_all(out)
     return out.path, stop
