@@ -19,12 +19,16 @@ GATE_NAMES = {
 }
 # Columns of the kernel per unit: [h] for SimpleRNN, [i|f|g|o] for LSTM, [z|r|h~] for GRU.
 GATE_BLOCKS = {"simple_rnn": 1, "lstm": 4, "gru": 3}
-MAX_UNITS = 4096
-MAX_EMBEDDING_DIM = 4096
+# The ranges are what a trace or one epoch of training finishes in well under a minute on
+# 2 cores (measured with each at its limit: units and embedding_dim 1,024: a trace 14-16 s,
+# an epoch 13-14 s; at 4,096 both ran past 2 minutes with nothing to show). A run of many
+# steps shows its progress on stderr (cli/trace.py) and stops with ctrl+c.
+MAX_UNITS = 1024
+MAX_EMBEDDING_DIM = 1024
 MAX_NUM_WORDS = 1_000_000
-MAX_MAXLEN = 1_000_000
-# An embedding table bigger than this (num_words x output_dim floats) would take GiBs.
-MAX_EMBEDDING_PARAMS = 64_000_000
+MAX_MAXLEN = 100_000  # a trace of 100,000 steps: 16-31 s (1,000,000: ~5 minutes)
+# num_words x output_dim: 16,000,000 weights trace in 16 s (64,000,000 took 65 s and 6 GiB).
+MAX_EMBEDDING_PARAMS = 16_000_000
 MAX_SEED = 2**31 - 1
 PADDING_CHOICES = ("pre", "post")
 # How a step is computed (stepper.py): "keras" calls the Keras cell object through its cell
@@ -78,7 +82,8 @@ class LabConfig:
                 object.__setattr__(self, f.name, float(value))
         for name in ("dropout", "recurrent_dropout"):  # 0 and 0.0 are the same setting
             value = getattr(self, name)
-            if isinstance(value, int) and not isinstance(value, bool):
+            # An int beyond any float (10**400) stays an int: validate() refuses it by name.
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**1000:
                 object.__setattr__(self, name, float(value))
         validate(self)
 

@@ -131,9 +131,9 @@ def bad_inputs(tmp):
         (["trace", "--line", "x"], "expected line numbers"),
         (["trace", "--text", "?!"], "no words the tokenizer keeps"),
         (["trace", "--units", "0"], "units must be at least 1"),
-        (["trace", "--units", "100000"], "units must be at most 4096"),
+        (["trace", "--units", "100000"], "units must be at most 1024"),
         (["trace", "--embedding-dim", "0"], "embedding_dim must be at least 1"),
-        (["trace", "--embedding-dim", "5000"], "embedding_dim must be at most 4096"),
+        (["trace", "--embedding-dim", "5000"], "embedding_dim must be at most 1024"),
         (["trace", "--maxlen", "0"], "maxlen must be at least 1"),
         (["trace", "--cell", "rnn"], "unknown cell 'rnn'"),
         (["trace", "--padding", "both"], "padding must be 'pre' or 'post'"),
@@ -223,13 +223,13 @@ def odd_inputs(tmp):
         (["trace", "--inputs", str(tmp / "complex.npy")], "real numbers, not complex128"),
         (["trace", "--inputs", str(tmp / "dates.npy")], "real numbers, not datetime64[D]"),
         (["trace", "--inputs", str(tmp / "huge.npy")], "holds 1,000,000,000,000 numbers"),
-        (["trace", "--units", "4096", "--maxlen", "1000000", "--line", ",".join(["1"] * 21)],
+        (["trace", "--units", "1024", "--maxlen", "100000", "--line", ",".join(["1"] * 21)],
          "needs ~"),
         (["train", "--seed", "99999999999"], "--seed: expected a whole number from 0 to 4,294,967,295"),
         (["train", "--seed", "4294967296"], "--seed: expected a whole number from 0"),
         (["train", "--seed", "9" * 5000], "--seed: expected a whole number, not"),
         (["train", "--epochs", "1000000000"], "--epochs: expected a whole number from 1 to 100,000"),
-        (["train", "--units", "1000000000"], "--units: expected a whole number from 1 to 4,096"),
+        (["train", "--units", "1000000000"], "--units: expected a whole number from 1 to 1,024"),
         (["train", "--embedding-dim", "1000000000"], "--embedding-dim: expected a whole number"),
         (["train", "--learning-rate", "inf"], "--learning-rate: expected a number above 0"),
         (["train", "--learning-rate", "nan"], "--learning-rate: expected a number above 0"),
@@ -240,7 +240,7 @@ def odd_inputs(tmp):
         (["generate", "--top-k", "0"], "--top-k: expected a whole number from 1 to 1,000"),
         (["generate", "--words", "1000000"], "--words: expected a whole number from 1 to 1,000"),
         (["trace", "--seed", "99999999999"], "seed must be at most 2147483647"),
-        (["trace", "--maxlen", "1" + "0" * 30], "maxlen must be at most 1000000"),
+        (["trace", "--maxlen", "1" + "0" * 30], "maxlen must be at most 100000"),
     ]
 
 
@@ -382,3 +382,184 @@ def test_task_models_open_by_name_on_their_held_out_lines(name, tmp_path, monkey
     assert "1. " in capsys.readouterr().out
     app = app_from_args(["--fresh", "--model", name])
     assert app.lab.lines[1] == words and app._model_request["path"] == task.model_path(cell)
+
+
+# ----- a read-only file is refused (issue 23, item 2) -----------------------------------------
+def test_a_read_only_trace_file_is_refused_unless_forced(tmp_path, capfd):
+    """The lab judges the mode bits itself: as root (which the kernel lets write anything)
+    the refusal is the same as for a user, and the file, its content and mode are kept."""
+    path = tmp_path / "t.json"
+    path.write_text("mine")
+    path.chmod(0o444)
+    (tmp_path / "link.json").symlink_to("t.json")  # a link to it: its target is judged
+    for target in (path, tmp_path / "link.json"):
+        assert main(["trace", "-o", str(target)]) == 2
+        out, err = capfd.readouterr()
+        assert out == "" and err == (f"tui-lab trace: error: cannot write {target}: it is "
+                                     f"read-only (-r--r--r--), so it was left as it is "
+                                     f"(--force replaces it)\n")
+    assert path.read_text() == "mine"
+    assert main(["trace", "--force", "-o", str(path)]) == 0
+    assert json.loads(path.read_text())["config"]["cell"] == "lstm"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o444  # kept, as for any file replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "t.json"]
+
+
+def test_a_file_the_group_or_others_may_write_is_judged_by_whose_it_is(tmp_path):
+    from tui_lab.core.files import read_only
+
+    def judged(mode, uid, gid):
+        return read_only(os.stat_result((stat.S_IFREG | mode, 0, 0, 1, uid, gid, 0, 0, 0, 0)))
+
+    me, group = os.geteuid(), os.getegid()
+    stranger, other_group = me + 12345, group + 12345
+    assert judged(0o644, me, group) is False and judged(0o444, me, group) is True
+    assert judged(0o464, stranger, group) is False and judged(0o644, stranger, group) is True
+    assert judged(0o446, stranger, other_group) is False
+    assert judged(0o664, stranger, other_group) is True
+
+
+SETPRIV = ["setpriv", "--inh-caps=-all", "--bounding-set=-all"]
+
+
+def without_root_override():
+    """Skip unless setpriv can drop every capability here (CAP_DAC_OVERRIDE among them)."""
+    import shutil
+
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv is not installed")
+    probe = subprocess.run([*SETPRIV, sys.executable, "-c", "pass"], capture_output=True,
+                           timeout=60)
+    if probe.returncode != 0:
+        pytest.skip(f"setpriv cannot drop capabilities here: {probe.stderr[:200]!r}")
+
+
+def test_a_read_only_file_is_refused_by_a_process_without_roots_override(tmp_path):
+    """Without CAP_DAC_OVERRIDE the kernel refuses opening the file for writing, but the
+    atomic writer renames over it (the folder is writable), so only the lab's own check
+    keeps it: `--force` shows that the rename itself is allowed."""
+    without_root_override()
+    path = tmp_path / "t.json"
+    path.write_text("mine")
+    path.chmod(0o444)
+    command = [*SETPRIV, sys.executable, "-m", "tui_lab", "trace", "-o", str(path)]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == (f"tui-lab trace: error: cannot write {path}: it is read-only "
+                              f"(-r--r--r--), so it was left as it is (--force replaces it)\n")
+    assert path.read_text() == "mine"
+    forced = subprocess.run(command + ["--force"], capture_output=True, text=True, timeout=120)
+    assert forced.returncode == 0 and forced.stderr == ""
+    assert json.loads(path.read_text())["config"]["cell"] == "lstm"
+
+
+# ----- options the input contradicts are refused, not dropped (issue 23, item 6) -------------
+def weights_file(tmp_path, name, units=4, gru_bias=None):
+    """An .npz of LSTM weights (4 features), or GRU ones with bias shape (2, 3u) (made with
+    reset_after) or (3u,) (without)."""
+    rng = np.random.default_rng(0)
+    blocks = 4 if gru_bias is None else 3
+    arrays = {"kernel": rng.normal(size=(4, blocks * units)).astype(np.float32),
+              "recurrent_kernel": rng.normal(size=(units, blocks * units)).astype(np.float32)}
+    arrays["bias"] = np.zeros((2, 3 * units) if gru_bias == "reset_after" else blocks * units,
+                              np.float32)
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    return str(path)
+
+
+CONTRADICTIONS = [
+    (["trace", "--weights", "{lstm}", "--units", "8"],
+     "--units 8 contradicts {lstm}: its weights have 4 units"),
+    (["trace", "--weights", "{lstm}", "--embedding-dim", "8"],
+     "--embedding-dim 8 contradicts {lstm}: its kernel reads 4 features (embedding_dim 4)"),
+    (["trace", "--weights", "{lstm}", "--no-bias"],
+     "--no-bias contradicts {lstm}: its weights have a bias"),
+    (["trace", "--cell", "gru", "--weights", "{gru}", "--reset-after"],
+     "--reset-after contradicts {gru}: its GRU bias was made with reset_after=False"),
+    (["trace", "--cell", "gru", "--weights", "{gru_ra}", "--no-reset-after"],
+     "--no-reset-after contradicts {gru_ra}: its GRU bias was made with reset_after=True"),
+    (["trace", "--model", "lyrics", "--cell", "gru"],
+     "--cell gru does not go with --model: the model fixes its recurrent layer's cell"),
+    (["trace", "--model", "lyrics", "--units", "8"],
+     "--units 8 does not go with --model: the model fixes its recurrent layer's units"),
+    (["trace", "--model", "lyrics", "--maxlen", "none"],
+     "--maxlen none does not go with --model: the model fixes its input length"),
+    (["trace", "--model", "lyrics", "--engine", "numpy"],
+     "--engine numpy does not go with --model: a model's trace steps with the keras engine"),
+    (["trace", "--model", "lyrics", "--ids", "1,2", "--text", "oh"],
+     "give either --ids or --text, not both: --ids are the input"),
+    (["trace", "--ids", "1,2"], "--ids goes with --model FILE.keras"),
+    (["--model", "lyrics", "--units", "8"],
+     "--units 8 does not go with --model: the model fixes its recurrent layer's units"),
+    (["--model", "lyrics", "--cell", "gru"],
+     "--cell gru does not go with --model: the model fixes its recurrent layer's cell"),
+    (["--weights", "{lstm}", "--units", "8"], "--units 8 contradicts {lstm}: its weights have 4 units"),
+]
+
+
+@pytest.mark.parametrize("argv, message", CONTRADICTIONS)
+def test_an_option_the_weights_or_model_contradict_is_refused(tmp_path, capfd, monkeypatch,
+                                                              argv, message):
+    from tui_lab.tui.app import LabApp
+
+    monkeypatch.setattr(LabApp, "run", lambda app: None)  # (were one not refused)
+    paths = {"lstm": weights_file(tmp_path, "lstm.npz"),
+             "gru": weights_file(tmp_path, "gru.npz", gru_bias="plain"),
+             "gru_ra": weights_file(tmp_path, "gru_ra.npz", gru_bias="reset_after")}
+    argv = [arg.format(**paths) for arg in argv]
+    assert main(argv) == 2
+    out, err = capfd.readouterr()
+    prog = "tui-lab trace" if argv[0] == "trace" else "tui-lab"
+    assert out == "" and err.startswith(f"{prog}: error: {message.format(**paths)}")
+    assert err.count("\n") == 1, err
+
+
+def test_options_not_given_or_agreeing_with_the_file_are_no_contradiction(tmp_path, capfd):
+    """Only options typed count: the defaults (--units 4, --reset-after, bias on) differ
+    from these files without being refused, and a value the file has is fine."""
+    weights = weights_file(tmp_path, "w.npz", units=6)
+    gru = weights_file(tmp_path, "gru.npz", gru_bias="plain")
+    for argv in (["trace", "--weights", weights], ["trace", "--weights", weights, "--units", "6"],
+                 ["trace", "--cell", "gru", "--weights", gru],
+                 ["trace", "--cell", "gru", "--weights", gru, "--no-reset-after"]):
+        assert main(argv + ["-o", str(tmp_path / "t.json")]) == 0, capfd.readouterr().err
+    trace = json.loads((tmp_path / "t.json").read_text())
+    assert (trace["config"]["units"], trace["config"]["reset_after"]) == (4, False)
+    assert capfd.readouterr().err == ""
+
+
+# ----- small ones (issue 23, item 8) -----------------------------------------------------------
+@pytest.mark.parametrize("argv, option", [
+    (["trace", "-o", ""], "-o/--output"), (["trace", "-o", " "], "-o/--output"),
+    (["train", "-o", ""], "-o/--output"), (["trace", ""], "FILE"),
+    (["trace", "--weights", ""], "--weights"), (["trace", "--inputs", ""], "--inputs"),
+    (["trace", "--initial-state", ""], "--initial-state"), (["trace", "--model", ""], "--model"),
+    (["generate", "--model", ""], "--model"), (["generate", "--word-index", ""], "--word-index"),
+    (["--fit-text", ""], "--fit-text"),
+])
+def test_an_empty_file_name_is_refused_not_read_as_none(capfd, monkeypatch, tmp_path, argv,
+                                                        option):
+    """`-o ''` wrote the trace to stdout with exit 0; an empty --weights was dropped."""
+    from tui_lab.tui.app import LabApp
+
+    monkeypatch.chdir(tmp_path)  # (`-o ' '` names a file here)
+    monkeypatch.setattr(LabApp, "run", lambda app: None)  # (were one not refused)
+    assert main(argv) == 2
+    out, err = capfd.readouterr()
+    prog = "tui-lab" if argv[0].startswith("-") else f"tui-lab {argv[0]}"
+    assert out == "" and err == (f"{prog}: error: argument {option}: expected a file name, not "
+                                 f"an empty one (see {prog} --help)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["", "trace", "train", "generate", "bench"])
+def test_help_that_cannot_be_written_is_said(command):
+    """argparse ignored the failed write: `--help > /dev/full` exited 0, silently."""
+    prog = f"tui-lab {command}".strip()
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "tui_lab", *([command] if command else []),
+                               "--help"], stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == f"{prog}: error: cannot write the output: No space left on device\n"

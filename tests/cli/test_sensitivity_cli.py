@@ -51,3 +51,27 @@ def test_without_the_flag_there_is_none_and_until_stops_it_too(capfd):
     assert main(["trace", "--line", "21", "--until", "step == 3", "--sensitivity"]) == 0
     steps = json.loads(capfd.readouterr().out)["steps"]
     assert [len(step["sensitivity"][0]) for step in steps] == [1, 2, 3]
+
+
+def test_a_long_trace_shows_its_progress_on_stderr(tmp_path, capfd, monkeypatch):
+    """A trace of many steps (computed in chunks), and --sensitivity (one backward pass per
+    step), say how far they are on one line per part, on stderr; a short one (as above)
+    says nothing. Here 'long' starts at once: a part's line shows from its first update
+    on, unless that one already ends it (a part of one chunk: a short part).""" 
+    from tui_lab.cli.trace import Progress
+
+    monkeypatch.setattr(Progress, "SHOW_AFTER", 0.0)
+    out = tmp_path / "t.json"
+    assert main(["trace", "--maxlen", "3000", "-o", str(out)]) == 0
+    lines = capfd.readouterr().err.split("\n")
+    assert len(lines) == 2 and lines[1] == "", lines[:3]
+    updates = lines[0].split("\r")
+    assert updates[0] == "" and len(updates) > 2  # more than one chunk of steps
+    assert all(u.startswith("tui-lab trace: stepping ") for u in updates[1:])
+    assert updates[-1] == "tui-lab trace: stepping 3,000/3,000 steps"
+    assert main(["trace", "--maxlen", "40", "--sensitivity", "-o", str(out)]) == 0
+    lines = capfd.readouterr().err.split("\n")
+    assert len(lines) == 2 and lines[1] == "", lines[:3]  # 40 steps: one chunk, no line
+    assert lines[0].split("\r")[1:] == [f"tui-lab trace: sensitivity {k}/40 steps"
+                                        for k in range(1, 41)]
+    assert len(json.loads(out.read_text())["steps"]) == 40

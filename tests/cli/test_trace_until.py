@@ -86,3 +86,15 @@ def test_until_with_a_model_is_refused_in_one_line(capfd):
                  "--until", "step == 1"]) == 2
     assert capfd.readouterr().err == ("tui-lab trace: error: --until steps the lab's own cell; "
                                       "with --model it is not supported yet\n")
+
+
+def test_a_long_bad_condition_is_not_echoed_whole(capfd):
+    """A 10 KB condition was echoed twice in the one-line error (20 KB): now its start and
+    end, its length, and the column of the bad token."""
+    condition = "h[0] < 0.5 " + " " * 10_000 + "zz"
+    assert main(["trace", "--until", condition]) == 2
+    out, err = capfd.readouterr()
+    assert out == "" and err.count("\n") == 1 and len(err) < 400, len(err)
+    assert err.startswith("tui-lab trace: error: bad condition 'h[0] < 0.5 ")
+    assert "...       zz' (10,013 characters) at column 8 " in err
+    assert err.endswith("expected a number such as 0.1 or -2.5e-3\n")

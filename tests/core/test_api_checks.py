@@ -90,6 +90,11 @@ LAB_CALLS = [
     "lab.load_initial_state(None)", "lab.load_initial_state(42)", "lab.load_initial_state(b's.npz')",
     "lab.load_initial_state('a\\0')",
     "lab.snapshot(layer='no')", "lab.snapshot(layer=None)", "lab.snapshot(layer=1)",
+    "LabConfig(dropout=10**400)", "LabConfig(recurrent_dropout=-10**400)",
+    "lab.edit_state('h', 0, 10**400)", "lab.edit_state('c', 0, 3.4028236e38)",
+    "lab.clamp_gate('forget', 0, 10**400)", "lab.edit_state('forget', 0, -10**400)",
+    "lab.edit_state(np.array([1, 2]), 0, 0)", "lab.clamp_gate(np.array([1, 2]), 0, 0)",
+    "lab.edit_state(['h'], 0, 0)",
 ]
 
 
@@ -97,7 +102,8 @@ LAB_CALLS = [
 def test_wrong_lab_calls_raise_lab_error_and_keep_the_lab(lab, call, tmp_path):
     text_file = tmp_path / "song.txt"
     text_file.write_text("one two three\n")
-    env = {"Lab": Lab, "np": np, "lab": lab, "tmp": tmp_path, "text_file": text_file,
+    env = {"Lab": Lab, "LabConfig": LabConfig, "np": np, "lab": lab, "tmp": tmp_path,
+           "text_file": text_file,
            "Weights": Weights,
            "weights": Weights(np.zeros((4, 16), np.float32), np.zeros((4, 16), np.float32), None)}
     before = picture(lab.snapshot())
@@ -239,6 +245,8 @@ MODEL_LAB_CALLS = [
     "model_lab.snapshot(layer='no')", "model_lab.seek(None)", "model_lab.seek(99)",
     "open_model_lab(42)", "open_model_lab(None, raw_ids='yes')", "open_model_lab(None, layer=3)",
     "open_model_lab(None, word_index=3)",
+    "model_lab.edit_state('h', 0, 10**400)", "model_lab.clamp_gate('forget', 0, 10**400)",
+    "model_lab.edit_state(np.array([1, 2]), 0, 0)", "model_lab.clamp_gate(np.array([1, 2]), 0, 0)",
 ]
 
 
@@ -253,6 +261,7 @@ def test_wrong_model_lab_calls_raise_lab_error(model, model_lab, call):
     with pytest.raises(LabError):
         eval(call, {**env, "np": np, "model": model, "model_lab": model_lab})
     assert picture(model_lab.snapshot()) == before and model_lab.generation is None
+    assert model_lab.edits == ()
 
 
 # ----- numpy integers are whole numbers ------------------------------------------------------
@@ -294,7 +303,7 @@ def test_numpy_numbers_are_accepted_by_models_and_generation(model):
 def test_messages_do_not_print_huge_numbers(lab):
     with pytest.raises(LabError) as refused:
         lab.configure(units=10**400)
-    assert str(refused.value) == "units must be at most 4096, not a 401-digit number"
+    assert str(refused.value) == "units must be at most 1024, not a 401-digit number"
     with pytest.raises(LabError) as refused:  # past Python's 4,300-digit limit for str(int)
         lab.seek(-10**5000)
     assert str(refused.value) == ("the step must be within the sequence, not a negative "

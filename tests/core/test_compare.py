@@ -196,10 +196,10 @@ def test_a_step_outside_the_sequence_moves_no_cell():
 
 
 def test_the_apps_choices():
-    config = LabConfig(cell="gru", units=4096, seed=2**31 - 1)
+    config = LabConfig(cell="gru", units=1024, seed=2**31 - 1)
     assert choice("cells", config) == {"cells": ("simple_rnn", "lstm", "gru")}
     assert choice("seeds", config) == {"seeds": (2**31 - 1, 2**31 - 2)}
-    assert choice("units", config) == {"units": (4096, 2048)}
+    assert choice("units", config) == {"units": (1024, 512)}
     assert choice("units", LabConfig(units=3)) == {"units": (3, 6)}
     with pytest.raises(LabError):
         choice("layers", config)

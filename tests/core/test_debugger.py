@@ -328,7 +328,7 @@ def test_max_error_compares_the_steps_before_the_first_edit():
 @pytest.mark.parametrize("args, message", [
     (("c", 0, 1.0), r"is 'h', or a gate to clamp \(update, reset, candidate\), not 'c'"),
     (("h", 4, 1.0), "the unit is 0..3"),
-    (("h", 0, float("nan")), "finite"),
+    (("h", 0, float("nan")), "a number that float32 holds"),
     (("h", 0, True), "must be a number"),
     (("h", 0, 1.0, 2), r"the batch has 2 rows, so row= is 0..1 \(0-based\)"),
 ])
@@ -340,6 +340,86 @@ def test_a_bad_edit_is_refused_and_the_run_stays(args, message):
     with pytest.raises(LabError, match=message):
         lab.edit_state(*args)
     assert lab.edits == () and lab.snapshot().history_id == before.history_id
+
+
+@pytest.mark.parametrize("state, value", [("c", 3.4028236e38), ("c", -3.5e38), ("h", 1e39),
+                                          ("forget", 1e300)])
+def test_a_value_beyond_float32_is_refused_and_the_run_stays(state, value):
+    lab = lstm_lab()
+    lab.seek(2)
+    before = lab.snapshot()
+    with pytest.raises(LabError, match="a number that float32 holds"):
+        lab.edit_state(state, 0, value)
+    assert lab.edits == () and lab.snapshot().history_id == before.history_id
+    lab.edit_state("c", 0, 3.4e38)  # float32 holds it, and c stays finite after it
+    lab.run_to_end()
+    assert np.isfinite(lab.snapshot().c).all() and np.isfinite(lab.snapshot().h).all()
+
+
+def saved_weights(tmp_path, cell: str, units: int, rows: dict) -> str:
+    """An .npz of small weights (4 input features) whose recurrent kernel has the given rows
+    (unit -> value for its whole row): large rows turn a huge state into inf products."""
+    blocks = {"lstm": 4, "gru": 3}[cell]
+    rng = np.random.default_rng(0)
+    kernel = rng.uniform(-0.1, 0.1, (4, blocks * units)).astype(np.float32)
+    recurrent = rng.uniform(-0.1, 0.1, (units, blocks * units)).astype(np.float32)
+    for unit, value in rows.items():
+        recurrent[unit] = value
+    bias = np.zeros((2, blocks * units) if cell == "gru" else blocks * units, np.float32)
+    path = tmp_path / f"{cell}.npz"
+    np.savez(path, kernel=kernel, recurrent_kernel=recurrent, bias=bias)
+    return str(path)
+
+
+def test_an_edit_whose_next_steps_become_nan_is_refused_naming_the_step(tmp_path):
+    """h[0] and h[1] = 3e38 with rows +10 and -10 of the recurrent kernel: each product is inf
+    in float32 and their sum inf - inf = NaN at the next step. The first edit alone stays
+    finite (sigmoid and tanh of inf are 1)."""
+    lab = Lab(LabConfig(cell="lstm", units=4))
+    lab.load_weights(saved_weights(tmp_path, "lstm", 4, {0: 10.0, 1: -10.0}))
+    lab.select_lines(21)
+    lab.seek(2)
+    lab.edit_state("h", 0, 3e38)
+    before = lab.snapshot()
+    with _no_warnings(), pytest.raises(LabError) as refused:
+        lab.edit_state("h", 1, 3e38)
+    assert str(refused.value) == ("h[1] = 3e+38 after step 2 (every row) would take the states "
+                                  "past float32's range: h[0] is nan at step 3, batch row 1; "
+                                  "the edit was not made")
+    after = lab.snapshot()
+    assert lab.edits == before.edits and after.history_id == before.history_id and lab.t == 2
+    lab.run_to_end()
+    assert np.isfinite(lab.snapshot().h).all()
+
+
+def test_a_clamp_whose_next_steps_become_nan_is_refused(tmp_path):
+    """GRU (reset_after): with h[0] = 3e38 the recurrent part of the candidate is inf; a reset
+    gate held at 0 then makes 0 * inf = NaN."""
+    lab = Lab(LabConfig(cell="gru", units=4))
+    lab.load_weights(saved_weights(tmp_path, "gru", 4, {0: 10.0}))
+    lab.select_lines(21)
+    lab.seek(3)
+    lab.edit_state("h", 0, 3e38)
+    with _no_warnings(), pytest.raises(LabError, match=r"reset\[1\] held at 0 after step 3 "
+                                                        r"\(every row\) would take the states "
+                                                        r"past float32's range: h\[1\] is nan "
+                                                        r"at step 4"):
+        lab.clamp_gate("reset", 1, 0.0)
+    assert [e.kind for e in lab.edits] == ["set"]
+
+
+def _no_warnings():
+    """No numpy RuntimeWarning reaches the user while a refused edit is checked."""
+    import warnings
+    from contextlib import contextmanager
+
+    @contextmanager
+    def block():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            yield
+
+    return block()
 
 
 def test_a_new_input_or_setting_starts_without_edits():

@@ -374,9 +374,9 @@ GIB = 2**30
 
 
 def test_history_estimate_and_message():
-    config = LabConfig(units=4096, maxlen=7)
-    with pytest.raises(LabError, match=r"LSTM\(4,096\) over 1,000,000 timesteps x batch 1 .*needs "
-                                       r"~184 GiB of memory; this machine has 16 GiB and the lab "
+    config = LabConfig(units=1024, maxlen=7)
+    with pytest.raises(LabError, match=r"LSTM\(1,024\) over 1,000,000 timesteps x batch 1 .*needs "
+                                       r"~45.9 GiB of memory; this machine has 16 GiB and the lab "
                                        r"uses at most half"):
         resources.check_lab(config, 1_000_000, 1, total=16 * GIB)
     resources.check_lab(config, 1000, 1, total=16 * GIB)
@@ -385,23 +385,23 @@ def test_history_estimate_and_message():
 
 
 def test_settings_beyond_memory_are_refused_before_anything_is_built(monkeypatch):
-    monkeypatch.setattr(resources, "total_memory", lambda: 16 * GIB)
-    too_big = LabConfig(units=4096, maxlen=1_000_000)  # a config alone allocates nothing
-    with pytest.raises(LabError, match="needs ~.* GiB of memory; this machine has 16 GiB"):
+    monkeypatch.setattr(resources, "total_memory", lambda: 4 * GIB)
+    too_big = LabConfig(units=1024, maxlen=100_000)  # a config alone allocates nothing
+    with pytest.raises(LabError, match="needs ~4.64 GiB of memory; this machine has 4 GiB"):
         Lab(too_big)
-    Lab(LabConfig(units=4096, embedding_dim=4096))  # 2 GiB of weights: fine
+    Lab(LabConfig(units=1024, embedding_dim=1024))  # 137 MiB of weights: fine
     lab = Lab(LabConfig(units=3))
     lab.step()
     with pytest.raises(LabError, match="needs ~.* GiB of memory"):
-        lab.configure(units=4096, maxlen=1_000_000)
+        lab.configure(units=1024, maxlen=100_000)
     assert (lab.config.units, lab.snapshot().t) == (3, 1)  # the lab keeps what it had
 
 
 def test_trace_estimate():
-    config = LabConfig(units=4096, embedding_dim=4096)
-    with pytest.raises(LabError, match=r"the trace of .* as JSON \(135,122,944 numbers\) needs ~12.6 GiB"):
-        resources.check_trace(config, 7, 1, "json", total=24 * GIB)
-    resources.check_trace(config, 7, 1, "npz", total=24 * GIB)
+    config = LabConfig(units=1024, embedding_dim=1024)
+    with pytest.raises(LabError, match=r"the trace of .* as JSON \(8,614,912 numbers\) needs ~822 MiB"):
+        resources.check_trace(config, 7, 1, "json", total=GIB)
+    resources.check_trace(config, 7, 1, "npz", total=GIB)
 
 
 def test_training_estimate():

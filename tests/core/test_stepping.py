@@ -142,7 +142,7 @@ def test_bad_settings_keep_the_state(lab):
     before = lab.snapshot()
     for changes, message in [
         ({"units": 0}, "units must be at least 1"),
-        ({"units": 5000}, "units must be at most 4096"),
+        ({"units": 5000}, "units must be at most 1024"),
         ({"embedding_dim": 0}, "embedding_dim must be at least 1"),
         ({"embedding_dim": 10_000}, "embedding_dim must be at most"),
         ({"maxlen": 0}, "maxlen must be at least 1"),

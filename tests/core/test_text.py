@@ -135,3 +135,19 @@ def test_odd_text_gets_the_tokenizers_own_tokens(odd_file, keras):
         row = lab.snapshot(layer=False).batch.rows[0]
         assert list(row.ids) == tokenizer.texts_to_sequences([line])[0], line[:40]
         assert len(row.tokens) == len(row.ids)
+
+
+# ----- a word_index without <OOV> (a trained model's may have none) ----------------------------
+def test_without_oov_words_are_dropped_as_the_tokenizer_drops_them(keras):
+    from no_oov import NO_OOV, NO_OOV_LINES, NUM_WORDS, kept_by_tokenizer, tokenizer_without_oov
+
+    tokenizer = tokenizer_without_oov()
+    corpus = Corpus.from_word_index(NO_OOV_LINES, "no oov", NO_OOV, NUM_WORDS)
+    rows = corpus.encode(NO_OOV_LINES, None, "pre", "post")
+    for line, row in zip(NO_OOV_LINES, rows):
+        assert list(row.ids) == tokenizer.texts_to_sequences([line])[0], line
+        assert list(row.tokens) == kept_by_tokenizer(tokenizer, line), line
+        assert [NO_OOV[w] for w in row.tokens] == list(row.ids)  # each token shown is its id
+    # The >= boundary: id num_words - 1 is kept, id num_words and beyond are dropped.
+    assert rows[1].tokens == ("on", "the", "mat") and rows[1].ids == (4, 1, 5)
+    assert rows[3].tokens == () and rows[3].ids == ()

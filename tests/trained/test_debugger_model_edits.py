@@ -142,6 +142,16 @@ def test_bad_edits_with_a_model_are_clear_and_change_nothing(model):
         lab.edit_state("h", 40, 1.0)
     with pytest.raises(LabError, match="not 'update'"):
         lab.clamp_gate("update", 1, 0.0)
+    # Values no float holds, and states given as arrays: LabError, not OverflowError or
+    # numpy's "truth value of an array is ambiguous".
+    with pytest.raises(LabError, match="not a 401-digit number"):
+        lab.edit_state("h", 0, 10**400)
+    with pytest.raises(LabError, match="not a 401-digit number"):
+        lab.clamp_gate("forget", 0, 10**400)
+    with pytest.raises(LabError, match=r"the state to edit is 'h' or 'c'"):
+        lab.edit_state(np.array([1, 2]), 0, 0.0)
+    with pytest.raises(LabError, match=r"the gates an LSTM clamp can hold are"):
+        lab.clamp_gate(np.array([1, 2]), 0, 0.0)
     assert lab.edits == () and lab.what_if() is None and lab.t == 3
 
 

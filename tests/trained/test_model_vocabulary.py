@@ -53,3 +53,27 @@ def test_ids_beyond_the_embedding_and_unknown_words_count_as_oov(tmp_path, keras
     assert counts[OOV_TOKEN] == ids.count(1) == 3
     assert vocabulary.text_name == str(text)
     assert vocabulary.source == f"the tokenizer fitted on {fit}"
+
+
+def test_a_word_index_without_oov_drops_words_as_the_tokenizer_does(keras):
+    """A model whose saved word_index has no <OOV>: its encode() and the corpus the lab steps
+    drop a word that is not in it, or whose id is num_words (the Embedding's input_dim) or
+    more, exactly as Keras' Tokenizer(num_words) with that word_index and no oov_token does."""
+    from no_oov import NO_OOV, NO_OOV_LINES, NUM_WORDS, kept_by_tokenizer, tokenizer_without_oov
+    from tui_lab.trained.loading import TrainedModel
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((5,), dtype="int32")
+    x = keras.layers.Embedding(NUM_WORDS, 3)(inputs)
+    x = keras.layers.LSTM(2)(x)
+    model = TrainedModel(keras.Model(inputs, keras.layers.Dense(NUM_WORDS)(x)), "tiny.keras",
+                         NO_OOV, "a word_index without <OOV>", num_words=NUM_WORDS)
+    tokenizer = tokenizer_without_oov()
+    corpus = model.corpus(NO_OOV_LINES, "no oov")
+    rows = corpus.encode(list(corpus.lines), None, "pre", "post")
+    for line, row in zip(NO_OOV_LINES, rows):
+        expected = tokenizer.texts_to_sequences([line])[0]
+        assert model.encode(line) == (kept_by_tokenizer(tokenizer, line), expected), line
+        assert (list(row.tokens), list(row.ids)) == (kept_by_tokenizer(tokenizer, line),
+                                                     expected), line
+    assert model.encode("the dog ran on a mat") == (["the", "on", "mat"], [1, 4, 5])

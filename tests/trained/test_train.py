@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -152,9 +153,29 @@ def test_outputs_that_are_not_files_are_refused_before_training(text, tmp_path):
     assert stat.S_ISFIFO(os.stat(tmp_path / "p.keras").st_mode)
 
 
+@pytest.mark.parametrize("read_only", ["m.keras", "m.word_index.json"])
+def test_a_read_only_model_or_word_index_is_refused_before_training(keras, text, tmp_path,
+                                                                    capfd, read_only):
+    for name in ("m.keras", "m.word_index.json"):
+        (tmp_path / name).write_text("mine")
+    (tmp_path / read_only).chmod(0o444)
+    argv = ["train", str(text), "--units", "2", "--embedding-dim", "2", "--epochs", "1", "-o",
+            str(tmp_path / "m.keras")]
+    assert main(argv) == 2
+    out, err = capfd.readouterr()
+    assert out == "" and err == (f"tui-lab train: error: cannot write {tmp_path / read_only}: "
+                                 f"it is read-only (-r--r--r--), so it was left as it is "
+                                 f"(--force replaces it)\n")  # before any epoch
+    assert all((tmp_path / name).read_text() == "mine" for name in ("m.keras", "m.word_index.json"))
+    assert main(argv + ["--force"]) == 0
+    assert "cat" in json.loads((tmp_path / "m.word_index.json").read_text())
+    assert open_model(tmp_path / "m.keras").layers[0].units == 2
+    assert stat.S_IMODE(os.stat(tmp_path / read_only).st_mode) == 0o444
+
+
 def test_training_settings_are_bounded(text, tmp_path):
-    for kwargs, message in (({"units": 10**9}, "units must be a whole number from 1 to 4,096"),
-                            ({"embedding_dim": 10**9}, "embedding_dim .* from 1 to 4,096"),
+    for kwargs, message in (({"units": 10**9}, "units must be a whole number from 1 to 1,024"),
+                            ({"embedding_dim": 10**9}, "embedding_dim .* from 1 to 1,024"),
                             ({"epochs": 10**9}, "epochs .* from 1 to 100,000"),
                             ({"seed": 2**32}, "seed .* from 0 to 4,294,967,295"),
                             ({"learning_rate": float("inf")}, "learning rate must be above 0"),
@@ -244,6 +265,65 @@ def test_a_signal_while_training_in_a_real_process(text, tmp_path, signum, code,
     assert proc.returncode == code
     assert rest.decode().endswith(f"\ntui-lab train: {word}\n") and b"Traceback" not in rest
     assert list(out.iterdir()) == []
+
+
+SIGNAL_AT = """
+import atexit, os, sys
+from tui_lab.cli.main import main
+from tui_lab.core import files, tf_loader
+
+where, signum = sys.argv.pop(1), int(sys.argv.pop(1))
+if where == "at exit":  # after main returned, while the interpreter and TensorFlow shut down
+    atexit.register(os.kill, os.getpid(), signum)  # (registered first: runs last)
+elif where == "after the commit":  # the files are in place, the command not yet ended
+    commit_all = files.commit_all
+
+    def committed(*written):
+        commit_all(*written)
+        os.kill(os.getpid(), signum)
+
+    files.commit_all = committed
+else:  # "while saving": the model is being written, nothing is in place yet
+    Model = tf_loader.keras().Model  # (imported quietly, as the lab does)
+    save = Model.save
+
+    def saving(model, *args, **kwargs):
+        save(model, *args, **kwargs)
+        os.kill(os.getpid(), signum)
+
+    Model.save = saving
+sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize("where", ["while saving", "after the commit", "at exit"])
+@pytest.mark.parametrize("signum,code,word", [(signal.SIGTERM, 143, "terminated"),
+                                              (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_before_the_files_are_in_place_keeps_the_old_ones_and_after_is_success(
+        text, tmp_path, where, signum, code, word):
+    """Deterministic: the signal comes from the process itself at a known point. Before the
+    commit point the old files stay and the command says it was interrupted; once the files
+    are in place the command has succeeded (exit 0, its normal output), whenever the signal
+    comes, the interpreter's teardown included."""
+    model, index = tmp_path / "m.keras", tmp_path / "m.word_index.json"
+    model.write_text("old model")
+    index.write_text("old index")
+    done = subprocess.run([sys.executable, "-c", SIGNAL_AT, where, str(int(signum)), "train",
+                           str(text), "--units", "2", "--embedding-dim", "2", "--epochs", "1",
+                           "-o", str(model)], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    if where == "while saving":
+        assert done.returncode == code and done.stdout == ""
+        assert done.stderr.endswith(f"\ntui-lab train: {word}\n")
+        assert (model.read_text(), index.read_text()) == ("old model", "old index")
+    else:
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(f"wrote {model} and {index} (loss ")
+        # (text mode reads the progress line's \r as \n)
+        assert re.fullmatch(r"\nepoch 1/1 \[#{20}\] loss \S+ accuracy \S+\n", done.stderr)
+        assert "cat" in json.loads(index.read_text()) and open_model(model).layers[0].units == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras", "m.word_index.json",
+                                                          "tiny.txt"]
 
 
 # ----- numerics: a non-finite loss writes nothing --------------------------------------------

@@ -309,6 +309,20 @@ async def test_the_edit_dialog_with_one_row_says_1_row():
 
 
 @pytest.mark.asyncio
+async def test_a_value_float32_cannot_hold_is_refused_in_the_edit_dialog():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "E")
+        await type_text(pilot, "c[0] = -3.5e38")
+        await press(pilot, "enter")
+        error = str(app.screen.query_one("#edit-error").render())
+        assert error == ("the value must be a number that float32 holds (at most 3.402823e+38 "
+                         "either side of 0), not -3.5e+38")
+        assert isinstance(app.screen, EditStateScreen) and app.snapshot.edits == ()
+
+
+@pytest.mark.asyncio
 async def test_a_breakpoint_hit_names_the_value_it_shows():
     lab = Lab(LabConfig())
     ident = int(lab.snapshot().batch.rows[0].padded[lab.snapshot().order[2]])  # step 3's id

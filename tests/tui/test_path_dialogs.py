@@ -112,6 +112,48 @@ async def test_train_refuses_a_folder_or_a_link_to_a_device_before_asking(tmp_pa
         assert any(f"is {kind}, not a model file" in e for e in errors(app)), errors(app)
 
 
+async def test_export_to_a_read_only_file_is_refused_in_the_dialog(tmp_path, monkeypatch):
+    """As `cp` refuses it, whoever runs the app (root, whose writes the kernel never refuses,
+    too): the file is kept and the dialog stays open with the reason."""
+    monkeypatch.chdir(tmp_path)
+    kept = tmp_path / "kept.json"
+    kept.write_text("mine")
+    kept.chmod(0o444)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "e")
+        await type_path(pilot, "kept.json")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, PromptScreen)
+        assert not any(isinstance(s, ReplaceScreen) for s in app.screen_stack)
+        assert errors(app) == ["cannot write kept.json: it is read-only (-r--r--r--), so it was "
+                               "left as it is"]
+        assert [n.title for n in app.notifications] == ["Export: not done"]
+    assert kept.read_text() == "mine"
+
+
+@pytest.mark.parametrize("read_only", ["mine.keras", "mine.word_index.json"])
+async def test_train_to_a_read_only_model_or_word_index_is_refused_in_the_dialog(
+        tmp_path, monkeypatch, read_only):
+    monkeypatch.chdir(tmp_path)
+    for name in ("mine.keras", "mine.word_index.json"):
+        (tmp_path / name).write_text("mine")
+    (tmp_path / read_only).chmod(0o444)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "T")
+        app.screen.query_one("#train-output").value = "mine.keras"
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, TrainScreen) and not app.screen.running
+        assert any(f"cannot write {read_only}: it is read-only (-r--r--r--)" in e
+                   for e in errors(app)), errors(app)
+    assert all((tmp_path / name).read_text() == "mine"
+               for name in ("mine.keras", "mine.word_index.json"))
+
+
 async def test_a_path_dialog_opens_with_the_last_path_typed(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     typo = str(tmp_path / "nope.txt")

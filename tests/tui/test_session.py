@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tui_lab import LabError
 from tui_lab.tui import session
 from tui_lab.cli.main import app_from_args
 from tui_lab.trained.lab import ModelLab
@@ -78,6 +79,52 @@ def test_a_broken_session_is_set_aside_never_fatal(tmp_path, content, reason):
     assert result is None and reason in notice and "session.json.bad" in notice
     assert not path.exists() and (tmp_path / "session.json.bad").exists()
     assert session.load(path) == (None, None)
+
+
+@pytest.mark.parametrize("content", ["{" + "x" * 50_000_000,
+                                     json.dumps({"version": 1, "sentence": "oh yes " * 7_500_000})],
+                         ids=["not JSON", "a 50 MB sentence"])
+def test_a_50_mb_session_is_set_aside_unread(tmp_path, content):
+    """Not read whole and restored (a 50 MB sentence, or 16 million selected lines, held
+    the start up for seconds): refused by its size, kept aside, with a notice."""
+    path = tmp_path / "session.json"
+    path.write_text(content)
+    result, notice = session.load(path)
+    assert result is None and "session.json.bad" in notice
+    assert f"is {len(content) / 2**20:.3g} MiB; the lab reads a session file of at most 4 MiB" \
+        in notice
+    assert not path.exists() and (tmp_path / "session.json.bad").stat().st_size == len(content)
+
+
+@pytest.mark.parametrize("read_only", ["config", "tui-lab", "session.json"])
+def test_a_read_only_config_folder_or_session_is_left_alone(own_config_dirs, read_only):
+    """Judged by the mode bits, so as root too (whom the kernel lets write anyway): the
+    session is not written, and the app says so once and runs on."""
+    folder = session.session_path().parent
+    folder.parent.mkdir(parents=True)
+    if read_only != "config":
+        folder.mkdir()
+    kept = session.Session(step=3).to_json()
+    if read_only == "session.json":
+        session.session_path().write_text(kept)
+    target = {"config": folder.parent, "tui-lab": folder,
+              "session.json": session.session_path()}[read_only]
+    target.chmod(0o555 if target.is_dir() else 0o444)
+    try:
+        with pytest.raises(PermissionError, match=f"{target} is read-only"):
+            session.save(session.Session(step=1))
+        app = start([])
+        app.snapshot = type("S", (), {})()  # any snapshot: session_now is replaced below
+        app.session_now = lambda: session.Session(step=1)
+        notes = []
+        app.notify = lambda message, **kw: notes.append(message)
+        app.save_session()
+        app.save_session()
+        assert notes == [f"the session cannot be saved in {folder}: {target} is read-only"]
+        assert not folder.exists() or not list(folder.glob(".session.*"))
+        assert read_only != "session.json" or session.session_path().read_text() == kept
+    finally:
+        target.chmod(0o755 if target.is_dir() else 0o644)
 
 
 def test_unknown_settings_from_a_newer_lab_are_ignored(tmp_path):
@@ -163,6 +210,21 @@ async def test_fresh_skips_the_session_and_given_options_win(text, tmp_path):
         await settle(pilot)
         assert app.snapshot.source_name == str(other) and app.snapshot.t == 0
         assert app.snapshot.config.cell == "gru" and app.snapshot.selection == (1,)
+
+
+def test_a_sessions_settings_never_contradict_weights_given(text, tmp_path):
+    """The session's units are not typed: weights given with other units win, with no
+    refusal; typed units that the weights contradict are refused (tests/cli)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    weights = tmp_path / "w.npz"
+    np.savez(weights, kernel=rng.normal(size=(4, 24)).astype(np.float32),
+             recurrent_kernel=rng.normal(size=(6, 24)).astype(np.float32))
+    session.save(session.Session(text=str(text), selection=(3,), settings={"units": 8}))
+    assert start(["--weights", str(weights)]).lab.config.units == 6
+    with pytest.raises(LabError, match="--units 8 contradicts .*w.npz: its weights have 6 units"):
+        start(["--weights", str(weights), "--units", "8"])
 
 
 @pytest.mark.asyncio

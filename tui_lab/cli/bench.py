@@ -393,9 +393,9 @@ def _keys_of(key: str) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    import argparse
+    from tui_lab.cli.options import Parser  # one-line errors; a failed --help is said
 
-    parser = argparse.ArgumentParser(prog="tui-lab bench", description=__doc__.splitlines()[0])
+    parser = Parser(prog="tui-lab bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a few seconds")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)

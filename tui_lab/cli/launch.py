@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from tui_lab.cli import options
 from tui_lab.cli.options import COMMANDS, PROG, Parser, add_lab_options, add_model_options, \
     make_lab
 
@@ -36,9 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _model_request(args) -> dict | None:
+def _model_request(args, given: set[str]) -> dict | None:
     """What the app opens once it is up (loading a model needs TensorFlow: not before the
-    first paint). Only what can be checked without TensorFlow is checked here."""
+    first paint). Only what can be checked without TensorFlow is checked here, and the
+    settings given that the model fixes are refused (`given`: the options typed)."""
     from tui_lab.core import files
     from tui_lab.core.text import MAX_TEXT_BYTES
     from tui_lab.errors import LabError
@@ -54,6 +56,7 @@ def _model_request(args) -> dict | None:
                        "--weights and --initial-state")
     if args.word_index and args.fit_text:
         raise LabError("give either --word-index or --fit-text, not both")
+    options.refuse_model_settings(args, given)
     path = files.regular_file(args.model, "model file", MAX_MODEL_BYTES)
     if path.suffix != ".keras":
         raise LabError(f"{path} is not a .keras model file (the lab opens Keras 3 '.keras' files)")
@@ -72,10 +75,7 @@ INPUT_OPTIONS = {"file", "line", "text", "inputs", "model", "layer", "word_index
 
 def given_options(argv: list[str]) -> set[str]:
     """The options (by dest) given on the command line, whatever their values."""
-    probe = build_parser()
-    for action in probe._actions:
-        action.default = argparse.SUPPRESS
-    return set(vars(probe.parse_args(argv)))
+    return options.given_options(build_parser(), argv)
 
 
 def _session_model(saved: dict, notices: list[str]) -> dict | None:
@@ -121,7 +121,7 @@ def restore_session(args, given: set[str], saved, model):
         text_only = argparse.Namespace(**{**vars(restored), "line": None, "text": None})
         for attempt in (restored, text_only):
             try:
-                lab = make_lab(attempt)
+                lab = make_lab(attempt, given=given)
             except LabError as error:
                 problem = error
                 continue
@@ -138,7 +138,7 @@ def restore_session(args, given: set[str], saved, model):
             return lab, model, start, notices
         notices.append(f"the last session's input could not be restored: {problem}")
     try:
-        return make_lab(merged), model, None, notices
+        return make_lab(merged, given=given), model, None, notices
     except LabError as error:
         notices.append(f"the last session's settings could not be used: {error}")
         return None, model, None, notices
@@ -157,15 +157,16 @@ def app_from_args(argv: list[str]):
         if task_of_model(args.model):  # a task's model opens on its held-out lines
             args.file = str(default_text(args.model))
 
-    model = _model_request(args)
+    given = given_options(argv)
+    model = _model_request(args, given)
     saved, notice = (None, None) if args.fresh else session.load()
     notices = [notice] if notice else []
     lab, start = None, None
     if saved is not None:
-        lab, model, start, more = restore_session(args, given_options(argv), saved, model)
+        lab, model, start, more = restore_session(args, given, saved, model)
         notices += more
     if lab is None:
-        lab = make_lab(args)
+        lab = make_lab(args, given=given)
     from pathlib import Path
 
     from tui_lab.tui.app import LabApp

@@ -34,6 +34,7 @@ __all__ = ["COMMANDS", "INTERRUPTED", "PROG", "TERMINATED", "USAGE_ERROR", "app_
 
 
 def main(argv: list[str] | None = None) -> int:
+    as_program = argv is None  # the entry point or `python -m tui_lab`, not a caller's test
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
     prog = f"{PROG} {command}" if command else PROG
@@ -51,19 +52,33 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if restore is not None:
             restore()
+            if as_program:
+                # The exit code is decided, but the process still has TensorFlow's teardown
+                # ahead (about a second): with the default handlers a signal there would
+                # kill it as 130/143 with no word, or print a traceback from an atexit
+                # hook, after the files were written. Until it ends, signals are ignored.
+                import signal
+
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _main(command: str | None, argv: list[str], prog: str) -> int:
     from tui_lab.errors import LabError
 
     try:
-        code = _run(command, argv)
-        sys.stdout.flush()  # `> /dev/full`: report it here, not as noise at exit
+        try:
+            code = _run(command, argv)
+        except SystemExit as exit_:  # argparse: --help (0) or a usage error (2), printed
+            code = exit_.code if isinstance(exit_.code, int) else USAGE_ERROR
+        # `> /dev/full`: report it here (the help too), not as noise or silence at exit.
+        sys.stdout.flush()
         return code
-    except SystemExit as exit_:  # argparse: --help (0) or a usage error (2), already printed
-        return exit_.code if isinstance(exit_.code, int) else USAGE_ERROR
     except LabError as error:
-        sys.stderr.write(f"{prog}: error: {error}\n")
+        from tui_lab.core.files import ReadOnlyFile
+
+        hint = " (--force replaces it)" if isinstance(error, ReadOnlyFile) else ""
+        sys.stderr.write(f"{prog}: error: {error}{hint}\n")
         return USAGE_ERROR
     except KeyboardInterrupt as interrupt:  # ctrl+c, or SIGTERM (Terminated): files cleaned up
         from tui_lab.core.interrupts import Terminated

@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui_lab.cli.options import COMMANDS, PROG, Parser, add_model_options, float_in, int_in, \
-    open_model
+from tui_lab.cli.options import COMMANDS, PROG, Parser, add_model_options, file_name, float_in, \
+    int_in, open_model
 from tui_lab.config import MAX_EMBEDDING_DIM, MAX_UNITS
 
 MAX_TOP_K = 1000
@@ -33,7 +33,7 @@ def run(command: str, argv: list[str]) -> int:
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     from tui_lab.trained.training import MAX_EPOCHS, MAX_LEARNING_RATE, MAX_SEED
 
-    parser.add_argument("file", nargs="?", metavar="FILE",
+    parser.add_argument("file", nargs="?", metavar="FILE", type=file_name,
                         help="a UTF-8 text, one line per sequence (default: the lesson's lyrics)")
     parser.add_argument("--cell", default="lstm", help="simple_rnn, lstm or gru (default lstm)")
     parser.add_argument("--bidirectional", action="store_true", help="wrap it in Bidirectional")
@@ -48,7 +48,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int_in(0, MAX_SEED), default=0,
                         help="same seed, same weights, 0-2**32-1 (default 0)")
     parser.add_argument("-o", "--output", default="model.keras", metavar="FILE.keras",
+                        type=file_name,
                         help="the model (default model.keras); word_index goes beside it")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the model and its word_index even if read-only (refused "
+                             "otherwise)")
 
 
 def run_train(args) -> int:
@@ -57,7 +61,7 @@ def run_train(args) -> int:
     result = train(args.file, args.output, cell=args.cell, units=args.units,
                    embedding_dim=args.embedding_dim, bidirectional=args.bidirectional,
                    epochs=args.epochs, seed=args.seed, learning_rate=args.learning_rate,
-                   progress=sys.stderr)
+                   progress=sys.stderr, force=args.force)
     print(f"wrote {result.model_path} and {result.word_index_path} "
           f"(loss {result.loss:.4f}, accuracy {result.accuracy:.4f} after {result.epochs} epochs)")
     return 0

@@ -32,6 +32,12 @@ class Parser(argparse.ArgumentParser):
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(USAGE_ERROR)
 
+    def _print_message(self, message, file=None):
+        # argparse swallows an OSError here, so `--help > /dev/full` would exit 0 having
+        # written nothing: let it through, and main() says the output could not be written.
+        if message:
+            (file or sys.stderr).write(message)
+
 
 # ----- argument types -----------------------------------------------------------------------
 def whole_number(text: str) -> int:
@@ -68,6 +74,14 @@ def float_in(low: float, high: float):
         return value
 
     return parse
+
+
+def file_name(text: str) -> str:
+    """An argparse type for a file name: an empty one (`-o ''`) is refused, not read as
+    'none given' (it would write to stdout, or drop the option)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file name, not an empty one")
+    return text
 
 
 def maxlen(text: str) -> int | None:
@@ -107,14 +121,14 @@ token_ids = comma_numbers("ids", "1,2,3")
 # ----- the lab's options (the app and trace) ------------------------------------------------
 def add_lab_options(parser: argparse.ArgumentParser) -> None:
     """The settings shared by the app and the trace, with Keras' names."""
-    parser.add_argument("file", nargs="?", metavar="FILE",
+    parser.add_argument("file", nargs="?", metavar="FILE", type=file_name,
                         help="a UTF-8 text file, one sequence per line (default: the lesson's lyrics)")
     source = parser.add_argument_group("input")
     source.add_argument("--line", type=line_numbers, metavar="N[,N...]",
                         help="1-based line number to step; several (2,5) step as one batch")
     source.add_argument("--text", metavar="SENTENCE",
                         help="step this sentence, tokenized with the tokenizer fitted on FILE")
-    source.add_argument("--inputs", metavar="FILE.npy|.json",
+    source.add_argument("--inputs", metavar="FILE.npy|.json", type=file_name,
                         help="step raw input vectors, shape (T, features) or (B, T, features)")
     model = parser.add_argument_group("cell and weights (Keras names)")
     model.add_argument("--cell", default="lstm", help="simple_rnn, lstm or gru (default lstm)")
@@ -155,14 +169,85 @@ def add_lab_options(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--training", action="store_true",
                        help="call the cell with training=True: dropout masks drawn from --seed "
                             "apply (without it, none, as in Keras)")
-    model.add_argument("--weights", metavar="FILE.npz",
+    model.add_argument("--weights", metavar="FILE.npz", type=file_name,
                        help="kernel, recurrent_kernel, optional bias and embedding (Keras layout)")
-    model.add_argument("--initial-state", metavar="FILE.npz", help="initial state: keys h (and c)")
+    model.add_argument("--initial-state", metavar="FILE.npz", type=file_name, help="initial state: keys h (and c)")
 
 
-def make_lab(args, fmt: str | None = None):
+def given_options(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
+    """The options (by dest) given on the command line, whatever their values: a default
+    never counts. `parser` is changed (its defaults dropped): pass a fresh one."""
+    for action in parser._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(parser.parse_args(argv)))
+
+
+def flag(dest: str, value) -> str:
+    """An option as the user typed it: '--units 8', '--no-bias', '--no-reset-after'."""
+    name = "--" + dest.replace("_", "-")
+    if dest == "use_bias":
+        return "--no-bias"  # (the only way to give it)
+    if dest == "reset_after":
+        return name if value else "--no-reset-after"
+    if isinstance(value, bool):
+        return name
+    return f"{name} {'none' if value is None else value}"
+
+
+# What a weights file fixes (weights_from_npz, Lab.use_weights), in words.
+WEIGHTS_FIX = {
+    "units": lambda v: f"its weights have {v} units",
+    "embedding_dim": lambda v: f"its kernel reads {v} features (embedding_dim {v})",
+    "num_words": lambda v: f"its embedding has {v} rows (num_words {v})",
+    "use_bias": lambda v: "its weights have a bias" if v else "its weights have no bias",
+    "reset_after": lambda v: f"its GRU bias was made with reset_after={v}",
+}
+
+# What a trained model fixes of the lab's settings: given with --model they would be dropped.
+MODEL_FIXES = {
+    "cell": "its recurrent layer's cell",
+    "units": "its recurrent layer's units",
+    "use_bias": "its recurrent layer's bias",
+    "reset_after": "its recurrent layer's reset_after",
+    "go_backwards": "its recurrent layer's go_backwards",
+    "embedding_dim": "its Embedding's output_dim",
+    "num_words": "its Embedding's input_dim (the ids it takes)",
+    "mask_padding": "its Embedding's mask_zero",
+    "maxlen": "its input length (it pads 'pre' to it)",
+    "padding": "its padding (always 'pre', to its input length)",
+    "truncating": "its input length (it pads 'pre' to it)",
+    "seed": "its weights (they are its own)",
+}
+
+
+def refuse_model_settings(args, given: set[str], also: dict[str, str] | None = None) -> None:
+    """LabError for the first lab setting given explicitly with --model: the model fixes it
+    (`also`: more settings the command cannot use with a model, and why)."""
+    from tui_lab.errors import LabError
+
+    reasons = {dest: f"the model fixes {what}" for dest, what in MODEL_FIXES.items()}
+    reasons.update(also or {})
+    for dest, reason in reasons.items():
+        if dest in given:
+            raise LabError(f"{flag(dest, getattr(args, dest))} does not go with --model: "
+                           f"{reason}")
+
+
+def _agrees_with_weights(config, args, given: set[str]) -> None:
+    """LabError for an option given explicitly that the weights file contradicts (it would
+    be dropped: the file's shapes win)."""
+    from tui_lab.errors import LabError
+
+    for dest, fact in WEIGHTS_FIX.items():
+        if dest in given and getattr(config, dest) != getattr(args, dest):
+            raise LabError(f"{flag(dest, getattr(args, dest))} contradicts {args.weights}: "
+                           f"{fact(getattr(config, dest))}")
+
+
+def make_lab(args, fmt: str | None = None, given: set[str] = frozenset()):
     """A Lab set up from the lab's options; nothing is built (no TensorFlow) yet, and the
-    memory it (and its trace in fmt) would take is checked."""
+    memory it (and its trace in fmt) would take is checked. `given`: the options given
+    explicitly (given_options), refused where the weights file fixes another value."""
     from tui_lab.config import LabConfig
     from tui_lab.core import inputs
     from tui_lab.core.lab import Lab
@@ -186,6 +271,7 @@ def make_lab(args, fmt: str | None = None):
         lab = Lab(config, text=args.file)
     if args.weights:
         lab.load_weights(args.weights)
+        _agrees_with_weights(lab.config, args, given)
     if args.initial_state:
         lab.load_initial_state(args.initial_state)
     _check_memory(lab, args, vectors, fmt)
@@ -234,9 +320,9 @@ def add_model_options(parser: argparse.ArgumentParser, *, title: str = "trained 
                        help=f"{model_help}; or a shipped model's name: 'lyrics', "
                             f"'memory-lstm', 'recall-gru' ... (memory|recall-simple_rnn|lstm|gru)")
     group.add_argument("--layer", help=layer_help)
-    group.add_argument("--word-index", metavar="FILE.json",
+    group.add_argument("--word-index", metavar="FILE.json", type=file_name,
                        help="word -> id for the model (default: MODEL.word_index.json beside it)")
-    group.add_argument("--fit-text", metavar="FILE",
+    group.add_argument("--fit-text", metavar="FILE", type=file_name,
                        help="fit the tokenizer on this text instead of a saved word_index")
     if ids:
         group.add_argument("--ids", type=token_ids, metavar="1,2,3",
@@ -250,6 +336,8 @@ def model_file(value: str) -> str:
     from pathlib import Path
 
     from tui_lab.trained.tasks import shipped_models
+
+    value = file_name(value)
 
     shipped = shipped_models()
     if value in shipped and not Path(value).exists():

@@ -8,7 +8,7 @@ import json
 import sys
 
 from tui_lab.cli.options import PROG, USAGE_ERROR, Parser, add_lab_options, add_model_options, \
-    line_numbers, make_lab, open_model
+    file_name, given_options, line_numbers, make_lab, open_model, refuse_model_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,7 +17,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 "tokens, ids, padded ids, weights, every step's x, h, c and gates, "
                                 "and the Keras layer's own output with the max |error|.")
     add_lab_options(parser)
-    parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument("-o", "--output", metavar="FILE", type=file_name,
+                        help="write here (default: stdout; - for stdout too)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace FILE even if it is read-only (refused otherwise)")
     parser.add_argument("--format", choices=("json", "npz"),
                         help="json (default) or npz (npz needs -o; implied by a .npz file name)")
     parser.add_argument("--until", metavar="COND", action="append",
@@ -47,26 +50,73 @@ def run(argv: list[str]) -> int:
     from tui_lab.core import files, trace
 
     args = build_parser().parse_args(argv)
+    given = given_options(build_parser(), argv)
     fmt = trace.format_for(args.output, args.format)
     if fmt == "npz" and not args.output:
         sys.stderr.write(f"{PROG} trace: error: --format npz needs -o FILE (or -o - for stdout)\n")
         return USAGE_ERROR
     if args.model:
-        return run_model_trace(args)
-    lab = make_lab(args, fmt)
+        return run_model_trace(args, given)
+    model_only = sorted(given & {"layer", "word_index", "fit_text", "ids"})
+    if model_only:
+        from tui_lab.errors import LabError
+
+        raise LabError(f"--{model_only[0].replace('_', '-')} goes with --model FILE.keras")
+    lab = make_lab(args, fmt, given)
     chain_lines(lab, args)
     notice = decode_notice(lab, args.file)
     if notice:  # the trace is still right for the text as read: a warning, not an error
         sys.stderr.write(f"{PROG} trace: warning: {notice}\n")
-    if args.output and not files.is_stdout(args.output):
-        _, stop = trace.write_trace_until(lab, args.output, fmt, args.until, args.sensitivity)
-    else:
-        trace.check_size(lab, fmt, args.sensitivity)
-        data, stop = trace.trace_bytes(lab, fmt, args.until, args.sensitivity)
-        files.write_stdout(data + b"\n" if fmt == "json" else data)
+    progress = Progress()
+    try:
+        if args.output and not files.is_stdout(args.output):
+            _, stop = trace.write_trace_until(lab, args.output, fmt, args.until,
+                                              args.sensitivity, args.force, progress)
+        else:
+            trace.check_size(lab, fmt, args.sensitivity)
+            data, stop = trace.trace_bytes(lab, fmt, args.until, args.sensitivity, progress)
+            progress.end()
+            files.write_stdout(data + b"\n" if fmt == "json" else data)
+    finally:
+        progress.end()
     if stop is not None:
         sys.stderr.write(f"{PROG} trace: {trace.stop_message(stop)}\n")
     return 0
+
+
+class Progress:
+    """A progress line on stderr for the long parts of a trace: the steps (computed in
+    chunks) and --sensitivity (one backward pass per step, so its work grows with the
+    steps squared), one line per part. A part's line shows once SHOW_AFTER seconds have
+    passed since its first update (after TensorFlow's import and the first, traced, call),
+    and never for the update that ends it: a short trace prints nothing. Ctrl+C stops it
+    between two updates. Writing the trace (the Keras layer's check, the JSON) has no line."""
+
+    SHOW_AFTER = 2.0  # seconds
+
+    def __init__(self):
+        import time
+
+        self.clock = time.monotonic
+        self.started: dict[str, float] = {}  # each part's first update
+        self.part: str | None = None  # the part whose line is on screen
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        started = self.started.setdefault(what, self.clock())
+        if self.part != what and (done >= total or self.clock() - started < self.SHOW_AFTER):
+            return
+        if self.part is not None and self.part != what:
+            sys.stderr.write("\n")  # the part before keeps its last line
+        self.part = what
+        sys.stderr.write(f"\r{PROG} trace: {what} {done:,}/{total:,} steps")
+        sys.stderr.flush()
+
+    def end(self) -> None:
+        """End the line (before an error, the result or more output)."""
+        if self.part is not None:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.part = None
 
 
 def chain_lines(lab, args) -> None:
@@ -91,7 +141,7 @@ def chain_lines(lab, args) -> None:
         lab.select_lines(numbers)
 
 
-def run_model_trace(args) -> int:
+def run_model_trace(args, given: set[str]) -> int:
     """The trace of one recurrent layer of a model: the lab's trace per direction, plus the
     model's checks. JSON only (to stdout or -o)."""
     from tui_lab.core import files, trace
@@ -100,7 +150,8 @@ def run_model_trace(args) -> int:
     from tui_lab.errors import LabError
 
     if args.output and not files.is_stdout(args.output):
-        files.AtomicFile(args.output, "trace file")  # a bad -o is refused before TensorFlow
+        # A bad -o is refused before TensorFlow.
+        files.AtomicFile(args.output, "trace file", force=args.force)
     if args.until:
         raise LabError("--until steps the lab's own cell; with --model it is not supported yet")
     if args.inputs or args.weights or args.initial_state:
@@ -112,6 +163,12 @@ def run_model_trace(args) -> int:
                        "cell")
     if trace.format_for(args.output, args.format) != "json":
         raise LabError("a model's trace is written as JSON; give a .json file or no -o")
+    refuse_model_settings(args, given, {"engine": "a model's trace steps with the keras engine"})
+    if args.ids is not None:
+        others = [name for name, dest in (("FILE", "file"), ("--text", "text"),
+                                          ("--line", "line")) if dest in given]
+        if others:
+            raise LabError(f"give either --ids or {others[0]}, not both: --ids are the input")
     model = open_model(args)
     text = None
     if args.ids is not None:
@@ -145,7 +202,7 @@ def run_model_trace(args) -> int:
     }
     text = json.dumps(result, allow_nan=False)
     if args.output and not files.is_stdout(args.output):
-        files.write_atomic(args.output, text, "trace file")
+        files.write_atomic(args.output, text, "trace file", args.force)
     else:
         files.write_stdout(text + "\n")
     return 0

@@ -173,8 +173,17 @@ class StepsView:
         return history.gates[name][k0:k1, :, unit]
 
 
+def _cut(text: str) -> str:
+    """repr(text), cut short: a message never echoes a 10 KB condition whole (the column
+    still says where the bad token is)."""
+    quoted = repr(text)
+    if len(quoted) <= 60:
+        return quoted
+    return f"{quoted[:40]}...{quoted[-10:]} ({len(text):,} characters)"
+
+
 def _error(text: str, column: int, token: str, why: str) -> LabError:
-    return LabError(f"bad condition {text!r} at column {column + 1} ({token!r}): {why}")
+    return LabError(f"bad condition {_cut(text)} at column {column + 1} ({_cut(token)}): {why}")
 
 
 def parse(text, *, cell: str, units: int, gate_names: tuple[str, ...],

@@ -7,6 +7,8 @@ methods are the Lab's, kept here so that lab.py stays about the lab's input and 
 
 from __future__ import annotations
 
+import numpy as np
+
 from tui_lab.core import checks, conditions, edits, stepper
 from tui_lab.core.protocol import Cancelled, Progress
 from tui_lab.errors import LabError
@@ -110,11 +112,24 @@ class Debugger:
         if edit.kind == "clamp" and self._dropout_cell() is not None:
             raise LabError("a gate clamp steps a cell with other weights, and dropout in "
                            "training steps one with masks: turn training off to clamp a gate")
+        before = (self._history, self._original, self._edits)
         if self._original is None:
             self._original = self._history
         self._history = self._history.copy_until(self._cursor)
         self._edits += (edit,)
-        self._compute_until(self._cursor)
+        try:
+            # Every step after the edit is computed now: a state past float32's range (inf,
+            # then NaN) must be refused here, while the lab can still keep what it had.
+            with np.errstate(all="ignore"):
+                self._compute_until(self._history.timesteps)
+            problem = _first_non_finite(self._history, edit.step)
+        except BaseException:
+            self._history, self._original, self._edits = before
+            raise
+        if problem is not None:
+            self._history, self._original, self._edits = before
+            raise LabError(f"{edit.describe()} would take the states past float32's range: "
+                           f"{problem}; the edit was not made")
         return edit
 
     def _advance(self, end: int) -> None:
@@ -164,3 +179,24 @@ class Debugger:
                         lambda: self._initial_states(edited=False), dropout=self._dropout_cell())
         dc = edited.c[:t] - original.c[:t] if edited.c is not None else None
         return edits.WhatIf(edited.h[:t] - original.h[:t], dc)
+
+
+def _first_non_finite(history, since: int) -> str | None:
+    """Where the states (or a gate of a row that was stepped) first stop being finite after
+    step `since`, in words ('c[0] is inf at step 4, batch row 1'); None if nowhere."""
+    arrays = {"h": history.h, **({"c": history.c} if history.c is not None else {}),
+              **history.gates}
+    first = None
+    for name, values in arrays.items():
+        part = values[since:history.computed]
+        bad = ~np.isfinite(part)
+        if name in history.gates:  # a masked row has no gates (NaN by design)
+            bad &= ~history.masked[since:history.computed, :, None]
+        if bad.any():
+            k, row, unit = np.argwhere(bad)[0]
+            if first is None or k < first[0]:
+                first = (k, name, row, unit, part[k, row, unit])
+    if first is None:
+        return None
+    k, name, row, unit, value = first
+    return f"{name}[{unit}] is {value} at step {since + k + 1}, batch row {row + 1}"

@@ -59,7 +59,8 @@ def make_edit(step: int, state, unit, value, row, *, cell: str, units: int, rows
     if isinstance(state, str) and state in ALL_GATES:
         return make_clamp(step, state, unit, value, row, cell=cell, units=units, rows=rows)
     states = ("h", "c") if cell == "lstm" else ("h",)
-    if state not in states:
+    # isinstance first: an array `in` a tuple compares elementwise and raises ValueError.
+    if not isinstance(state, str) or state not in states:
         gates = CLAMPABLE.get(cell, ())
         also = f", or a gate to clamp ({', '.join(gates)})" if gates else ""
         raise LabError(f"the state to edit is {' or '.join(map(repr, states))}{also}, "
@@ -86,7 +87,7 @@ def make_clamp(step: int, gate, unit, value, row, *, cell: str, units: int, rows
     if cell not in CLAMPABLE:
         raise LabError("a SimpleRNN has no gates to clamp (its step is tanh of one "
                        "preactivation): edit h instead")
-    if gate not in CLAMPABLE[cell]:
+    if not isinstance(gate, str) or gate not in CLAMPABLE[cell]:
         raise LabError(f"the gates {ARTICLED[cell]} clamp can hold are "
                        f"{', '.join(CLAMPABLE[cell])}, not {checks.shown(gate)}")
     unit, value, row = _checked(unit, value, row, units, rows)
@@ -104,15 +105,26 @@ def _checked(unit, value, row, units: int, rows: int) -> tuple[int, float, int |
         raise LabError(f"the cell has {units} units, so the unit is 0..{units - 1}, not {unit}")
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise LabError(f"the value must be a number, not {checks.shown(value)}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise LabError(f"the value must be a finite number, not {value}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float (10**400)
+        number = math.inf
+    # The states are float32: a value past its range would be stored as inf.
+    with np.errstate(over="ignore"):
+        finite = math.isfinite(number) and bool(np.isfinite(np.float32(number)))
+    if not finite:
+        raise LabError(f"the value must be a number that float32 holds (at most "
+                       f"{FLOAT32_MAX:.7g} either side of 0), not {checks.shown(value)}")
+    value = number
     if row is not None:
         row = checks.whole_number(row, "the batch row")
         if not 0 <= row < rows:  # (the Python API's row: 0-based, as documented)
             raise LabError(f"the batch has {batch_rows(rows)}, so row= is 0..{rows - 1} "
                            f"(0-based) or None for every row, not {row}")
     return int(unit), value, row
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def batch_rows(rows: int) -> str:

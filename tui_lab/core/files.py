@@ -8,6 +8,8 @@ is refused at once, before a byte is read). Writing: atomic, `AtomicFile`:
 - a symlink is written through: its target gets the new content, the link stays;
 - a folder, a device, a named pipe or a socket is refused as a target (the CLI streams `-`
   and /dev/stdout to standard output itself, see `is_stdout`);
+- a file its mode makes read-only for us is refused, as `cp` refuses it, unless forced
+  (`--force`): judged from the bits, not by the kernel, since root would replace anything;
 - an existing file keeps its permission bits; a new one gets the umask's (0666 & ~umask);
 - a file with other hard links (st_nlink > 1) is rewritten in place, from the finished
   temporary file, so every link keeps seeing the same (new) content.
@@ -34,8 +36,8 @@ NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems
 STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 READ_CHUNK = 1 << 20
 REAL_KINDS = "biuf"  # numpy dtype kinds that are real numbers: bool, int, uint, float
-# The largest .npz of weights: 4096 units x 4 gates, kernel and recurrent kernel from 4096
-# inputs and a 64M-value embedding, even as float64.
+# Past the largest .npz of weights the lab uses (1,024 units x 4 gates, kernel and recurrent
+# kernel from 1,024 inputs and a 16M-value embedding), with room for float64 and more.
 MAX_NPZ_VALUES = 256_000_000
 MAX_NPZ_BYTES = 2 << 30
 
@@ -88,6 +90,31 @@ def _refuse_kind(path, st: os.stat_result, what: str) -> None:
     kind = _kind(st)
     if kind is not None:
         raise LabError(f"{shown(path)} is {kind}, not a {what}")
+
+
+class ReadOnlyFile(LabError):
+    """A target the user made read-only: refused unless forced (the CLI names --force)."""
+
+
+def read_only(st: os.stat_result) -> bool:
+    """True when the file's mode bits give us no write permission, judged as the kernel
+    judges a user without root's override (CAP_DAC_OVERRIDE would write anything): the
+    owner's bit if the file is ours, else the group's if it is one of ours, else others'.
+    The atomic writer renames over the target, which needs only the folder's permission,
+    so a read-only file would be replaced silently without this check."""
+    if st.st_uid == os.geteuid():
+        bit = stat.S_IWUSR
+    elif st.st_gid == os.getegid() or st.st_gid in os.getgroups():
+        bit = stat.S_IWGRP
+    else:
+        bit = stat.S_IWOTH
+    return not st.st_mode & bit
+
+
+def _refuse_read_only(path, st: os.stat_result) -> None:
+    if read_only(st):
+        raise ReadOnlyFile(f"cannot write {shown(path)}: it is read-only "
+                           f"({stat.filemode(st.st_mode)}), so it was left as it is")
 
 
 def _check_size(path, size: int, limit: int | None, what: str) -> None:
@@ -236,11 +263,13 @@ class AtomicFile:
     """A file written completely or not at all: write `temp`, then `commit()`.
 
     Use as a context manager: the temporary file is removed when the block ends, whatever
-    happens. `suffix` is appended to the temporary name (Keras wants '.keras' at the end)."""
+    happens. `suffix` is appended to the temporary name (Keras wants '.keras' at the end).
+    `force`: replace a file that is read-only for us (refused otherwise: ReadOnlyFile)."""
 
-    def __init__(self, path, what: str = "file", suffix: str = ""):
+    def __init__(self, path, what: str = "file", suffix: str = "", force: bool = False):
         self.shown = Path(path).expanduser()
         self.what = what
+        self.force = force
         self.path = self._target(self.shown)
         self.temp: Path | None = None
         self._suffix = suffix
@@ -253,7 +282,10 @@ class AtomicFile:
                            f"{NAME_MAX} bytes per name)")
         real = Path(os.path.realpath(path))
         try:
-            _refuse_kind(path, os.stat(real), self.what)
+            st = os.stat(real)
+            _refuse_kind(path, st, self.what)
+            if not self.force:
+                _refuse_read_only(path, st)
         except FileNotFoundError:
             if not real.parent.is_dir():
                 raise LabError(f"cannot write {shown(path)}: the folder {shown(real.parent)} "
@@ -321,8 +353,10 @@ class AtomicFile:
                 current = os.stat(self.path)
             except FileNotFoundError:
                 current = None
-            if current is not None:
-                _refuse_kind(self.shown, current, self.what)  # replaced meanwhile?
+            if current is not None:  # replaced, or made read-only, meanwhile?
+                _refuse_kind(self.shown, current, self.what)
+                if not self.force:
+                    _refuse_read_only(self.shown, current)
             if current is not None and current.st_nlink > 1:
                 # Other hard links share this inode: rewrite it in place (the content is
                 # complete already), so every link sees the new file.
@@ -351,9 +385,9 @@ def commit_all(*files: AtomicFile) -> None:
         interrupts.settle()
 
 
-def write_atomic(path, data: bytes | str, what: str = "file") -> Path:
+def write_atomic(path, data: bytes | str, what: str = "file", force: bool = False) -> Path:
     """Write data to path atomically (see AtomicFile)."""
-    with AtomicFile(path, what) as out:
+    with AtomicFile(path, what, force=force) as out:
         out.write(data.encode() if isinstance(data, str) else data)
         commit_all(out)
     return out.path

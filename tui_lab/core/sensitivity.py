@@ -243,12 +243,15 @@ class Reach:
                            self._edits, error, config.cell, config.go_backwards, history.id)
 
 
-def every_step(lab, t: int) -> np.ndarray:
+def every_step(lab, t: int, progress=None) -> np.ndarray:
     """(t, batch, t) float64: [k, b, j] = ||dh_(k+1)[b] / dx_j[b]||_F for steps k, j = 0..t-1
     in processing order (the trace's `sensitivity`); 0 where j > k: a state cannot depend on
-    an input read after it."""
+    an input read after it. One backward pass per step, each as long as the steps before
+    it, so the work grows with t squared: progress(done, t) after each step."""
     rows = lab.snapshot(layer=False).batch_size
     table = np.zeros((t, rows, t), np.float64)
     for k in range(t):
         table[k, :, :k + 1] = lab.sensitivity(k + 1).norms
+        if progress is not None:
+            progress(k + 1, t)
     return table

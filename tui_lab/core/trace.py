@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tui_lab.core import files, resources, sensitivity as reach
+from tui_lab.core import checks, files, resources, sensitivity as reach
 from tui_lab.core.lab import Lab, Snapshot
 from tui_lab.errors import LabError
 
@@ -55,10 +55,11 @@ def _list(array):
     return array.tolist()
 
 
-def full_snapshot(lab: Lab) -> Snapshot:
-    """The snapshot at the end of the sequence, leaving the lab's cursor where it was."""
+def full_snapshot(lab: Lab, progress=None) -> Snapshot:
+    """The snapshot at the end of the sequence, leaving the lab's cursor where it was
+    (progress(done, total) while the steps are computed, in chunks)."""
     cursor = lab.t
-    lab.run_to_end()
+    lab.run_to_end(progress)
     snapshot = lab.snapshot()
     lab.seek(cursor)
     return snapshot
@@ -87,9 +88,9 @@ def stopped_snapshot(lab: Lab, conditions: list[str]) -> tuple[Snapshot, dict]:
     return lab.snapshot(), until
 
 
-def with_sensitivity(lab: Lab, snapshot: Snapshot) -> np.ndarray:
+def with_sensitivity(lab: Lab, snapshot: Snapshot, progress=None) -> np.ndarray:
     """(t, B, t) ||dh_(k+1)/dx_j||_F for the snapshot's steps (sensitivity.every_step)."""
-    return reach.every_step(lab, snapshot.t)
+    return reach.every_step(lab, snapshot.t, progress)
 
 
 def trace_dict(snapshot: Snapshot, until: dict | None = None,
@@ -227,11 +228,16 @@ def npz_bytes(snapshot: Snapshot, until: dict | None = None,
 
 
 def trace_bytes(lab: Lab, fmt: str, until: list[str] | None = None,
-                sensitivity: bool = False) -> tuple[bytes, dict | None]:
+                sensitivity: bool = False, progress=None) -> tuple[bytes, dict | None]:
     """The whole trace (to the end, or with `until` to where a condition held) as the bytes
-    of its format, and the `until` record (None without conditions)."""
-    snapshot, stop = stopped_snapshot(lab, until) if until else (full_snapshot(lab), None)
-    table = with_sensitivity(lab, snapshot) if sensitivity else None
+    of its format, and the `until` record (None without conditions). progress(what, done,
+    total), if given, hears how the long parts go: "stepping", "sensitivity"."""
+    def part(what):
+        return None if progress is None else (lambda done, total: progress(what, done, total))
+
+    snapshot, stop = stopped_snapshot(lab, until) if until else \
+        (full_snapshot(lab, part("stepping")), None)
+    table = with_sensitivity(lab, snapshot, part("sensitivity")) if sensitivity else None
     if fmt == "json":
         return trace_json(snapshot, stop, table).encode(), stop
     return npz_bytes(snapshot, stop, table), stop
@@ -251,29 +257,35 @@ def check_size(lab: Lab, fmt: str, sensitivity: bool = False) -> None:
 
 
 def write_trace(lab: Lab, path: str | Path, fmt: str | None = None,
-                until: list[str] | None = None, sensitivity: bool = False) -> Path:
+                until: list[str] | None = None, sensitivity: bool = False,
+                force: bool = False) -> Path:
     """Write the whole trace to path atomically (files.AtomicFile): the old file or the
     complete new one, never half of one, and no temporary file left behind. until:
     conditions that end the trace at the first step where one holds (stopped_snapshot);
-    sensitivity: add each step's ||dh/dx_j||_F."""
-    return write_trace_until(lab, path, fmt, until, sensitivity)[0]
+    sensitivity: add each step's ||dh/dx_j||_F; force: replace a read-only file."""
+    return write_trace_until(lab, path, fmt, until, sensitivity, force)[0]
 
 
-def check_output(path: str | Path) -> Path:
+def check_output(path: str | Path, force: bool = False) -> Path:
     """The file write_trace would write (a link's target); LabError now, as the write itself
-    would give it, for a folder, a device (or a link to one) or a missing folder: a dialog can
-    refuse the path before it asks whether to replace the file."""
-    return files.AtomicFile(path, TRACE_FILE).path
+    would give it, for a folder, a device (or a link to one), a missing folder or (unless
+    force) a read-only file: a dialog can refuse the path before it asks whether to replace
+    the file."""
+    return files.AtomicFile(path, TRACE_FILE, force=checks.boolean(force, "force")).path
 
 
 def write_trace_until(lab: Lab, path: str | Path, fmt: str | None,
                       until: list[str] | None,
-                      sensitivity: bool = False) -> tuple[Path, dict | None]:
-    """write_trace, also returning the trace's `until` record (None without conditions)."""
+                      sensitivity: bool = False, force: bool = False, progress=None
+                      ) -> tuple[Path, dict | None]:
+    """write_trace, also returning the trace's `until` record (None without conditions);
+    progress: as trace_bytes."""
     fmt = format_for(path, fmt)
-    with files.AtomicFile(path, TRACE_FILE) as out:  # refuses a folder or a device first
+    force = checks.boolean(force, "force")
+    # Refuses a folder, a device or a read-only file before anything is computed.
+    with files.AtomicFile(path, TRACE_FILE, force=force) as out:
         check_size(lab, fmt, sensitivity)
-        data, stop = trace_bytes(lab, fmt, until, sensitivity)
+        data, stop = trace_bytes(lab, fmt, until, sensitivity, progress)
         out.write(data)
         files.commit_all(out)
     return out.path, stop

@@ -151,25 +151,28 @@ def finite_loss_guard():
     return FiniteLoss()
 
 
-def check_output(path: Path) -> Path:
-    """The .keras path training will write, or LabError saying why it cannot."""
+def check_output(path: Path, force: bool = False) -> Path:
+    """The .keras path training will write, or LabError saying why it cannot (force: a
+    read-only model or word_index file may be replaced)."""
     path = checks.path_argument(path, "the model file").expanduser()
+    force = checks.boolean(force, "force")
     if path.suffix != ".keras":
         raise LabError(f"the model file must end in .keras, not {files.shown(path.name)!r}")
-    files.AtomicFile(path, "model file")  # a folder, a device, a missing folder: refused now
-    files.AtomicFile(word_index_path(path), "word_index file")
+    # A folder, a device, a missing folder, a read-only file: refused now, before training.
+    files.AtomicFile(path, "model file", force=force)
+    files.AtomicFile(word_index_path(path), "word_index file", force=force)
     return path
 
 
-def save(model, word_index: dict[str, int], output: Path) -> Path:
+def save(model, word_index: dict[str, int], output: Path, force: bool = False) -> Path:
     """Write the model and its word_index (returns the word_index's path): both or neither.
 
     Keras writes under interrupts.deferred(): a ctrl+c or SIGTERM raised inside its zip and
     h5py code could be swallowed by a finalizer and leave a model written after all; noted
     instead, it cancels both files at the commit point (files.commit_all)."""
     index_path = word_index_path(output)
-    with files.AtomicFile(output, "model file", ".keras") as model_file, \
-            files.AtomicFile(index_path, "word_index file", ".json") as index_file:
+    with files.AtomicFile(output, "model file", ".keras", force) as model_file, \
+            files.AtomicFile(index_path, "word_index file", ".json", force) as index_file:
         with interrupts.deferred():
             try:
                 model.save(model_file.temp)
@@ -196,12 +199,12 @@ def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
           cell: str = "lstm", units: int = 32, embedding_dim: int = 16,
           bidirectional: bool = False, epochs: int = 150, seed: int = 0,
           learning_rate: float = 0.01, batch_size: int = 32, progress=None,
-          callbacks=()) -> TrainResult:
+          callbacks=(), force: bool = False) -> TrainResult:
     """Train on a text file (the lyrics if None); write output and its word_index beside it.
 
     Same seed, same machine: the same weights (keras.utils.set_random_seed is enough on CPU;
     checked by the tests). progress: a stream (e.g. sys.stderr) for the one-line progress
-    bar; None draws none."""
+    bar; None draws none. force: replace a model or word_index file that is read-only."""
     from tui_lab.core.text import read_lines
 
     cell, units, embedding_dim, bidirectional = _model_settings(cell, units, embedding_dim,
@@ -214,7 +217,8 @@ def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
                                          high=MAX_LEARNING_RATE)
     progress = _stream(progress, "progress")
     keras_callbacks = _callbacks(callbacks)
-    output = check_output(output)
+    force = checks.boolean(force, "force")
+    output = check_output(output, force)
     path = checks.path_argument(text, "the text to train on") if text is not None else lyrics_path()
     data = training_data(read_lines(path), str(path))
     resources.check_training(len(data.xs), data.xs.shape[1], data.vocab_size, cell=cell,
@@ -242,7 +246,7 @@ def train(text: str | Path | None = None, output: str | Path = "model.keras", *,
                        f"{loss}, so the weights are no longer numbers and nothing was written "
                        f"(a smaller learning rate than {learning_rate:g} may keep it finite)")
 
-    index_path = save(model, data.word_index, output)
+    index_path = save(model, data.word_index, output, force)
     logs = {k: float(v[-1]) for k, v in history.history.items()}
     return TrainResult(output, index_path, epochs, logs.get("loss", float("nan")),
                        logs.get("accuracy", float("nan")))

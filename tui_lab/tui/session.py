@@ -14,6 +14,7 @@ No Textual and no TensorFlow here: the command line reads the session before the
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 import tempfile
@@ -21,11 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui_lab.config import LabConfig
+from tui_lab.core import files
 from tui_lab.core.dirs import config_dir
 from tui_lab.errors import LabError
 from tui_lab.tui.view import DEFAULT_DIGITS, View
 
 VERSION = 1
+# A session names files and settings: with every line of a 100,000-line text selected and
+# marked it is about 2 MiB. A bigger file is not one the app wrote; reading it whole (and
+# restoring a 50 MB sentence or 16 million selected lines) would hold up the start.
+MAX_SESSION_BYTES = 4 << 20
 
 
 def session_path() -> Path:
@@ -102,12 +108,14 @@ def load(path: Path | None = None) -> tuple[Session | None, str | None]:
     """(the saved session or None, a notice for the user or None). Never raises: a file that
     cannot be used is renamed to session.json.bad and the notice says so."""
     path = path or session_path()
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None, None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
+    try:  # a regular file within the limit (a FIFO or a 50 MB file: refused at once)
+        raw = files.read_bytes(path, "session file", MAX_SESSION_BYTES).decode("utf-8")
+    except LabError as error:
+        reason = str(error)
+    except UnicodeDecodeError as error:
+        reason = str(error)
     else:
         try:
             return parse(json.loads(raw)), None
@@ -122,9 +130,26 @@ def load(path: Path | None = None) -> tuple[Session | None, str | None]:
                   f"lab starts fresh")
 
 
+def _refuse_read_only(path: Path) -> None:
+    """PermissionError if the session file, or the folder it would be written in (the
+    nearest one that exists), is read-only by its mode bits: judged as for a user (the
+    files module's read_only), so running as root, which the kernel lets write anything,
+    the app still leaves a folder or file made read-only alone."""
+    for target in (path, *path.parents):
+        try:
+            st = os.stat(target)
+        except FileNotFoundError:
+            continue
+        if files.read_only(st):
+            raise PermissionError(errno.EACCES, f"{target} is read-only", str(target))
+        if target != path:
+            return  # the first folder that exists is where the new ones are made
+
+
 def save(session: Session, path: Path | None = None) -> None:
     """Write the session atomically (a crash never leaves half a file); OSError if it cannot."""
     path = path or session_path()
+    _refuse_read_only(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".session.", suffix=".json")
     try:
