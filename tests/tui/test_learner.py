@@ -232,6 +232,26 @@ async def test_colon_steps_the_line_typed_and_refuses_others_in_the_dialog():
         assert "line 21" in screen_rows(app)[0]
 
 
+async def test_a_pasted_line_number_that_is_no_number_is_refused_not_a_crash():
+    """The field takes digit keys only, but a value set otherwise (a paste, the key storm)
+    can be anything: 'hello' or an Arabic-Indic digit is refused in the dialog."""
+    from textual.widgets import Input
+
+    from tui_lab.tui.screens.prompt import LineScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for pasted in ("hello", "\u0663", " 2 1 "):
+            await press(pilot, "colon")
+            app.screen.query_one(Input).value = pasted
+            await press(pilot, "enter")
+            assert isinstance(app.screen, LineScreen) and app.crash is None
+            assert any("type a line number, 1..21" in row for row in screen_rows(app))
+            await press(pilot, "escape")
+        assert app.snapshot.selection == (1,)
+
+
 async def test_a_blank_line_is_refused_and_the_palette_finds_go_to_line(tmp_path):
     from tui_lab import Lab
     from tui_lab.tui.palette import lab_commands

@@ -250,13 +250,13 @@ class Corpus:
         rows = []
         for sentence, ids, padded_row in zip(sentences, id_rows, padded):
             tokens = self._kept_words(sentence)
-            token_at, dropped = _placement(len(ids), maxlen, padding, truncating)
+            token_at, dropped = placement(len(ids), maxlen, padding, truncating)
             rows.append(Encoded(sentence, tuple(tokens), tuple(ids), padded_row,
                                 token_at < 0, token_at, dropped))
         return rows
 
 
-def _placement(n: int, maxlen: int, padding: str, truncating: str):
+def placement(n: int, maxlen: int, padding: str, truncating: str):
     """Which token sits at each padded position (-1 = padding), and which were truncated."""
     kept = min(n, maxlen)
     first = n - kept if truncating == "pre" else 0  # index of the first kept token

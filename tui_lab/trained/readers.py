@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from tui_lab.core import tf_loader
-from tui_lab.core.text import OOV_TOKEN, Corpus, Encoded, _placement
+from tui_lab.core.text import OOV_TOKEN, Corpus, Encoded, placement
 from tui_lab.errors import LabError
 
 VECTORIZERS = ("TextVectorization", "StringLookup", "IntegerLookup")
@@ -113,7 +113,7 @@ class ReaderCorpus(Corpus):
         width = padded.shape[1]
         rows = []
         for sentence, (tokens, ids), row in zip(sentences, pairs, padded):
-            token_at, dropped = _placement(len(ids), width, self.reader.padding,
+            token_at, dropped = placement(len(ids), width, self.reader.padding,
                                            self.reader.padding)
             rows.append(Encoded(sentence, tuple(tokens), tuple(ids), row, token_at < 0,
                                 token_at, dropped))

@@ -87,15 +87,17 @@ class LineScreen(Dialog[int | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        refusal = self.refusal(event.value.strip())
+        text = event.value.strip()
+        refusal = self.refusal(text)
         self.query_one("#line-error", Static).update(Text(refusal or ""))
         if refusal is None:
-            self.dismiss(int(event.value))
+            self.dismiss(int(text))
 
     def refusal(self, text: str) -> str | None:
         """Why `text` is not a line to step (None: it is)."""
         last = len(self.lines)
-        if not text:
+        # Typed keys are only digits, but a paste or another script's digit ('٣') is not.
+        if not (text.isascii() and text.isdigit()):
             return f"type a line number, 1..{last}"
         number = int(text)
         if not 1 <= number <= last:
