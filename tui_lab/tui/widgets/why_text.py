@@ -115,7 +115,7 @@ def scale_row(scale: LogScale | None) -> Text:
     for index in shown:
         exponent = scale.low + scale.decades * (index + 1) / len(SPARKS)
         text.append(f"{SPARKS[index]} ≤{decade_label(math.floor(exponent + 1e-9))} ")
-    return text.append(f"· {scale.decades} decades · ×: its change a step back", "dim")
+    return text.append(f"· {scale.decades} decades · × per step back", "dim")
 
 
 def column_rows(view, column, scale: LogScale | None, step: int, tall: bool) -> list[Text]:
