@@ -2,7 +2,7 @@
 
 Every path typed in the lab resolves inside the class folder (--root); `..` that climbs out
 of it, an absolute path elsewhere and a link that leads out are refused, each in one line.
-Without a root nothing can be opened by path. Beside the root a served lab reads only the
+Without a root nothing can be opened by path (tui/served.py opens shipped models by name). Beside the root a served lab reads only the
 lab's own shipped files (the lyrics, the shipped models), and writes only in its scratch
 folder, a temporary folder of its own removed at exit (Keras' files, a model just trained
 before the browser downloads it). core/files asks `check` before every read and write, so
@@ -39,8 +39,8 @@ class Confinement:
         absolute inside it (or among the shipped files); LabError saying why not."""
         text = typed.strip()
         if self.root is None:
-            raise LabError("refused: this class has no folder of files; open 'lyrics' or a "
-                           "shipped model by name (memory-lstm, recall-gru ...)")
+            raise LabError("refused: this class has no folder of files; open a shipped model "
+                           "by name (lyrics, memory-lstm, recall-gru ...)")
         if text.startswith("~"):  # the server user's home, whatever follows
             raise LabError(f"refused: {_shown(text)} is outside the class folder")
         absolute = os.path.isabs(text)

@@ -54,10 +54,13 @@ def system_commands(app, textual_commands):
     """Textual's own palette commands, as a learner here needs them: its theme picker, Quit,
     Maximize ... but not its key panel (help, ?, lists every key, and esc closes it) and a
     screenshot saved in the current directory, saying where (Textual's goes to ~/Downloads
-    and only says that it failed when that folder is missing)."""
+    and only says that it failed when that folder is missing). In a browser tab, Textual's
+    own: there it is a download."""
     for command in textual_commands:
-        if command.title not in ("Keys", "Screenshot"):
+        if command.title != "Keys" and (command.title != "Screenshot" or app.served):
             yield command
+    if app.served:
+        return
     yield SystemCommand("Screenshot", "Save an SVG picture of the screen in the current directory",
                         lambda: app.set_timer(0.1, partial(save_screenshot_here, app)))
 
