@@ -135,23 +135,27 @@ def test_served_lab_is_fresh_confined_and_leaves_no_scratch(tmp_path, monkeypatc
     temp = tmp_path / "tmp"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    monkeypatch.setattr(launch, "_end_with_parent", lambda: None)  # not the test process
+    seen = {}
+    # Not the test process: it does not end with its parent, nor at once after the lab.
+    monkeypatch.setattr(launch, "_end_with_parent", lambda: None)
+    monkeypatch.setattr(launch, "leave_now", lambda: seen.update(left=True))
     monkeypatch.setattr(files, "_guard", None)
-    for variable in ("KERAS_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+    for variable in ("KERAS_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "TMPDIR"):
         monkeypatch.setenv(variable, "unchanged")
     monkeypatch.chdir(tmp_path)
-    seen = {}
 
     def run(app):
         seen.update(app=app, scratch=list(temp.iterdir()), keras=os.environ["KERAS_HOME"],
-                    cwd=os.getcwd())
+                    cwd=os.getcwd(), temp=tempfile.gettempdir())
 
     monkeypatch.setattr(LabApp, "run", run)
     assert launch.run(["song.txt", "--served", "--served-root", str(root)]) == 0
     app, [scratch] = seen["app"], seen["scratch"]
     assert app.lab.lines == ("one two three",) and app._save_session is False
     assert seen["keras"].startswith(str(scratch)) and seen["cwd"] == str(root)
-    assert list(temp.iterdir()) == []  # the scratch is removed at exit
+    assert seen["temp"].startswith(str(scratch))
+    assert list(temp.iterdir()) == [] and seen["left"]  # the scratch is removed at exit
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # (the lab pointed it at its scratch)
     with pytest.raises(LabError, match="climbs out of the class folder"):
         launch.app_from_args(["../secret.txt", "--served", "--served-root", str(root)])
     assert list(temp.iterdir()) == []

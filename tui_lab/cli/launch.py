@@ -209,8 +209,10 @@ def served_lab(args):
     _end_with_parent()
     scratch = Path(tempfile.mkdtemp(prefix="tui-lab-"))
     for variable, folder in (("KERAS_HOME", "keras"), ("XDG_CACHE_HOME", "cache"),
-                             ("XDG_CONFIG_HOME", "config")):
+                             ("XDG_CONFIG_HOME", "config"), ("TMPDIR", "tmp")):
         os.environ[variable] = str(scratch / folder)
+    (scratch / "tmp").mkdir()
+    tempfile.tempdir = None  # TensorFlow's own temporary files (autograph's) go there too
     root = Path(args.served_root) if args.served_root else None
     confinement = Confinement(root, scratch, assets_dir())
     served = Served(confinement)
@@ -246,4 +248,16 @@ def run(argv: list[str]) -> int:
     finally:
         if app.served is not None:  # the scratch folder: Keras' files, a trained model
             shutil.rmtree(app.served.scratch, ignore_errors=True)
+    if app.served is not None:
+        leave_now()
     return 0
+
+
+def leave_now() -> None:
+    """A served lab whose tab has closed ends now: not after a TensorFlow import or a
+    training run still going in a worker thread, which no one will see."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    os._exit(0)

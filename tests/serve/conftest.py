@@ -1,0 +1,42 @@
+"""The browser tests' fixtures: `tui-lab serve` in a real process, and the system's Chromium
+driven by Playwright (its own browser download cannot be reached from these machines)."""
+
+from __future__ import annotations
+
+import signal
+import tempfile
+
+import pytest
+
+from tui_lab.cli import browser
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "browser" in item.keywords and browser.chromium() is None:
+            item.add_marker(pytest.mark.skip(reason="no chromium found: .ci/run installs it "
+                                                    "(apt-get install chromium)"))
+
+
+@pytest.fixture(scope="module")
+def context():
+    """A fresh Chromium profile, headless, downloads accepted."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[test]'")
+    with sync_api.sync_playwright() as playwright, \
+            tempfile.TemporaryDirectory(prefix="tui-lab-chromium-") as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile, **browser.context_options())
+        context.add_init_script(browser.SCREEN_JS)
+        yield context
+        context.close()
+
+
+def stop(server) -> None:
+    """End a server a test started, if the test did not."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(30)
+        except Exception:
+            server.kill()
+            server.wait()

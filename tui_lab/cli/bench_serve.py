@@ -1,0 +1,99 @@
+"""`tui-lab bench --serve`: the lab served by `tui-lab serve`, measured in Chromium as a student
+meets it (cli/browser.py drives it and reads the screen from the page's terminal).
+
+- serve_first_states_s: from opening the page (its navigation start) to the frame that first
+  shows the lab's states ("step 0/7": TensorFlow loaded, the lesson's line built);
+- serve_key_ms_median / _p95: a space pressed in the page (its keydown) to the frame that shows
+  the next step, over `steps` steps of one tab, a pause of PAUSE_S between steps (as a
+  person steps), home (g) at the end of the line, not counted;
+- serve_rss_mib: the lab process's resident memory after those steps;
+- serve_key_ms_p95_8_tabs: the same p95 with 8 tabs stepping at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import tempfile
+
+from tui_lab.cli import browser
+
+PAUSE_S = 0.1
+TIMEOUT_MS = 300_000  # for a lab to start while others start too (a loaded 2-core machine)
+FIRST_STATES = "step 0/7"
+
+
+def serve(steps: int, tabs: int) -> dict:
+    if browser.chromium() is None:
+        raise RuntimeError("no chromium to measure with: apt-get install chromium")
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        raise RuntimeError('Playwright is missing: pip install "tui-lab[test]"') from None
+    return asyncio.run(_measure(steps, tabs))
+
+
+def _p95(samples: list[float]) -> float:
+    samples = sorted(samples)
+    return samples[int(0.95 * (len(samples) - 1))]
+
+
+async def _measure(steps: int, tabs: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    server, url = browser.start_server("--max-sessions", str(tabs))
+    try:
+        async with async_playwright() as playwright:
+            with tempfile.TemporaryDirectory(prefix="tui-lab-chromium-") as profile:
+                context = await playwright.chromium.launch_persistent_context(
+                    profile, **browser.context_options())
+                # From the page's first frame on, note when the states first show.
+                await context.add_init_script(browser.SCREEN_JS +
+                                              f"window.__lab.want = {FIRST_STATES!r};")
+                page = await _open(context, url)
+                figures = {"serve_first_states_s": await page.evaluate("__lab.shownAt") / 1e3}
+                samples = await _step(page, steps)
+                [lab] = browser.children(server.pid)
+                figures.update(serve_key_ms_median=statistics.median(samples),
+                               serve_key_ms_p95=_p95(samples), serve_rss_mib=browser.rss_mib(lab))
+                pages = [page, *await asyncio.gather(*(_open(context, url)
+                                                       for _ in range(tabs - 1)))]
+                together = await asyncio.gather(*(_step(p, steps, random.Random(i))
+                                                  for i, p in enumerate(pages)))
+                figures["serve_key_ms_p95_8_tabs" if tabs == 8 else
+                        f"serve_key_ms_p95_{tabs}_tabs"] = _p95(sum(together, []))
+                await context.close()
+    finally:
+        server.terminate()  # SIGTERM: the server ends its labs as for ctrl+c
+        server.wait(60)
+    return figures
+
+
+async def _open(context, url: str):
+    page = await context.new_page()
+    await page.goto(url)
+    await page.wait_for_function("__lab.shownAt !== null", timeout=TIMEOUT_MS)
+    await _key(page, "Space", "step 1/7")  # the first step and back: the lab is warm
+    await _key(page, "g", FIRST_STATES)
+    return page
+
+
+async def _key(page, key: str, want: str) -> float:
+    """Press key; milliseconds from its keydown to the frame that first shows want."""
+    await page.evaluate("want => { __lab.want = want; __lab.shownAt = null; }", want)
+    await page.keyboard.press(key)
+    await page.wait_for_function("__lab.shownAt !== null", timeout=TIMEOUT_MS)
+    return await page.evaluate("__lab.shownAt - __lab.keyAt")
+
+
+async def _step(page, steps: int, jitter: random.Random | None = None) -> list[float]:
+    samples, t = [], 0
+    for _ in range(steps):
+        if t == 7:  # the lesson's line is 7 steps long: back to its start
+            await _key(page, "g", FIRST_STATES)
+            t = 0
+        t += 1
+        samples.append(await _key(page, "Space", f"step {t}/7"))
+        await asyncio.sleep(PAUSE_S * (1 + (jitter.random() if jitter else 0)))
+    return samples
