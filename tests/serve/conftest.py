@@ -4,7 +4,6 @@ driven by Playwright (its own browser download cannot be reached from these mach
 from __future__ import annotations
 
 import signal
-import tempfile
 
 import pytest
 
@@ -20,15 +19,14 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="module")
 def context():
-    """A fresh Chromium profile, headless, downloads accepted."""
+    """Headless Chromium with a fresh profile; downloads accepted."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[test]'")
-    with sync_api.sync_playwright() as playwright, \
-            tempfile.TemporaryDirectory(prefix="tui-lab-chromium-") as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile, **browser.context_options())
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(**browser.launch_options())
+        context = chromium.new_context(**browser.CONTEXT)
         context.add_init_script(browser.SCREEN_JS)
         yield context
-        context.close()
+        chromium.close()
 
 
 def stop(server) -> None:

@@ -64,7 +64,8 @@ TARGETS = [
     ("big_file_open_s", "<= 3 s", lambda f: f["big_file_open_s"] <= 3),
     ("big_file_line_ms", "<= 50", lambda f: f["big_file_line_ms"] <= 50),
     ("peak_rss_mib", "<= 800", lambda f: f["peak_rss_mib"] <= 800),
-    # --serve (cli/bench_serve.py): tui-lab serve in Chromium
+]
+SERVE_TARGETS = [  # --serve (cli/bench_serve.py): tui-lab serve in Chromium
     ("serve_first_states_s", "<= tf_import_s + 1.5 s",
      lambda f: f["serve_first_states_s"] <= f["tf_import_s"] + 1.5),
     ("serve_key_ms_median", "<= 50 (one tab)", lambda f: f["serve_key_ms_median"] <= 50),
@@ -384,7 +385,7 @@ def measure(sizes: Sizes, progress=None, measures=MEASURES) -> dict:
 
 def table(figures: dict) -> str:
     rows = [("figure", "value", "target", "met")]
-    for key, target, check in TARGETS:
+    for key, target, check in TARGETS + SERVE_TARGETS:
         if key not in figures:
             continue
         met = "" if check is None else ("yes" if check(figures) else "NO")
@@ -398,7 +399,7 @@ def table(figures: dict) -> str:
 
 
 def met(figures: dict) -> dict:
-    return {key: bool(check(figures)) for key, _, check in TARGETS
+    return {key: bool(check(figures)) for key, _, check in TARGETS + SERVE_TARGETS
             if check is not None and all(k in figures for k in _keys_of(key))}
 
 

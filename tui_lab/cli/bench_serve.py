@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
-import tempfile
 
 from tui_lab.cli import browser
 
@@ -45,32 +44,31 @@ async def _measure(steps: int, tabs: int) -> dict:
     server, url = browser.start_server("--max-sessions", str(tabs))
     try:
         async with async_playwright() as playwright:
-            with tempfile.TemporaryDirectory(prefix="tui-lab-chromium-") as profile:
-                context = await playwright.chromium.launch_persistent_context(
-                    profile, **browser.context_options())
-                # From the page's first frame on, note when the states first show.
-                await context.add_init_script(browser.SCREEN_JS +
-                                              f"window.__lab.want = {FIRST_STATES!r};")
-                page = await _open(context, url)
-                figures = {"serve_first_states_s": await page.evaluate("__lab.shownAt") / 1e3}
-                samples = await _step(page, steps)
-                [lab] = browser.children(server.pid)
-                figures.update(serve_key_ms_median=statistics.median(samples),
-                               serve_key_ms_p95=_p95(samples), serve_rss_mib=browser.rss_mib(lab))
-                pages = [page, *await asyncio.gather(*(_open(context, url)
-                                                       for _ in range(tabs - 1)))]
-                together = await asyncio.gather(*(_step(p, steps, random.Random(i))
-                                                  for i, p in enumerate(pages)))
-                figures["serve_key_ms_p95_8_tabs" if tabs == 8 else
-                        f"serve_key_ms_p95_{tabs}_tabs"] = _p95(sum(together, []))
-                await context.close()
+            chromium = await playwright.chromium.launch(**browser.launch_options())
+            page = await _open(chromium, url)
+            figures = {"serve_first_states_s": await page.evaluate("__lab.shownAt") / 1e3}
+            samples = await _step(page, steps)
+            [lab] = browser.children(server.pid)
+            figures.update(serve_key_ms_median=statistics.median(samples),
+                           serve_key_ms_p95=_p95(samples), serve_rss_mib=browser.rss_mib(lab))
+            pages = [page, *await asyncio.gather(*(_open(chromium, url)
+                                                   for _ in range(tabs - 1)))]
+            together = await asyncio.gather(*(_step(p, steps, random.Random(i))
+                                              for i, p in enumerate(pages)))
+            figures["serve_key_ms_p95_8_tabs" if tabs == 8 else
+                    f"serve_key_ms_p95_{tabs}_tabs"] = _p95(sum(together, []))
+            await chromium.close()
     finally:
         server.terminate()  # SIGTERM: the server ends its labs as for ctrl+c
         server.wait(60)
     return figures
 
 
-async def _open(context, url: str):
+async def _open(chromium, url: str):
+    """A student's tab, in a window of its own (browser.CONTEXT), once its lab is warm."""
+    context = await chromium.new_context(**browser.CONTEXT)
+    # From the page's first frame on, note when the states first show.
+    await context.add_init_script(browser.SCREEN_JS + f"window.__lab.want = {FIRST_STATES!r};")
     page = await context.new_page()
     await page.goto(url)
     await page.wait_for_function("__lab.shownAt !== null", timeout=TIMEOUT_MS)
@@ -88,9 +86,9 @@ async def _key(page, key: str, want: str) -> float:
 
 
 async def _step(page, steps: int, jitter: random.Random | None = None) -> list[float]:
-    samples, t = [], 0
+    samples, t = [], 7
     for _ in range(steps):
-        if t == 7:  # the lesson's line is 7 steps long: back to its start
+        if t == 7:  # from the start of the lesson's line, 7 steps long (home: not counted)
             await _key(page, "g", FIRST_STATES)
             t = 0
         t += 1

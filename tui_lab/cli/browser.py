@@ -56,11 +56,15 @@ def chromium() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
-def context_options(downloads: Path | None = None) -> dict:
-    """launch_persistent_context's options besides the (fresh) user data folder."""
-    return {"executable_path": chromium(), "headless": True, "args": ARGS,
-            "accept_downloads": True, "viewport": {"width": 1280, "height": 720},
-            **({"downloads_path": str(downloads)} if downloads else {})}
+def launch_options() -> dict:
+    """chromium.launch's options (Playwright gives it a fresh profile folder of its own)."""
+    return {"executable_path": chromium(), "headless": True, "args": ARGS}
+
+
+# A student's tab: each in a context of its own, as in a window of its own (Chromium slows
+# the timers of a tab behind another in one window to about one a second: its key's repaint
+# then waits up to a second).
+CONTEXT = {"accept_downloads": True, "viewport": {"width": 1280, "height": 720}}
 
 
 def free_port() -> int:
