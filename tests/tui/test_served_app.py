@@ -159,3 +159,20 @@ def test_served_lab_is_fresh_confined_and_leaves_no_scratch(tmp_path, monkeypatc
     with pytest.raises(LabError, match="climbs out of the class folder"):
         launch.app_from_args(["../secret.txt", "--served", "--served-root", str(root)])
     assert list(temp.iterdir()) == []
+
+
+@pytest.mark.asyncio
+async def test_a_screenshot_is_a_download(classroom, monkeypatch):
+    served, root, _ = classroom
+    delivered = []
+    app = make_app(served=served)
+    monkeypatch.setattr(app, "deliver_text", lambda text, **kw: delivered.append((text.read(), kw)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        [command] = [c for c in app.get_system_commands(app.screen) if c.title == "Screenshot"]
+        command.callback()
+        await pilot.pause(0.3)
+    [(svg, options)] = delivered
+    assert svg.startswith("<svg") and options["open_method"] == "download"
+    assert options["save_filename"].endswith(".svg")
+    assert sorted(os.listdir(root)) == ["out.txt", "song.txt"]

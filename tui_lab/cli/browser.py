@@ -4,7 +4,8 @@
 The page draws the terminal on canvases, so its text is not in the DOM. SCREEN_JS (run in
 the page before textual.js) keeps textual.js's xterm Terminal as it is made and reads the
 screen from its buffer (`__lab.screen()`); it also notes when a key went down and when the
-screen first showed a wanted text after it (`__lab.want`), each at the frame xterm drew it.
+screen first held a wanted text after it (`__lab.want`): when xterm had parsed the lab's bytes
+(parsedAt) and when it drew them (shownAt).
 The lab processes are found as the server's children in /proc (Linux).
 """
 
@@ -22,7 +23,7 @@ ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 SCREEN_JS = r"""
-window.__lab = {terms: [], want: null, keyAt: null, shownAt: null,
+window.__lab = {terms: [], want: null, keyAt: null, shownAt: null, parsedAt: null,
   screen() {
     const term = this.terms[0];
     if (!term) return "";
@@ -38,7 +39,12 @@ Object.defineProperty(Object.prototype, "terminal", {configurable: true, set(ter
   Object.defineProperty(this, "terminal", {value: term, writable: true, enumerable: true,
                                            configurable: true});
   window.__lab.terms.push(term);
-  term.onRender(() => {
+  term.onWriteParsed(() => {  // the lab's bytes are in, not drawn yet
+    const lab = window.__lab;
+    if (lab.want !== null && lab.parsedAt === null && lab.screen().includes(lab.want))
+      lab.parsedAt = performance.now();
+  });
+  term.onRender(() => {  // ... and drawn
     const lab = window.__lab;
     if (lab.want !== null && lab.shownAt === null && lab.screen().includes(lab.want))
       lab.shownAt = performance.now();
