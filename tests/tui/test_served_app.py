@@ -176,3 +176,37 @@ async def test_a_screenshot_is_a_download(classroom, monkeypatch):
     assert svg.startswith("<svg") and options["open_method"] == "download"
     assert options["save_filename"].endswith(".svg")
     assert sorted(os.listdir(root)) == ["out.txt", "song.txt"]
+
+
+@pytest.mark.asyncio
+async def test_a_trained_model_is_downloaded_as_a_zip_and_opens_from_the_scratch(
+        classroom, monkeypatch, keras):
+    served, root, _ = classroom
+    delivered = []
+    app = make_app(served=served)
+    monkeypatch.setattr(app, "deliver_binary",
+                        lambda data, **kw: delivered.append((data.read(), kw)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "o")
+        await type_in(pilot, "song.txt")
+        await press(pilot, "T")
+        screen = app.screen
+        for name, value in (("units", "4"), ("embedding_dim", "3"), ("epochs", "2"),
+                            ("output", "../m.keras")):
+            screen.query_one(f"#train-{name}").value = value
+        await pilot.pause()
+        assert "without folders" in text_of(screen.query_one("#train-msg-output"))
+        screen.query_one("#train-output").value = "m.keras"
+        await pilot.pause()
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+        assert screen.finished
+        await press(pilot, "escape")
+        assert app.lab.model.path == str(served.scratch / "m.keras")  # stepped from there
+    [(data, options)] = delivered
+    assert options["save_filename"] == "m.zip"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.namelist() == ["m.keras", "m.word_index.json"]
+        assert {"the", "dog", "away"} <= set(json.loads(archive.read("m.word_index.json")))
+    assert sorted(os.listdir(root)) == ["out.txt", "song.txt"]  # nothing in the class folder
