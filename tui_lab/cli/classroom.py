@@ -83,7 +83,10 @@ class LabService(AppService):
                 continue
         if task is not None:  # its output ends with the process
             self._task = None
-            await asyncio.wait_for(task, END_S)
+            try:
+                await asyncio.wait_for(task, END_S)
+            except asyncio.TimeoutError:
+                pass  # (wait_for has cancelled it)
 
 
 class Classroom(Server):
@@ -131,7 +134,11 @@ class Classroom(Server):
             raise GracefulExit()
 
     async def on_shutdown(self, app: web.Application) -> None:
-        await asyncio.gather(*(service.stop() for service in list(self.services)),
+        async def end(service: LabService) -> None:
+            await service.stop()
+            await service.remote_close()  # its tab's websocket: its handler ends now
+
+        await asyncio.gather(*(end(service) for service in list(self.services)),
                              return_exceptions=True)
 
     async def handle_full(self, request: web.Request) -> web.Response:
@@ -170,9 +177,11 @@ class Classroom(Server):
         except Exception as error:  # a broken message from a browser: that tab only
             log.warning(f"a tab's connection failed: {type(error).__name__}: {error}")
         finally:
-            await service.stop()
-            self.services.discard(service)
-            self._count("a tab closed")
+            try:
+                await service.stop()
+            finally:
+                self.services.discard(service)
+                self._count("a tab closed")
         return websocket
 
     def serve(self, debug: bool = False) -> None:

@@ -70,7 +70,11 @@ class FileActions:
         def chosen(path: str | None) -> None:
             if path is None:
                 return
-            target = served.open_path(path) if served else Path(path).expanduser()
+            try:
+                target = served.open_path(path) if served else Path(path).expanduser()
+            except LabError as error:  # (the class folder changed since the dialog's check)
+                self.notify(str(error), title="Open: not done", severity="error")
+                return
             if target.suffix.lower() == ".keras":
                 self.marks.clear()
                 self.open_model_file(target)

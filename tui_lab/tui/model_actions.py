@@ -176,9 +176,12 @@ class ModelActions:
             how, text_path = answer
             if how == "fit":
                 self.typed_paths["fit text"] = text_path
-                if served:
-                    text_path = str(served.open_path(text_path))
-                self.open_model_file(path, layer=layer, fit_text=text_path)
+                try:
+                    fit_text = str(served.open_path(text_path)) if served else text_path
+                except LabError as error:  # (the class folder changed since the check)
+                    self.notify(str(error), title="Open model: not done", severity="error")
+                    return
+                self.open_model_file(path, layer=layer, fit_text=fit_text)
             else:
                 self.open_model_file(path, layer=layer, raw_ids=True)
 
