@@ -109,7 +109,8 @@ async def test_export_is_a_download_and_writes_no_file(classroom, monkeypatch):
 
 def test_a_trained_model_goes_to_the_scratch_and_downloads_as_one_zip(classroom):
     served, root, _ = classroom
-    assert check_output("song_lstm.keras", served.train_output) == served.scratch / "song_lstm.keras"
+    placed = check_output("song_lstm.keras", served.train_output)
+    assert placed == served.scratch / "song_lstm.keras"
     for typed in ("../song_lstm.keras", "/tmp/song_lstm.keras"):
         with pytest.raises(LabError, match="without folders"):
             check_output(typed, served.train_output)
@@ -166,7 +167,8 @@ async def test_a_screenshot_is_a_download(classroom, monkeypatch):
     served, root, _ = classroom
     delivered = []
     app = make_app(served=served)
-    monkeypatch.setattr(app, "deliver_text", lambda text, **kw: delivered.append((text.read(), kw)))
+    monkeypatch.setattr(app, "deliver_text",
+                        lambda text, **kw: delivered.append((text.read(), kw)))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         [command] = [c for c in app.get_system_commands(app.screen) if c.title == "Screenshot"]

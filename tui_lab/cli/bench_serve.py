@@ -50,7 +50,7 @@ async def _measure(steps: int, tabs: int) -> dict:
         async with async_playwright() as playwright:
             chromium = await playwright.chromium.launch(**browser.launch_options())
             page = await _open(chromium, url)
-            figures = {"serve_first_states_s": await page.evaluate("__lab.shownAt") / 1e3}
+            figures = {"serve_first_states_s": float(await page.evaluate("__lab.shownAt")) / 1e3}
             shown, parsed = zip(*await _step(page, steps))
             [lab] = browser.children(server.pid)
             figures.update(serve_key_ms_median=statistics.median(shown),
@@ -90,7 +90,9 @@ async def _key(page, key: str, want: str) -> tuple[float, float]:
                         want)
     await page.keyboard.press(key)
     await page.wait_for_function("__lab.shownAt !== null", timeout=TIMEOUT_MS)
-    return tuple(await page.evaluate("[__lab.shownAt - __lab.keyAt, __lab.parsedAt - __lab.keyAt]"))
+    shown, parsed = await page.evaluate("[__lab.shownAt - __lab.keyAt, "
+                                        "__lab.parsedAt - __lab.keyAt]")
+    return float(shown), float(parsed)  # (JSON gives a whole number of ms as an int)
 
 
 async def _step(page, steps: int, jitter: random.Random | None = None) -> list[tuple]:

@@ -2,11 +2,12 @@
 
 Every path typed in the lab resolves inside the class folder (--root); `..` that climbs out
 of it, an absolute path elsewhere and a link that leads out are refused, each in one line.
-Without a root nothing can be opened by path (tui/served.py opens shipped models by name). Beside the root a served lab reads only the
-lab's own shipped files (the lyrics, the shipped models), and writes only in its scratch
-folder, a temporary folder of its own removed at exit (Keras' files, a model just trained
-before the browser downloads it). core/files asks `check` before every read and write, so
-nothing else slips through (a word_index beside a model, a task's .tsv).
+Without a root nothing can be opened by path (tui/served.py opens shipped models by name).
+Beside the root a served lab reads only the lab's own shipped files (the lyrics, the shipped
+models), and writes only in its scratch folder, a temporary folder of its own removed at exit
+(Keras' files, a model just trained before the browser downloads it). core/files asks
+`check` before every read and write, so nothing else slips through (a word_index beside a
+model, a task's .tsv).
 """
 
 from __future__ import annotations
