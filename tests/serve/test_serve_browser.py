@@ -97,7 +97,11 @@ def test_a_tab_shows_the_lab_and_keys_step_it_as_soon_as_it_shows(classroom, tab
     # each unit's state after step 3, beside its trajectory (the three steps so far)
     assert all(re.search(fr"{unit} \S{{3}} [+-]\d\.\d{{3}}", shown) for unit in ("h0", "c0"))
     assert before_tensorflow  # the lyrics were on screen while TensorFlow was loading
-    assert len(labs(server)) == 1
+    [lab] = labs(server)
+    page.keyboard.press("q")  # the lab ends, and its page says so
+    page.wait_for_function("document.body.classList.contains('-closed')", timeout=END_S * 1000)
+    assert "The lab has ended" in page.inner_text("body")
+    assert browser.wait_until(lambda: not browser.alive(lab), END_S)
 
 
 def test_open_refuses_paths_out_of_the_class_folder(tab):

@@ -38,6 +38,8 @@ def test_without_textual_serve_it_says_how_to_install_it(monkeypatch, capsys):
     (["--root", "ROOT", "../secret.txt"], "climbs out of the class folder"),
     (["--root", "ROOT", "/etc/passwd"], "is outside the class folder"),
     (["song.txt"], "this class has no folder of files"),
+    (["--root", "ROOT", "--model", "ROOT"], "is a folder, not a model file"),
+    (["--layer", "lstm"], "go with --model"),
 ])
 def test_mistakes_are_one_line_before_any_port(tmp_path, capsys, argv, said):
     (tmp_path / "song.txt").write_text("one two\n")

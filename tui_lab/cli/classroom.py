@@ -57,6 +57,11 @@ class LabService(AppService):
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    async def run(self) -> None:
+        await super().run()
+        # The lab has ended (q, or it could not start): its page says so and offers another.
+        await self.remote_close()
+
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.returncode is None

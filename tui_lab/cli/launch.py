@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _model_request(args) -> dict | None:
+def model_request(args) -> dict | None:
     """What the app opens once it is up (loading a model needs TensorFlow: not before the
     first paint). Only what can be checked without TensorFlow is checked here."""
     from tui_lab.core import files
@@ -170,7 +170,7 @@ def app_from_args(argv: list[str]):
 def _app(args, argv: list[str], served):
     from tui_lab.tui import session
 
-    model = _model_request(args)
+    model = model_request(args)
     saved, notice = (None, None) if args.fresh or served else session.load()
     notices = [notice] if notice else []
     lab, start = None, None

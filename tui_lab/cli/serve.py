@@ -89,6 +89,7 @@ def check_lab_options(root: Path | None, lab_argv: list[str]) -> None:
     for name in launch.FILE_OPTIONS:
         if getattr(args, name):
             setattr(args, name, str(confinement.resolve(getattr(args, name))))
+    launch.model_request(args)  # --model and its options, as far as they can be checked now
     make_lab(args)
 
 
