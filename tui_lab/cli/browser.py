@@ -81,12 +81,13 @@ def free_port() -> int:
 
 def start_server(*options: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
     """`tui-lab serve` with options on a free port, in this Python: (process, its URL)."""
+    from tui_lab.cli.serve import python_path
+
     port = free_port()
-    package_home = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(p for p in (package_home, os.environ.get("PYTHONPATH")) if p)
     server = subprocess.Popen([sys.executable, "-m", "tui_lab", "serve", "--port", str(port),
                                *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, env={**os.environ, **(env or {}), "PYTHONPATH": path})
+                              text=True,
+                              env={**os.environ, **(env or {}), "PYTHONPATH": python_path()})
     line = server.stdout.readline()  # it prints the URL once it listens
     if f":{port}" not in line:
         server.kill()

@@ -63,14 +63,22 @@ def _available_mib() -> float:
     return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def lab_command(root: Path | None, lab_argv: list[str]) -> str:
-    """The shell command each tab's lab runs: this Python, this tui_lab (the package's own
-    folder first on PYTHONPATH, so the lab imports the code serving it), exec'd so that
-    the server's child is the lab itself."""
+def python_path() -> str:
+    """PYTHONPATH for a child of this Python that must import this tui_lab: a checkout's
+    folder first (an installed one is in this Python's site-packages already)."""
+    import site
+
     package_home = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(p for p in (package_home, os.environ.get("PYTHONPATH")) if p)
+    installed = [*site.getsitepackages(), site.getusersitepackages()]
+    return os.pathsep.join(p for p in (None if package_home in installed else package_home,
+                                       os.environ.get("PYTHONPATH")) if p)
+
+
+def lab_command(root: Path | None, lab_argv: list[str]) -> str:
+    """The shell command each tab's lab runs: this Python and this tui_lab, exec'd so that
+    the server's child is the lab itself."""
     served = ["--served", *(["--served-root", str(root)] if root else [])]
-    return (f"PYTHONPATH={shlex.quote(path)} exec " +
+    return (f"PYTHONPATH={shlex.quote(python_path())} exec " +
             shlex.join([sys.executable, "-m", "tui_lab", *served, *lab_argv]))
 
 
