@@ -1,9 +1,8 @@
-"""The browser tests' fixtures: `tui-lab serve` in a real process, and the system's Chromium
-driven by Playwright (its own browser download cannot be reached from these machines)."""
+"""The browser tests' Chromium: the system's, driven by Playwright (its own browser download
+cannot be reached from these machines); without it the browser tests are skipped, saying
+why."""
 
 from __future__ import annotations
-
-import signal
 
 import pytest
 
@@ -28,13 +27,3 @@ def context():
         yield context
         chromium.close()
 
-
-def stop(server) -> None:
-    """End a server a test started, if the test did not."""
-    if server.poll() is None:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(30)
-        except Exception:
-            server.kill()
-            server.wait()

@@ -11,12 +11,11 @@ import json
 import os
 import re
 import signal
+import subprocess
 
 import pytest
 
 from tui_lab.cli import browser
-
-from conftest import stop
 
 pytestmark = pytest.mark.browser
 START_S = 120  # a generous bound for a lab to start on a loaded machine (not a measurement)
@@ -38,6 +37,17 @@ def classroom(tmp_path_factory):
                                        env={"TMPDIR": str(temp)})
     yield server, url, root, temp
     stop(server)
+
+
+def stop(server) -> None:
+    """End a server a test started, if the test did not."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def screen(page) -> str:
