@@ -40,6 +40,7 @@ def test_without_textual_serve_it_says_how_to_install_it(monkeypatch, capsys):
     (["song.txt"], "this class has no folder of files"),
     (["--root", "ROOT", "--model", "ROOT"], "is a folder, not a model file"),
     (["--layer", "lstm"], "go with --model"),
+    (["--root", "ROOT", "--served-root", "/"], "are for the labs tui-lab serve starts"),
 ])
 def test_mistakes_are_one_line_before_any_port(tmp_path, capsys, argv, said):
     (tmp_path / "song.txt").write_text("one two\n")

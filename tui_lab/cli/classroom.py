@@ -199,7 +199,9 @@ class Classroom(Server):
                         handle_signals=False, print=self.announce, access_log=None,
                         shutdown_timeout=QUIT_S + 2 * END_S)
         except OSError as error:  # a port in use, an address not of this machine
-            why = os.strerror(error.errno) if error.errno else str(error)
+            # (asyncio's own text repeats the address; a host name's error has no errno > 0)
+            why = os.strerror(error.errno) if (error.errno or 0) > 0 else \
+                error.strerror or str(error)
             raise LabError(f"cannot listen on {self.host}:{self.port}: {why}") from None
         finally:
             self._kill_left()

@@ -89,10 +89,13 @@ def check_lab_options(root: Path | None, lab_argv: list[str]) -> None:
     from tui_lab.cli.options import make_lab
     from tui_lab.core.confine import Confinement
     from tui_lab.core.text import assets_dir
+    from tui_lab.errors import LabError
 
     parser = launch.build_parser()
     parser.prog = f"{PROG} serve"
     args = parser.parse_args(lab_argv)  # (--model has made a shipped model's name its path)
+    if args.served or args.served_root:
+        raise LabError("--served and --served-root are for the labs tui-lab serve starts")
     confinement = Confinement(root, Path(os.devnull), assets_dir())
     for name in launch.FILE_OPTIONS:
         if getattr(args, name):
