@@ -212,3 +212,31 @@ async def test_a_trained_model_is_downloaded_as_a_zip_and_opens_from_the_scratch
         assert archive.namelist() == ["m.keras", "m.word_index.json"]
         assert {"the", "dog", "away"} <= set(json.loads(archive.read("m.word_index.json")))
     assert sorted(os.listdir(root)) == ["out.txt", "song.txt"]  # nothing in the class folder
+
+
+@pytest.mark.asyncio
+async def test_a_models_fit_text_stays_in_the_class_folder(classroom, keras):
+    from tui_lab.trained.training import train
+    from tui_lab.tui.screens.model_screens import VocabularyScreen
+
+    served, root, _ = classroom
+    files.guard(None)  # the teacher put a model without its word_index in the class folder
+    train(root / "song.txt", root / "m.keras", units=4, embedding_dim=3, epochs=1)
+    (root / "m.word_index.json").unlink()
+    files.guard(served.confinement)
+    app = make_app(served=served)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "o")
+        await type_in(pilot, "m.keras")
+        await settle(pilot)
+        assert isinstance(app.screen, VocabularyScreen)
+        field = app.screen.query_one("#vocab-text")
+        field.value = "../home/secret.txt"
+        await press(pilot, "enter")
+        line = app.screen.query_one("#vocab-error")
+        assert line.display and "climbs out of the class folder" in text_of(line)
+        field.value = "song.txt"
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert app.snapshot.model is not None and app.lab.lines[1] == "the dog ran far away"

@@ -238,7 +238,9 @@ class VocabularyScreen(Dialog[tuple[str, str | None] | None]):
             try:
                 self.check(text)
             except LabError as error:
-                self.query_one("#vocab-error", Static).update(Text(f"✗ {error}"))
+                line = self.query_one("#vocab-error", Static)
+                line.update(Text(f"✗ {error}"))
+                line.display = True
                 return
         self.dismiss(("fit", text))
 
