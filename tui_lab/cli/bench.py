@@ -65,6 +65,19 @@ TARGETS = [
     ("big_file_line_ms", "<= 50", lambda f: f["big_file_line_ms"] <= 50),
     ("peak_rss_mib", "<= 800", lambda f: f["peak_rss_mib"] <= 800),
 ]
+SERVE_TARGETS = [  # --serve (cli/bench_serve.py): tui-lab serve in Chromium
+    ("serve_first_states_s", "<= tf_import_s + 1.5 s",
+     lambda f: f["serve_first_states_s"] <= f["tf_import_s"] + 1.5),
+    ("serve_key_ms_median", "<= 50 (one tab)", lambda f: f["serve_key_ms_median"] <= 50),
+    ("serve_key_ms_p95", "<= 100 (one tab)", lambda f: f["serve_key_ms_p95"] <= 100),
+    ("serve_key_ms_p95_8_tabs", "<= 250 (8 tabs stepping at once)",
+     lambda f: f["serve_key_ms_p95_8_tabs"] <= 250),
+    ("serve_key_ms_p95_2_tabs", "2 tabs (--quick)", None),
+    ("serve_parsed_ms_median", "key to the new screen read by the page, not drawn yet", None),
+    ("serve_parsed_ms_p95_8_tabs", "the same, p95 with 8 tabs", None),
+    ("serve_parsed_ms_p95_2_tabs", "the same, p95 with 2 tabs (--quick)", None),
+    ("serve_rss_mib", "one lab's memory", None),
+]
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -349,12 +362,21 @@ def keypress(sizes: Sizes) -> dict:
     return figures
 
 
+def serve(sizes: Sizes) -> dict:
+    """tui-lab serve in Chromium (cli/bench_serve.py): 50 steps, 8 tabs (--quick: 10, 2)."""
+    from tui_lab.cli import bench_serve
+
+    quick = sizes is QUICK
+    return bench_serve.serve(steps=10 if quick else 50, tabs=2 if quick else 8)
+
+
 MEASURES = [tf_import_s, app_start, step_and_eager_cell, keypress, run_to_end, step_late, big_file]
+SERVE_MEASURES = [tf_import_s, serve]  # --serve: beside the TensorFlow import of the same run
 
 
-def measure(sizes: Sizes, progress=None) -> dict:
+def measure(sizes: Sizes, progress=None, measures=MEASURES) -> dict:
     figures: dict = {}
-    for measure_one in MEASURES:
+    for measure_one in measures:
         if progress:
             progress(measure_one.__name__)
         try:
@@ -366,7 +388,7 @@ def measure(sizes: Sizes, progress=None) -> dict:
 
 def table(figures: dict) -> str:
     rows = [("figure", "value", "target", "met")]
-    for key, target, check in TARGETS:
+    for key, target, check in TARGETS + SERVE_TARGETS:
         if key not in figures:
             continue
         met = "" if check is None else ("yes" if check(figures) else "NO")
@@ -380,14 +402,14 @@ def table(figures: dict) -> str:
 
 
 def met(figures: dict) -> dict:
-    return {key: bool(check(figures)) for key, _, check in TARGETS
+    return {key: bool(check(figures)) for key, _, check in TARGETS + SERVE_TARGETS
             if check is not None and all(k in figures for k in _keys_of(key))}
 
 
 def _keys_of(key: str) -> list[str]:
     if key.startswith("step_ms_"):
         return [key, key.replace("step_ms_", "eager_cell_ms_")]
-    if key in ("first_paint_s", "ready_s"):
+    if key in ("first_paint_s", "ready_s", "serve_first_states_s"):
         return [key, "tf_import_s"]
     return [key]
 
@@ -398,12 +420,16 @@ def main(argv: list[str]) -> int:
     parser = Parser(prog="tui-lab bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a few seconds")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--serve", action="store_true",
+                        help="only tui-lab serve in Chromium (first states, key to repaint with "
+                             "1 and 8 tabs, memory per lab) beside the TensorFlow import")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     say = (lambda name: sys.stderr.write(f"measuring {name} ...\n")) if not args.json else None
     from tui_lab.config import LabConfig
 
-    figures = {"engine": LabConfig().engine, **measure(sizes, say)}
+    measures = SERVE_MEASURES if args.serve else MEASURES
+    figures = {"engine": LabConfig().engine, **measure(sizes, say, measures)}
     figures["targets_met"] = met(figures)
     if args.json:
         print(json.dumps(figures))

@@ -9,6 +9,8 @@ needs neither Textual nor TensorFlow (the import-linter contracts in pyproject.t
 from __future__ import annotations
 
 import argparse
+import shutil
+from pathlib import Path
 
 from tui_lab.cli import options
 from tui_lab.cli.options import COMMANDS, PROG, Parser, add_lab_options, add_model_options, \
@@ -34,10 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fresh", action="store_true",
                         help="do not restore the last session (what was open, the settings, the "
                              "step, the theme); options given here always win over it")
+    # Set by `tui-lab serve` for the lab of one browser tab (served_app), not by people.
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--served-root", help=argparse.SUPPRESS)
     return parser
 
 
-def _model_request(args, given: set[str]) -> dict | None:
+def model_request(args, given: set[str] = frozenset()) -> dict | None:
     """What the app opens once it is up (loading a model needs TensorFlow: not before the
     first paint). Only what can be checked without TensorFlow is checked here, and the
     settings given that the model fixes are refused (`given`: the options typed)."""
@@ -80,8 +85,6 @@ def given_options(argv: list[str]) -> set[str]:
 
 def _session_model(saved: dict, notices: list[str]) -> dict | None:
     """A restored session's model as an app model request, if its file is still there."""
-    from pathlib import Path
-
     def text(key):
         value = saved.get(key)
         return value if isinstance(value, str) else None
@@ -148,8 +151,6 @@ def app_from_args(argv: list[str]):
     """The LabApp that `tui-lab ARGS` runs, the last session restored under the options given
     (nothing here imports TensorFlow: the app paints first and loads it in a worker)."""
     args = build_parser().parse_args(argv)  # --help and mistakes end here, before the app
-    from tui_lab.tui import session
-
     if args.model and not (args.file or args.text or args.inputs):
         from tui_lab.cli.options import default_text
         from tui_lab.trained.tasks import task_of_model
@@ -157,9 +158,21 @@ def app_from_args(argv: list[str]):
         if task_of_model(args.model):  # a task's model opens on its held-out lines
             args.file = str(default_text(args.model))
 
+    served = served_lab(args) if args.served else None
+    try:
+        return _app(args, argv, served)
+    except BaseException:
+        if served is not None:
+            shutil.rmtree(served.scratch, ignore_errors=True)
+        raise
+
+
+def _app(args, argv: list[str], served):
+    from tui_lab.tui import session
+
     given = given_options(argv)
-    model = _model_request(args, given)
-    saved, notice = (None, None) if args.fresh else session.load()
+    model = model_request(args, given)
+    saved, notice = (None, None) if args.fresh or served else session.load()
     notices = [notice] if notice else []
     lab, start = None, None
     if saved is not None:
@@ -167,18 +180,85 @@ def app_from_args(argv: list[str]):
         notices += more
     if lab is None:
         lab = make_lab(args, given=given)
-    from pathlib import Path
-
     from tui_lab.tui.app import LabApp
 
     vectors = args.inputs or (saved.vectors if start else None)  # start: its input is used
     # The digits come back even when the input does not: they are the view's, not the input's.
     view = {"digits": saved.digits} if saved else {}
-    return LabApp(lab, model=model, theme=saved.theme if saved else None, save_session=True,
-                  start=start, notices=tuple(notices), **view,
-                  vectors_file=str(Path(vectors).resolve()) if vectors else None)
+    return LabApp(lab, model=model, theme=saved.theme if saved else None,
+                  save_session=served is None, start=start, notices=tuple(notices), **view,
+                  vectors_file=str(Path(vectors).resolve()) if vectors else None, served=served)
+
+
+# The options that name files: a served lab finds them in the class folder.
+FILE_OPTIONS = ("file", "inputs", "weights", "initial_state", "model", "word_index", "fit_text")
+
+
+def served_lab(args):
+    """--served: the lab of one browser tab. Its files stay in the class folder
+    (--served-root; core/confine.py guards every read and write), Keras' and the lab's own
+    files go to a scratch folder of its own (removed at exit, see run), and no session is
+    read or written. The file options are resolved like paths typed in its dialogs."""
+    import os
+    import tempfile
+
+    from tui_lab.core import files
+    from tui_lab.core.confine import Confinement
+    from tui_lab.core.text import assets_dir
+    from tui_lab.tui.served import Served
+
+    _end_with_parent()
+    scratch = Path(tempfile.mkdtemp(prefix="tui-lab-"))
+    for variable, folder in (("KERAS_HOME", "keras"), ("XDG_CACHE_HOME", "cache"),
+                             ("XDG_CONFIG_HOME", "config"), ("TMPDIR", "tmp")):
+        os.environ[variable] = str(scratch / folder)
+    (scratch / "tmp").mkdir()
+    tempfile.tempdir = None  # TensorFlow's own temporary files (autograph's) go there too
+    root = Path(args.served_root) if args.served_root else None
+    confinement = Confinement(root, scratch, assets_dir())
+    served = Served(confinement)
+    try:
+        for name in FILE_OPTIONS:
+            if getattr(args, name):
+                setattr(args, name, str(served.open_path(getattr(args, name))))
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    files.guard(confinement)
+    if root is not None:
+        os.chdir(root)  # relative names in Textual and Keras mean the class folder too
+    return served
+
+
+def _end_with_parent() -> None:
+    """A lab of `tui-lab serve` ends with its server, even one killed without a word
+    (SIGKILL): Linux sends it SIGTERM then, which Textual's web driver takes as quit."""
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
 
 
 def run(argv: list[str]) -> int:
-    app_from_args(argv).run()
+    app = app_from_args(argv)
+    try:
+        app.run()
+    finally:
+        if app.served is not None:  # the scratch folder: Keras' files, a trained model
+            shutil.rmtree(app.served.scratch, ignore_errors=True)
+    if app.served is not None:
+        leave_now()
     return 0
+
+
+def leave_now() -> None:
+    """A served lab whose tab has closed ends now: not after a TensorFlow import or a
+    training run still going in a worker thread, which no one will see."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    os._exit(0)

@@ -1,4 +1,5 @@
-"""The `tui-lab` command: the app by default, `tui-lab trace`, `train`, `generate`, `bench`.
+"""The `tui-lab` command: the app by default, `tui-lab trace`, `train`, `generate`, `bench`,
+`experiment`, `serve`.
 
 The entry point (pyproject: tui_lab.cli.main:main) picks the command and turns whatever ends
 it into an exit code. Every user mistake ends as one line on stderr and exit code 2, never a
@@ -11,6 +12,7 @@ each command's module is imported when it runs:
     cli/models.py   train and generate
     cli/experiment.py  experiment (the memory tasks' models)
     cli/bench.py    bench
+    cli/serve.py    serve (its server: cli/classroom.py)
 """
 
 from __future__ import annotations
@@ -130,6 +132,10 @@ def _run(command: str | None, argv: list[str]) -> int:
         from tui_lab.cli import bench
 
         return bench.main(argv[1:])
+    if command == "serve":
+        from tui_lab.cli import serve
+
+        return serve.run(argv[1:])
     from tui_lab.cli import launch
 
     return launch.run(argv)

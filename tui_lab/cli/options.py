@@ -19,6 +19,8 @@ COMMANDS = {
     "train": "train the lesson's next-word model on a text and save it (.keras + word_index)",
     "generate": "continue a text word by word with a trained model, showing the top-k",
     "bench": "measure the lab's speed beside Keras (--quick: a few seconds; --json)",
+    "serve": "serve the lab to a class's browsers, one lab per tab (pip install "
+             "\"tui-lab[serve]\")",
     "experiment": "train SimpleRNN, LSTM and GRU on the memory tasks alike, or measure the "
                   "shipped ones",
 }

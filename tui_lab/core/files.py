@@ -13,6 +13,8 @@ is refused at once, before a byte is read). Writing: atomic, `AtomicFile`:
 - an existing file keeps its permission bits; a new one gets the umask's (0666 & ~umask);
 - a file with other hard links (st_nlink > 1) is rewritten in place, from the finished
   temporary file, so every link keeps seeing the same (new) content.
+A served lab (`tui-lab serve`) sets a guard (core/confine.py) that every read and write
+passes first: its browser user reads only the class folder and writes nothing on the server.
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ REAL_KINDS = "biuf"  # numpy dtype kinds that are real numbers: bool, int, uint,
 # kernel from 1,024 inputs and a 16M-value embedding), with room for float64 and more.
 MAX_NPZ_VALUES = 256_000_000
 MAX_NPZ_BYTES = 2 << 30
+
+_guard = None  # a served lab's Confinement: check(path, write) raises LabError; None: no limit
+
+
+def guard(confinement) -> None:
+    """From now on every read and write of this process passes confinement.check first."""
+    global _guard
+    _guard = confinement
 
 
 def shown(path) -> str:
@@ -128,6 +138,8 @@ def regular_file(path, what: str = "file", limit: int | None = None) -> Path:
     """path, checked to be an existing regular file within limit bytes (for libraries that
     open files by name themselves, e.g. Keras); LabError naming what it is otherwise."""
     path = Path(path).expanduser()
+    if _guard is not None:
+        _guard.check(path)
     try:
         st = os.stat(path)
     except OSError as error:
@@ -281,6 +293,8 @@ class AtomicFile:
             raise LabError(f"cannot write {shown(path)}: the file name is too long (at most "
                            f"{NAME_MAX} bytes per name)")
         real = Path(os.path.realpath(path))
+        if _guard is not None:
+            _guard.check(real, write=True)
         try:
             st = os.stat(real)
             _refuse_kind(path, st, self.what)

@@ -65,18 +65,21 @@ class LabApp(CompareActions, ConvActions, DebugActions, ReachActions, FileAction
     def __init__(self, lab: Lab, *, theme: str | None = None, play_interval: float = 0.4,
                  model: dict | None = None, save_session: bool = False,
                  start: dict | None = None, notices: tuple[str, ...] = (),
-                 vectors_file: str | None = None, digits: int = DEFAULT_DIGITS) -> None:
+                 vectors_file: str | None = None, digits: int = DEFAULT_DIGITS,
+                 served=None) -> None:
         """model: open this trained model once the lab is up: open_model_file's arguments
         (path, layer, word_index, fit_text, raw_ids) and the direction to show.
         save_session: keep the session in the user's config directory (the tui-lab command
         does; a LabApp made in Python does not). start: where a restored session was: its
         step, marks and line cursor. notices: said once the app is up. vectors_file: the
         file the lab's input vectors came from (so that a session can reopen it). digits:
-        decimals of every number shown, 3 to 8 (LabError otherwise)."""
+        decimals of every number shown, 3 to 8 (LabError otherwise). served: a lab in a
+        browser tab (tui/served.py: its files stay in the class folder, exports download)."""
         view = View(row=(start or {}).get("row", 0), digits=digits)
         super().__init__()
         self.view = view
         self.lab = lab
+        self.served = served
         self._model_request = model
         self.snapshot = None  # the latest Snapshot shown
         self.line_cursor = lab.selection[0] if lab.selection else 1

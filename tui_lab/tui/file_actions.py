@@ -1,5 +1,7 @@
 """The app's file actions (mixed into LabApp): open a text, vectors or a model, type a
-sentence, export the trace; a file that exists is replaced only after a yes."""
+sentence, export the trace; a file that exists is replaced only after a yes. A lab served to
+a browser (self.served, tui/served.py) opens only inside the class folder and exports as a
+download."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from tui_lab.errors import LabError
 from tui_lab.tui.jobs import Swap
 from tui_lab.tui.screens.confirm import ReplaceScreen, existing
 from tui_lab.tui.screens.prompt import PromptScreen
+from tui_lab.tui.served import DownloadReady
 from tui_lab.tui.widgets.labels import printable
 
 
@@ -72,13 +75,19 @@ class FileActions:
                                             "pretender"), typed)
 
     def action_open_file(self) -> None:
+        served = self.served
+
         def chosen(path: str | None) -> None:
             if path is None:
                 return
-            if path == LYRICS and not Path(path).exists():  # (a file of that name wins)
+            if path == LYRICS and not (served or Path(path).exists()):  # (a file wins)
                 self.open_lyrics(close_model=False)
                 return
-            target = Path(path).expanduser()
+            try:
+                target = served.open_path(path) if served else Path(path).expanduser()
+            except LabError as error:  # (the class folder changed since the dialog's check)
+                self.notify(str(error), title="Open: not done", severity="error")
+                return
             if target.suffix.lower() == ".keras":
                 self.marks.clear()
                 self.open_model_file(target)
@@ -94,11 +103,25 @@ class FileActions:
             self.line_cursor = 1  # until the new text shows its first line with words
             self.marks.clear()
 
-        self.ask_path("open", PromptScreen("Open a file", "A text file (one sequence per line), "
-                                           "input vectors (.npy / .json), or a trained model "
-                                           "(.keras); lyrics: the built-in lyrics.",
-                                           placeholder="path/to/file.txt",
-                                           empty="type the path of a file to open"), chosen)
+        prompt = PromptScreen("Open a file", "A text file (one sequence per line), input "
+                              "vectors (.npy / .json), or a trained model (.keras)" +
+                              (" in the class folder, or a shipped model by name (memory-lstm "
+                               "...)." if served else "; lyrics: the built-in lyrics."),
+                              placeholder="path/to/file.txt",
+                              empty="type the path of a file to open")
+        if served:
+            prompt.check = lambda path: self.allowed(prompt, served.open_path, path)
+        self.ask_path("open", prompt, chosen)
+
+    @staticmethod
+    def allowed(prompt: PromptScreen, check: Callable[[str], object], value: str) -> bool:
+        """check(value) passes, or the prompt says why not, in one line."""
+        try:
+            check(value)
+        except LabError as error:
+            prompt.refuse(str(error))
+            return False
+        return True
 
     def action_open_lyrics(self) -> None:
         """The palette's 'The built-in lyrics': the lesson's text again, a model closed."""
@@ -127,6 +150,10 @@ class FileActions:
         self.submit("Lyrics", reopen, "opened the built-in lyrics (the model is closed)")
 
     def action_export(self) -> None:
+        if self.served is not None:
+            self._export_download()
+            return
+
         def chosen(path: str | None) -> None:
             if path is None:
                 return
@@ -160,6 +187,34 @@ class FileActions:
                                              value="trace.json", check=writable,
                                              empty="type a .json or .npz path to write to"),
                       chosen)
+
+    def _export_download(self) -> None:
+        """Served: the trace goes to the browser as a download, made in memory."""
+        download_name = self.served.download_name
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            name = download_name(name)
+
+            def export(lab: Lab) -> None:
+                from tui_lab.core import trace
+
+                fmt = "npz" if name.lower().endswith(".npz") else "json"
+                trace.check_size(lab, fmt, False)
+                self.post_message(DownloadReady(name, trace.trace_bytes(lab, fmt, None)[0]))
+
+            self.submit("Export", export)
+
+        prompt = PromptScreen("Export the trace", "Every step's numbers, downloaded by your "
+                              "browser as a .json or .npz file (the name's suffix picks the "
+                              "format).", value="trace.json", empty="type a file name such as "
+                              "trace.json")
+        prompt.check = lambda name: self.allowed(prompt, download_name, name)
+        self.ask_path("export", prompt, chosen)
+
+    def on_download_ready(self, message: DownloadReady) -> None:
+        self.served.deliver(self, message)
 
     def ask_path(self, kind: str, prompt: PromptScreen, chosen: Callable[[str | None], None]
                  ) -> None:

@@ -168,18 +168,26 @@ class ModelActions:
         except LabError:
             text = str(lyrics_path())
 
+        served = self.served
+
         def chosen(answer) -> None:
             if answer is None:
                 return
             how, text_path = answer
             if how == "fit":
                 self.typed_paths["fit text"] = text_path
-                self.open_model_file(path, layer=layer, fit_text=text_path)
+                try:
+                    fit_text = str(served.open_path(text_path)) if served else text_path
+                except LabError as error:  # (the class folder changed since the check)
+                    self.notify(str(error), title="Open model: not done", severity="error")
+                    return
+                self.open_model_file(path, layer=layer, fit_text=fit_text)
             else:
                 self.open_model_file(path, layer=layer, raw_ids=True)
 
         self.push_screen(VocabularyScreen(path, self.typed_paths.get("fit text", text),
-                                          message.characters), chosen)
+                                          message.characters,
+                                          check=served.open_path if served else None), chosen)
 
     def action_close_model(self) -> None:
         if self._model_view() is None:
@@ -343,7 +351,15 @@ class ModelActions:
         remembered = f"train output: {stem}"  # the name last typed for this text, if any
         output = self.typed_paths.get(remembered, f"{stem}_lstm.keras")  # in the current folder
 
+        served = self.served
+
         def trained(path: Path) -> None:
+            if served:  # the model and its word_index go to the browser, as one .zip
+                from tui_lab.trained.loading import word_index_path
+                from tui_lab.tui.served import DownloadReady
+
+                self.post_message(DownloadReady(f"{path.stem}.zip",
+                                                served.zipped(path, word_index_path(path))))
             self.open_model_file(path)
 
         with_words = sum(1 for line in lines if line.strip())  # blank lines teach nothing
@@ -351,4 +367,5 @@ class ModelActions:
             self.typed_paths[remembered] = name
 
         self.push_screen(TrainScreen(text, "the lyrics" if text is None else text.name, with_words,
-                                     output, trained, on_output=typed))
+                                     output, trained, on_output=typed,
+                                     place=served.train_output if served else None))

@@ -57,12 +57,29 @@ def system_commands(app, textual_commands):
     """Textual's own palette commands, as a learner here needs them: its theme picker, Quit,
     Maximize ... but not its key panel (help, ?, lists every key, and esc closes it) and a
     screenshot saved in the current directory, saying where (Textual's goes to ~/Downloads
-    and only says that it failed when that folder is missing)."""
+    and only says that it failed when that folder is missing). In a browser tab it is a
+    download."""
     for command in textual_commands:
         if command.title not in ("Keys", "Screenshot"):
             yield command
+    if app.served:
+        yield SystemCommand("Screenshot", "Download an SVG picture of the screen",
+                            lambda: app.set_timer(0.1, partial(download_screenshot, app)))
+        return
     yield SystemCommand("Screenshot", "Save an SVG picture of the screen in the current directory",
                         lambda: app.set_timer(0.1, partial(save_screenshot_here, app)))
+
+
+def download_screenshot(app) -> None:
+    """A served lab's screenshot, as a download (Textual's own opens it in the browser,
+    which the served page's hidden download frame would not show)."""
+    import io
+    import time
+
+    name = f"tui-lab {time.strftime('%Y-%m-%d %H-%M-%S')}.svg"
+    app.deliver_text(io.StringIO(app.export_screenshot()), save_filename=name,
+                     open_method="download", mime_type="image/svg+xml")
+    app.notify(f"{name}: your browser downloads it", title="Screenshot")
 
 
 def save_screenshot_here(app) -> None:

@@ -3,6 +3,8 @@ model has no word_index."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -191,10 +193,13 @@ class VocabularyScreen(Dialog[tuple[str, str | None] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="vocab.cancel"),
                 Binding("ctrl+r", "raw", "Raw ids", id="vocab.raw")]
 
-    def __init__(self, model_path: str, text: str, characters: bool = False) -> None:
+    def __init__(self, model_path: str, text: str, characters: bool = False,
+                 check: Callable[[str], object] | None = None) -> None:
+        """check: called with the text's path; a LabError refuses it (said in the dialog)."""
         super().__init__()
         self.model_path, self.text = model_path, text
         self.characters = characters  # one-hot characters: their list, no raw ids
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="model-dialog"):
@@ -213,6 +218,7 @@ class VocabularyScreen(Dialog[tuple[str, str | None] | None]):
             with Horizontal(classes="form-row"):
                 yield Label("fit on text", classes="form-name")
                 yield Input(self.text, id="vocab-text", compact=True)
+            yield Static("", id="vocab-error", classes="form-message -error")
             with Horizontal(classes="buttons"):
                 yield Button("Fit characters (enter)" if self.characters else
                              "Fit tokenizer (enter)", id="fit", variant="primary", compact=True)
@@ -228,6 +234,14 @@ class VocabularyScreen(Dialog[tuple[str, str | None] | None]):
         if not text:
             self.notify("give the path of a text file", severity="error")
             return
+        if self.check is not None:
+            try:
+                self.check(text)
+            except LabError as error:
+                line = self.query_one("#vocab-error", Static)
+                line.update(Text(f"✗ {error}"))
+                line.display = True
+                return
         self.dismiss(("fit", text))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

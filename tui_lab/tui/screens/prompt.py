@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -42,7 +43,17 @@ class PromptScreen(Dialog[str | None]):
             if self.detail:
                 yield Static(self.detail, id="prompt-detail", classes="legend")
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Static("", id="prompt-error")
             yield Static("enter: OK · escape: cancel", classes="legend")
+
+    def refuse(self, message: str) -> None:
+        """Say in the dialog, in one line, why the value was refused (a check calls it)."""
+        line = self.query_one("#prompt-error", Static)
+        line.update(Text(f"✗ {message}"))  # Text: a typed path is not markup
+        line.display = True
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#prompt-error").display = False  # the refusal was about the old value
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()

@@ -91,12 +91,13 @@ class TrainingCancelled(Exception):
     """Raised from the Keras callback to stop model.fit before anything is saved."""
 
 
-def check_output(text: str) -> Path:
+def check_output(text: str, place: Callable[[str], Path] | None = None) -> Path:
+    """The model file typed; place: where a name goes (a served lab: its scratch folder)."""
     if not text.strip():
         raise LabError("give a file name ending in .keras")
     from tui_lab.trained.training import check_output as check_model_path  # no TensorFlow import
 
-    return check_model_path(Path(text.strip()))
+    return check_model_path(place(text) if place else Path(text.strip()))
 
 
 FIELDS = {  # name: (label, low, high, hint)
@@ -114,12 +115,16 @@ class TrainScreen(Dialog[None]):
 
     def __init__(self, text: Path | None, text_name: str, lines: int, output: str,
                  on_trained: Callable[[Path], None], cell: str = "lstm",
-                 on_output: Callable[[str], None] | None = None) -> None:
-        """on_output: told each output name typed (the app offers it again next time)."""
+                 on_output: Callable[[str], None] | None = None,
+                 place: Callable[[str], Path] | None = None) -> None:
+        """on_output: told each output name typed (the app offers it again next time).
+        place: the file a typed name stands for (a served lab: a file in its scratch folder,
+        downloaded by the browser once trained)."""
         super().__init__()
         self.text, self.text_name, self.lines = text, text_name, lines
         self.output, self.on_trained, self.cell = output, on_trained, cell
         self.on_output = on_output
+        self.place = place
         self.errors: dict[str, str] = {}
         self.running = False
         self.finished = False
@@ -181,7 +186,7 @@ class TrainScreen(Dialog[None]):
                 values[name] = value
         output = None
         try:
-            output = check_output(self.query_one("#train-output", Input).value)
+            output = check_output(self.query_one("#train-output", Input).value, self.place)
         except LabError as error:
             self.errors["output"] = str(error)
         for name, (_, _, _, hint) in {**FIELDS, "output": ("", 0, 0, "")}.items():
@@ -189,7 +194,8 @@ class TrainScreen(Dialog[None]):
             error = self.errors.get(name)
             if name == "output" and not error:
                 hint = (f"{output.name} exists: you will be asked before it is replaced"
-                        if output.exists() else "+ its word_index beside it")
+                        if output.exists() else "+ its word_index beside it" if not self.place
+                        else "downloaded with its word_index, as a .zip")
             message.update(Text(f"✗ {error}" if error else hint))  # typed text: not markup
             message.set_class(bool(error), "-error")
         if self.errors:
