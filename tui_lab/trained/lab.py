@@ -214,14 +214,15 @@ class ModelLab(ModelDebugger):
         top_k = self.generation.settings.top_k if self.generation else 5
         next_words = self._top(probabilities, top_k)
         generation = self.generation.view(next_words) if self.generation else None
-        step_reading = self._reading()
+        steps = self.lab.snapshot(layer=False)  # one snapshot for the reading and the padding
+        step_reading = self._reading(steps)
         return ModelView(self.model.path, self.model.layers, self.info, self.direction,
                          directions_of(self.model, self.info.name),
                          self.model.vocabulary_source or "", ids, run.max_abs_error,
                          run.head_error, output, next_words, generation,
                          edit_refusal(self.model, self.info), bool(self.lab.edits),
                          step_reading, self._final(predicted_row=self._check[3]),
-                         self._after_text(step_reading), self._reads())
+                         self._after_text(steps, step_reading), self._reads())
 
     def _reads(self) -> str:
         """What the shown layer reads at each step, in words."""
@@ -237,10 +238,9 @@ class ModelLab(ModelDebugger):
         return (f"the model's Embedding(input_dim={embedding.input_dim}, output_dim="
                 f"{embedding.output_dim}{mask}): x_t = row id of its table, trained with it")
 
-    def _reading(self) -> Reading:
+    def _reading(self, snapshot: Snapshot) -> Reading:
         """The head on the state after each step so far (row 1), kept while the run and the
         step stay the same (the app asks at every snapshot)."""
-        snapshot = self.lab.snapshot(layer=False)
         key = (id(self.lab), snapshot.history_id, snapshot.t, snapshot.edits)
         if getattr(self, "_reading_cache", (None,))[0] != key:
             self._reading_cache = (key, reading(self.model, self.info, snapshot.output))
@@ -276,10 +276,9 @@ class ModelLab(ModelDebugger):
         order = np.argsort(-values, kind="stable")[:TOP]
         return tuple((label(self.model, kind, int(i)), float(values[i])) for i in order)
 
-    def _after_text(self, step_reading: Reading):
+    def _after_text(self, snapshot: Snapshot, step_reading: Reading):
         """Padding after the text that the layer steps (no mask): row 1's last word, the pad
         steps stepped after it so far, and the head's value at it and now (None otherwise)."""
-        snapshot = self.lab.snapshot(layer=False)
         if snapshot.config.mask_padding or snapshot.batch.rows is None:
             return None
         row = snapshot.batch.rows[0]
